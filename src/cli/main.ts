@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { registerMigrateCommand } from './migrate-command';
+import { registerServeCommand } from './serve-command';
+import { registerTokensCommand } from './tokens-command';
+
+/** Builds the `appdirect-sync` command line; each command group lives in its own file. */
+export function buildProgram(): Command {
+  const program = new Command('appdirect-sync')
+    .description('Receive AppDirect webhooks durably and keep a local store in sync')
+    .option('-c, --config <file>', 'a YAML file laid over config/default.yaml (repeatable)', collect, [])
+    .option('--config-dir <dir>', 'folder holding default.yaml', undefined)
+    .showHelpAfterError();
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  registerTokensCommand(program);
+  return program;
+}
+
+/** Entry point of bin/appdirect-sync.js. */
+export function main(argv: string[]): void {
+  buildProgram()
+    .parseAsync(argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exitCode = 1;
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

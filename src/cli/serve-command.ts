@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { buildRuntime } from '../main';
+import { configFromCli } from './cli-config';
+
+/** `appdirect-sync serve`: migrate, then receive webhooks until SIGTERM or SIGINT. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run migrations, then serve the webhook receiver')
+    .action(async (_opts, command: Command) => {
+      const config = configFromCli(command);
+      const runtime = await buildRuntime(config);
+      await runtime.listen();
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        runtime.logger.info({ signal }, 'stopping');
+        const force = setTimeout(() => {
+          runtime.logger.error('graceful stop timed out; exiting');
+          process.exit(1);
+        }, config.server.shutdownTimeoutMs);
+        force.unref();
+        runtime.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            runtime.logger.error({ err }, 'stop failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+}

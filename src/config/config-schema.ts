@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
+
+/** One active webhook token. Kept only as its SHA-256; `value` is hashed at load and dropped. */
+const webhookToken = z
+  .object({
+    /** A label for logs and rotation ("2026-11"): never the secret itself. */
+    name: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
+    value: z.string().min(16, 'at least 16 characters').optional(),
+    expiresAt: z.coerce.date().optional(),
+  })
+  .strict()
+  .refine((t) => (t.sha256 === undefined) !== (t.value === undefined), {
+    message: 'give exactly one of sha256 or value',
+  });
+
+const sourceAuth = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('none') }).strict(),
+  z.object({ mode: z.literal('token'), tokens: z.array(webhookToken).min(1) }).strict(),
+  z.object({ mode: z.literal('oauth2') }).strict(),
+  z
+    .object({
+      mode: z.literal('jwt'),
+      jwksUrl: z.string().url(),
+      issuer: z.string().min(1),
+      audience: z.string().min(1),
+      algorithms: z.array(z.string()).default(['RS256', 'ES256', 'PS256', 'EdDSA']),
+      clockToleranceSeconds: z.number().int().min(0).default(30),
+    })
+    .strict(),
+]);
+
+const source = z
+  .object({
+    description: z.string().optional(),
+    auth: sourceAuth,
+  })
+  .strict();
+
+/** The one schema for every setting. `docs/configuration.md` describes each key. */
+export const configSchema = z
+  .object({
+    /** `production` refuses sources with auth mode none. */
+    environment: z.enum(['development', 'test', 'production']).default('development'),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        bodyLimitBytes: z.number().int().min(1024).default(1024 * 1024),
+        /** Longest a request may take before the server answers 503; well inside AppDirect's 30 s. */
+        requestTimeoutMs: z.number().int().min(100).default(10_000),
+        shutdownTimeoutMs: z.number().int().min(100).default(15_000),
+        tls: z
+          .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+          .strict()
+          .optional(),
+        /** Trust X-Forwarded-For from this many proxies (for rate limiting by client address). */
+        trustProxy: z.union([z.boolean(), z.number().int().min(0)]).default(false),
+      })
+      .strict()
+      .default({}),
+    db: z
+      .object({
+        client: z.enum(['sqlite', 'pg']).default('sqlite'),
+        filename: z.string().default('data/appdirect-sync.db'),
+        url: z.string().optional(),
+        pool: z.object({ max: z.number().int().min(1).default(10) }).strict().default({}),
+      })
+      .strict()
+      .default({})
+      .refine((db) => db.client !== 'pg' || !!db.url, { message: 'db.url is required when db.client is pg', path: ['url'] }),
+    receiver: z
+      .object({
+        /** Most deliveries committed in one transaction (group commit). */
+        groupCommitMax: z.number().int().min(1).max(10_000).default(500),
+        /** Rejected deliveries kept for inspection; older ones are pruned. */
+        rejectedKeep: z.number().int().min(10).default(10_000),
+      })
+      .strict()
+      .default({}),
+    auth: z
+      .object({
+        tokenTtlSeconds: z.number().int().min(60).default(3600),
+        failedAuth: z
+          .object({
+            windowMs: z.number().int().min(1000).default(60_000),
+            max: z.number().int().min(1).default(30),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({}),
+    sources: z.record(sourceName, source).default({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.environment !== 'production') return;
+    for (const [name, src] of Object.entries(cfg.sources)) {
+      if (src.auth.mode === 'none') {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['sources', name, 'auth', 'mode'],
+          message: 'auth mode none is refused when environment is production',
+        });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof source>;
+export type SourceAuthConfig = z.infer<typeof sourceAuth>;
+export type WebhookTokenConfig = z.infer<typeof webhookToken>;

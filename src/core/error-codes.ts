@@ -1,0 +1,21 @@
+/**
+ * Every error code the service can answer with, its HTTP status and what it means.
+ * `docs/errors.md` documents each one; a test fails when a code here is missing there.
+ */
+export const ERROR_CODES = {
+  RECEIVER_UNKNOWN_SOURCE: { status: 404, meaning: 'No webhook source with that name is configured.' },
+  RECEIVER_MISSING_TOKEN: { status: 401, meaning: 'A token source got no x-appdirect-webhook-token (or legacy AppDirect-Webhook-Token) header.' },
+  RECEIVER_BAD_TOKEN: { status: 401, meaning: 'The webhook token matches none of the active tokens of this source.' },
+  RECEIVER_MALFORMED_JSON: { status: 400, meaning: 'The request body is not valid JSON.' },
+  RECEIVER_BAD_ENVELOPE: { status: 400, meaning: 'The JSON is not an AppDirect webhook envelope; the message names the field.' },
+  RECEIVER_BODY_TOO_LARGE: { status: 413, meaning: 'The body is over the configured server.bodyLimitBytes.' },
+  RECEIVER_STORE_UNAVAILABLE: { status: 503, meaning: 'The delivery could not be committed; AppDirect retries it later.' },
+  AUTH_RATE_LIMITED: { status: 429, meaning: 'Too many failed authentication attempts from this address.' },
+  AUTH_INVALID_TOKEN: { status: 401, meaning: 'The bearer token is unknown, expired, revoked or issued for another source.' },
+  AUTH_MISSING_TOKEN: { status: 401, meaning: 'An oauth2 or jwt source got no Authorization: Bearer header.' },
+  AUTH_BAD_REQUEST: { status: 400, meaning: 'The Authorization header is malformed.' },
+  HTTP_NOT_FOUND: { status: 404, meaning: 'No such route.' },
+  INTERNAL: { status: 500, meaning: 'An unexpected error; it is logged with its stack.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,23 @@
+/**
+ * Driver errors in the app's own terms. SQLite and PostgreSQL say the same things differently;
+ * this file is the one place that knows both.
+ */
+
+/** A unique constraint was violated (SQLite `SQLITE_CONSTRAINT_UNIQUE`, PostgreSQL `23505`). */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/**
+ * The store could not be reached or is momentarily unable to commit: the caller should answer 503
+ * (receiver) or retry later (worker), never treat the data as bad.
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  const code = e?.code ?? '';
+  if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOMEM)/.test(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300', '40001', '40P01'].includes(code)) return true;
+  if (code.startsWith('08')) return true; // PostgreSQL connection exceptions
+  return /Timeout acquiring a connection|The database connection is not open|Connection terminated/i.test(e?.message ?? '');
+}

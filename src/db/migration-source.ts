@@ -1,0 +1,43 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+
+/** The migrations/ folder beside src/, in the source tree (tests) and in dist/ (the built CLI) alike. */
+const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
+
+/**
+ * Lists migrations/*.ts (or their compiled .js) by name, so knex sees the same names whether the
+ * code runs from source or from dist/.
+ */
+export class FolderMigrationSource implements Knex.MigrationSource<string> {
+  constructor(private readonly dir: string = MIGRATIONS_DIR) {}
+
+  async getMigrations(): Promise<string[]> {
+    return readdirSync(this.dir)
+      .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+      .map((f) => f.replace(/\.(ts|js)$/, ''))
+      .sort();
+  }
+
+  getMigrationName(migration: string): string {
+    return migration;
+  }
+
+  async getMigration(migration: string): Promise<Knex.Migration> {
+    // require, not import(): the compiled code is CommonJS, and under tsx it loads the .ts file.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(join(this.dir, migration)) as Knex.Migration;
+  }
+}
+
+/** Runs every pending migration; returns the names it ran. */
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, names] = (await db.migrate.latest({ migrationSource: new FolderMigrationSource() })) as [number, string[]];
+  return names;
+}
+
+/** True when no migration is pending: what /readyz asks. */
+export async function migrationsAreCurrent(db: Knex): Promise<boolean> {
+  const [, pending] = (await db.migrate.list({ migrationSource: new FolderMigrationSource() })) as [unknown[], unknown[]];
+  return pending.length === 0;
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { createApp } from './app';
+import type { Config } from './config/config-schema';
+import { systemClock, type Clock } from './core/clock';
+import { createLogger, type Logger } from './core/logger';
+import { createKnex, type Knex } from './db/create-knex';
+import { DbReadiness } from './db/db-readiness';
+import { migrateLatest } from './db/migration-source';
+import { FailedAuthLimiter } from './http/failed-auth-limiter';
+import { KnexInboxStore } from './inbox/knex-inbox-store';
+import { createAuthenticators } from './receiver/authenticator-factory';
+import { ReceiverService } from './receiver/receiver-service';
+import { createBearerAuth } from './auth/bearer-auth';
+
+export interface Runtime {
+  config: Readonly<Config>;
+  logger: Logger;
+  db: Knex;
+  app: Express;
+  receiver: ReceiverService;
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<AddressInfo>;
+  /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/**
+ * The composition root: config → db → migrate → stores → services → http. Everything is built here and
+ * only here; the pieces receive what they need.
+ */
+export async function buildRuntime(config: Readonly<Config>, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const clock = options.clock ?? systemClock;
+  const db = createKnex(config.db);
+  const ran = await migrateLatest(db);
+  if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
+
+  warnAboutOpenSources(config, logger);
+  const inbox = new KnexInboxStore(db);
+  const receiver = new ReceiverService(inbox, clock, logger, {
+    groupCommitMax: config.receiver.groupCommitMax,
+    rejectedKeep: config.receiver.rejectedKeep,
+  });
+  const limiter = new FailedAuthLimiter(config.auth.failedAuth.windowMs, config.auth.failedAuth.max, clock);
+  const bearerAuth = createBearerAuth({ db, clock, logger, config, limiter });
+  const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });
+  const app = createApp({
+    logger,
+    receiver,
+    authenticators,
+    limiter,
+    readiness: new DbReadiness(db),
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    routers: [bearerAuth.tokenRouter],
+  });
+
+  let server: Server | undefined;
+  return {
+    config,
+    logger,
+    db,
+    app,
+    receiver,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server = createServer(config, app);
+        server.requestTimeout = config.server.requestTimeoutMs;
+        server.once('error', reject);
+        server.listen(config.server.port, config.server.host, () => {
+          const address = server?.address() as AddressInfo;
+          logger.info({ host: address.address, port: address.port, tls: !!config.server.tls }, 'listening');
+          resolve(address);
+        });
+      }),
+    stop: async () => {
+      if (server) {
+        const closed = new Promise<void>((resolve) => server?.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+      }
+      await receiver.drain();
+      await db.destroy();
+      logger.info('stopped');
+    },
+  };
+}
+
+function createServer(config: Readonly<Config>, app: Express): Server {
+  const tls = config.server.tls;
+  if (!tls) return createHttpServer(app);
+  return createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app);
+}
+
+function warnAboutOpenSources(config: Readonly<Config>, logger: Logger): void {
+  for (const [source, src] of Object.entries(config.sources)) {
+    if (src.auth.mode === 'none') {
+      logger.warn({ source }, 'source accepts deliveries without authentication; do not use it in production');
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { AppError, isAppError } from '../core/app-error';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import { isStoreUnavailable } from '../db/db-errors';
+import { GroupCommit } from '../inbox/group-commit';
+import type { AcceptOutcome, InboxStore, NewDelivery } from '../inbox/inbox-store';
+import { parseEnvelope } from './envelope';
+
+export interface Delivery {
+  source: string;
+  principal: string;
+  body: Buffer;
+  requestId: string;
+  remoteAddress: string | undefined;
+}
+
+export interface ReceiverServiceOptions {
+  groupCommitMax: number;
+  rejectedKeep: number;
+}
+
+/**
+ * Turns one authenticated delivery into a committed inbox row (or a duplicate, or a conflict).
+ *
+ * @remarks `receive` resolves only after the transaction holding the delivery has committed; concurrent
+ * deliveries share that transaction (group commit). Bad input from an authenticated sender is recorded in
+ * rejected_deliveries before the error is thrown.
+ */
+export class ReceiverService {
+  private readonly groupCommit: GroupCommit<NewDelivery, AcceptOutcome>;
+
+  constructor(
+    private readonly inbox: InboxStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: ReceiverServiceOptions,
+  ) {
+    this.groupCommit = new GroupCommit((batch) => this.inbox.acceptBatch(batch), options.groupCommitMax);
+  }
+
+  async receive(delivery: Delivery): Promise<AcceptOutcome> {
+    const receivedAt = this.clock.now();
+    let envelope;
+    try {
+      envelope = parseEnvelope(parseJson(delivery.body));
+    } catch (err) {
+      await this.reject(delivery, err, receivedAt);
+      throw err;
+    }
+    const bodySha256 = createHash('sha256').update(delivery.body).digest('hex');
+    try {
+      return await this.groupCommit.submit({
+        source: delivery.source,
+        envelope,
+        body: delivery.body,
+        bodySha256,
+        principal: delivery.principal,
+        receivedAt,
+      });
+    } catch (err) {
+      this.log.error({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, source: delivery.source }, 'inbox commit failed');
+      // Whatever went wrong, nothing was committed: AppDirect must retry, so 503 and never 200.
+      throw new AppError(
+        'RECEIVER_STORE_UNAVAILABLE',
+        isStoreUnavailable(err) ? 'store unavailable, retry later' : 'delivery not stored, retry later',
+        { retryAfterSeconds: 30 },
+      );
+    }
+  }
+
+  /**
+   * Records a delivery refused after authentication (too large, malformed, bad envelope).
+   * A failure to record is logged, never allowed to hide the original error.
+   */
+  async reject(delivery: Omit<Delivery, 'body'> & { body?: Buffer; bodyBytes?: number }, err: unknown, receivedAt = this.clock.now()): Promise<void> {
+    const appError = isAppError(err) ? err : undefined;
+    try {
+      await this.inbox.recordRejection(
+        {
+          source: delivery.source,
+          principal: delivery.principal,
+          statusCode: appError?.status ?? 500,
+          errorCode: appError?.code ?? 'INTERNAL',
+          message: appError?.message ?? 'internal error',
+          requestId: delivery.requestId,
+          remoteAddress: delivery.remoteAddress,
+          bodyBytes: delivery.bodyBytes ?? delivery.body?.length,
+          bodyExcerpt: delivery.body,
+          receivedAt,
+        },
+        this.options.rejectedKeep,
+      );
+    } catch (recordErr) {
+      this.log.warn({ err: { message: (recordErr as Error).message }, source: delivery.source }, 'rejection not recorded');
+    }
+  }
+
+  /** Waits for every queued delivery to commit: part of a graceful stop. */
+  drain(): Promise<void> {
+    return this.groupCommit.drain();
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new AppError('RECEIVER_MALFORMED_JSON', 'request body is not valid JSON');
+  }
+}
