@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -83,16 +83,29 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
         });
       }),
     stop: async () => {
-      if (server) {
-        const closed = new Promise<void>((resolve) => server?.close(() => resolve()));
-        server.closeIdleConnections();
-        await closed;
-      }
+      if (server) await closeGracefully(server);
       await receiver.drain();
       await db.destroy();
       logger.info('stopped');
     },
   };
+}
+
+/**
+ * Stops accepting connections and lets in-flight requests finish. Keep-alive connections that are
+ * still busy get `Connection: close` on their next answer and are closed as soon as they fall idle, so a
+ * sender that keeps a connection busy cannot hold the stop open.
+ */
+async function closeGracefully(server: Server): Promise<void> {
+  server.on('request', (_req, res: ServerResponse) => res.setHeader('connection', 'close'));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweeper);
+  }
 }
 
 function createServer(config: Readonly<Config>, app: Express): Server {
