@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { configSchema } from '../../src/config/config-schema';
 import { createKnex } from '../../src/db/create-knex';
 import { delivery } from '../helpers/test-runtime';
-import { startServiceProcess, type ServiceProcess } from '../helpers/service-process';
+import { startServiceProcess, type ServiceProcess } from '../../bench/lib/service-process';
 
 /** Posts deliveries from `concurrency` loops until `stop()`; records the uuids answered 200 accepted. */
 function loadGenerator(svc: ServiceProcess, concurrency: number) {

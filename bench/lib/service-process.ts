@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'appdirect-sync.js');
+// From bench/lib in the source tree and from dist/bench/lib alike, bin/ is found by walking up.
+const BIN = findBin(__dirname);
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -17,7 +18,12 @@ export interface ServiceProcess {
  * Starts the built CLI (`appdirect-sync serve`) as its own process with a config file written into `dir`,
  * on a free port, and resolves once it logs that it is listening.
  */
-export async function startServiceProcess(dir: string, config: Record<string, unknown>, args: string[] = ['serve']): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  dir: string,
+  config: Record<string, unknown>,
+  args: string[] = ['serve'],
+  options: { keepOutput?: boolean } = {},
+): Promise<ServiceProcess> {
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify({ environment: 'test', server: { host: '127.0.0.1', port: 0 }, ...config }));
   const child = spawn(process.execPath, [BIN, '--config-dir', dir, '--config', configFile, ...args], {
@@ -25,14 +31,20 @@ export async function startServiceProcess(dir: string, config: Record<string, un
     cwd: dir,
   });
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  let listening = false;
+  // A benchmark drops the per-request log lines once the service is up, rather than hold them all in memory.
+  const collect = (d: Buffer) => {
+    if (!listening || options.keepOutput !== false) out += d.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 15_000);
     const onData = () => {
       const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
-      if (m) {
+      if (m && !listening) {
+        listening = true;
         clearTimeout(timer);
         resolve(Number(m[1]));
       }
@@ -44,4 +56,14 @@ export async function startServiceProcess(dir: string, config: Record<string, un
     });
   });
   return { child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+}
+
+function findBin(from: string): string {
+  let dir = from;
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'bin', 'appdirect-sync.js');
+    if (existsSync(candidate)) return candidate;
+    dir = join(dir, '..');
+  }
+  throw new Error('bin/appdirect-sync.js not found above ' + from);
 }
