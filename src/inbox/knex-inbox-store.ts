@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { chunks } from '../db/chunks';
 import { prepared, sqliteConnectionOf } from '../db/sqlite-statements';
 import { asDate, asNumber, type DbInboxEventRow, type DbRejectedDeliveryRow } from '../db/rows';
 import type { AcceptOutcome, InboxStore, NewDelivery, NewRejection, RejectedDelivery, StoredInboxEvent } from './inbox-store';
@@ -174,11 +175,6 @@ async function existingRows(trx: Knex.Transaction, deliveries: NewDelivery[]): P
   return out;
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 function toStoredEvent(row: DbInboxEventRow): StoredInboxEvent {
   return {

@@ -1,0 +1,68 @@
+import type { Knex } from 'knex';
+
+/**
+ * The sync engine: claim columns on the inbox, versioned records, and the change log.
+ * @remarks `changes.inbox_event_id` is unique: one event can append at most one change, whatever happens.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('inbox_events', (t) => {
+    t.integer('attempts').notNullable().defaultTo(0);
+    t.string('claim_ticket', 64).nullable();
+    t.timestamp('lease_until', { useTz: true }).nullable();
+    t.timestamp('next_attempt_at', { useTz: true }).nullable();
+    t.timestamp('processed_at', { useTz: true }).nullable();
+    t.string('error_code', 64).nullable();
+    t.text('error_detail').nullable();
+    t.string('mapping_version', 64).nullable();
+    t.timestamp('payload_purged_at', { useTz: true }).nullable();
+  });
+  await knex.schema.alterTable('inbox_events', (t) => {
+    t.index(['status', 'resource_type', 'received_at'], 'inbox_events_status_type_received_index');
+  });
+
+  await knex.schema.createTable('records', (t) => {
+    t.string('source', 64).notNullable();
+    t.string('entity', 64).notNullable();
+    t.string('record_key', 255).notNullable();
+    t.text('data').notNullable();
+    t.text('raw_content').nullable();
+    t.string('event_uuid', 255).notNullable();
+    t.bigInteger('event_timestamp').notNullable();
+    t.string('event_action', 16).notNullable();
+    t.string('mapping_version', 64).notNullable();
+    t.boolean('deleted').notNullable().defaultTo(false);
+    t.bigInteger('last_change_seq').nullable();
+    t.timestamp('created_at', { useTz: true }).notNullable();
+    t.timestamp('updated_at', { useTz: true }).notNullable();
+    t.primary(['source', 'entity', 'record_key'], { constraintName: 'records_pkey' });
+    t.index(['entity', 'updated_at'], 'records_entity_updated_at_index');
+  });
+
+  await knex.schema.createTable('changes', (t) => {
+    t.bigIncrements('seq');
+    t.string('source', 64).notNullable();
+    t.string('entity', 64).notNullable();
+    t.string('record_key', 255).notNullable();
+    t.string('kind', 16).notNullable();
+    t.text('data').notNullable();
+    t.bigInteger('inbox_event_id').nullable();
+    t.string('event_uuid', 255).notNullable();
+    t.bigInteger('event_timestamp').notNullable();
+    t.string('mapping_version', 64).notNullable();
+    t.string('cause', 16).notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable();
+    t.unique(['inbox_event_id'], { indexName: 'changes_inbox_event_id_unique' });
+    t.index(['entity', 'seq'], 'changes_entity_seq_index');
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('changes');
+  await knex.schema.dropTable('records');
+  await knex.schema.alterTable('inbox_events', (t) => {
+    t.dropIndex([], 'inbox_events_status_type_received_index');
+    for (const c of ['attempts', 'claim_ticket', 'lease_until', 'next_attempt_at', 'processed_at', 'error_code', 'error_detail', 'mapping_version', 'payload_purged_at']) {
+      t.dropColumn(c);
+    }
+  });
+}

@@ -1,0 +1,67 @@
+import type { ResourceAction } from '../receiver/envelope';
+import { compareVersions, type RecordVersion } from './record-version';
+
+/** A record as the ordering rule sees it. `data` and `rawContent` are canonical JSON text. */
+export interface RecordState {
+  data: string;
+  rawContent: string | null;
+  version: RecordVersion;
+  mappingVersion: string;
+  deleted: boolean;
+}
+
+/** One event, already mapped. `data` is undefined for a REMOVED that carried no content to map. */
+export interface MappedEvent {
+  version: RecordVersion;
+  action: ResourceAction;
+  data: string | undefined;
+  rawContent: string | null;
+  mappingVersion: string;
+}
+
+export type ChangeKind = 'created' | 'updated' | 'deleted' | 'restored';
+
+export type Decision =
+  | { outcome: 'stale' }
+  | { outcome: 'applied'; next: RecordState; change: ChangeKind | null };
+
+/**
+ * The sync engine's one rule, as a pure function: what an event does to the record it names.
+ *
+ * @remarks
+ * - An event applies only if its version is newer than the record's (see compareVersions); otherwise `stale`.
+ * - REMOVED makes a tombstone: deleted is set and the data kept (or replaced by the removal's own content).
+ * - ADDED/CHANGED after a tombstone revives the record (`restored`).
+ * - A change is reported only when the data or the deleted flag really changed; the version moves anyway,
+ *   so an older event arriving later is still recognised as stale.
+ */
+export function applyEvent(current: RecordState | undefined, event: MappedEvent): Decision {
+  if (current && compareVersions(event.version, current.version) <= 0) return { outcome: 'stale' };
+
+  if (event.action === 'REMOVED') {
+    const data = event.data ?? current?.data ?? '{}';
+    const next: RecordState = {
+      data,
+      rawContent: event.rawContent ?? current?.rawContent ?? null,
+      version: event.version,
+      mappingVersion: event.data !== undefined ? event.mappingVersion : (current?.mappingVersion ?? event.mappingVersion),
+      deleted: true,
+    };
+    const changed = !current || !current.deleted || current.data !== data;
+    return { outcome: 'applied', next, change: changed ? 'deleted' : null };
+  }
+
+  const data = event.data ?? '{}';
+  const next: RecordState = {
+    data,
+    rawContent: event.rawContent,
+    version: event.version,
+    mappingVersion: event.mappingVersion,
+    deleted: false,
+  };
+  let change: ChangeKind | null;
+  if (!current) change = 'created';
+  else if (current.deleted) change = 'restored';
+  else change = current.data === data ? null : 'updated';
+  return { outcome: 'applied', next, change };
+}

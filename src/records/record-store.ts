@@ -1,0 +1,37 @@
+import type { Tx } from '../db/transaction';
+import type { ChangeKind, RecordState } from './apply-event';
+
+/** Identifies one record: per source, entity and key. */
+export interface RecordRef {
+  source: string;
+  entity: string;
+  key: string;
+}
+
+export interface StoredRecord extends RecordRef, RecordState {
+  createdAt: Date;
+  updatedAt: Date;
+  lastChangeSeq: number | null;
+}
+
+/** A record write decided by the worker, with the change to append when the data changed. */
+export interface RecordWrite {
+  ref: RecordRef;
+  next: RecordState;
+  isNew: boolean;
+  change: { kind: ChangeKind; inboxEventId: number | null; cause: 'event' | 'remap' } | null;
+}
+
+/** Versioned records and their change log. */
+export interface RecordStore {
+  /** The current state of the named records (locked for the transaction on PostgreSQL). */
+  load(trx: Tx, refs: RecordRef[]): Promise<Map<string, RecordState>>;
+  /** Upserts the records and appends their changes, in order, inside the caller's transaction. */
+  write(trx: Tx, writes: RecordWrite[], now: Date): Promise<void>;
+  get(ref: RecordRef): Promise<StoredRecord | undefined>;
+}
+
+/** The map key of a record reference. */
+export function refKey(ref: RecordRef): string {
+  return `${ref.source}\u0000${ref.entity}\u0000${ref.key}`;
+}
