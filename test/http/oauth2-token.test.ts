@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { ClientCredentials, ResourceOwnerPassword, type ModuleOptions } from 'simple-oauth2';
+import { KnexOauthClientStore } from '../../src/auth/knex-oauth-client-store';
 import type { IssuedClient } from '../../src/auth/oauth-admin-service';
+import { hashSecret } from '../../src/auth/secret-hash';
 import { FakeClock } from '../../src/core/clock';
 import { adminFor, rejectionOf, tokenError } from '../helpers/oauth-fixtures';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
@@ -110,6 +112,21 @@ describe('oauth2 source: token endpoint and bearer deliveries (over HTTP)', () =
     });
     assert.equal(json.status, 400);
     assert.equal(((await json.json()) as { error: string }).error, 'invalid_request');
+  });
+
+  it("refuses a client whose source is no longer configured as oauth2 with unauthorized_client", async () => {
+    const legacy = { clientId: 'adsync-legacy', clientSecret: 'legacy-secret-0123456789', source: 'gone' };
+    await new KnexOauthClientStore(server.runtime.db).insert({
+      clientId: legacy.clientId,
+      source: 'gone',
+      secretHash: await hashSecret(legacy.clientSecret),
+      description: null,
+      createdAt: clock.now(),
+      revokedAt: null,
+    });
+    const refused = tokenError(await rejectionOf(new ClientCredentials(options(legacy)).getToken({})));
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error, 'unauthorized_client');
   });
 
   it('answers RFC 6750 to a missing, malformed or unknown bearer', async () => {
