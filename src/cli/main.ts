@@ -1,7 +1,10 @@
 import { Command } from 'commander';
+import { registerClientsCommand } from './clients-command';
 import { registerMigrateCommand } from './migrate-command';
 import { registerServeCommand } from './serve-command';
+import { registerSimulateCommand } from './simulate-command';
 import { registerTokensCommand } from './tokens-command';
+import { registerUsersCommand } from './users-command';
 
 /** Builds the `appdirect-sync` command line; each command group lives in its own file. */
 export function buildProgram(): Command {
@@ -13,6 +16,9 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerTokensCommand(program);
+  registerClientsCommand(program);
+  registerUsersCommand(program);
+  registerSimulateCommand(program);
   return program;
 }
 

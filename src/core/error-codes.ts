@@ -16,6 +16,17 @@ export const ERROR_CODES = {
   AUTH_BAD_REQUEST: { status: 400, meaning: 'The Authorization header is malformed.' },
   HTTP_NOT_FOUND: { status: 404, meaning: 'No such route.' },
   INTERNAL: { status: 500, meaning: 'An unexpected error; it is logged with its stack.' },
+  AUTH_JWKS_UNAVAILABLE: { status: 503, meaning: "The jwt source's JWKS could not be fetched, so no token can be checked now; AppDirect retries later." },
+  AUTH_SOURCE_NOT_OAUTH2: { status: 400, meaning: 'An OAuth2 client or user was asked for a source that is not configured with auth mode oauth2.' },
+  AUTH_CLIENT_NOT_FOUND: { status: 404, meaning: 'No OAuth2 client with that client_id exists (CLI).' },
+  AUTH_USER_NOT_FOUND: { status: 404, meaning: 'No active OAuth2 user with that username exists for the source (CLI).' },
+  AUTH_USER_EXISTS: { status: 409, meaning: 'An active OAuth2 user with that username already exists for the source (CLI).' },
+  OAUTH_INVALID_REQUEST: { status: 400, meaning: 'Token endpoint: a parameter is missing, repeated or malformed, or the body is not form-encoded (RFC 6749 invalid_request).' },
+  OAUTH_INVALID_CLIENT: { status: 401, meaning: 'Token endpoint: client authentication failed: unknown or revoked client, or wrong secret (RFC 6749 invalid_client).' },
+  OAUTH_INVALID_GRANT: { status: 400, meaning: 'Token endpoint: wrong username or password, or the user is revoked (RFC 6749 invalid_grant).' },
+  OAUTH_UNAUTHORIZED_CLIENT: { status: 400, meaning: "Token endpoint: the client's source is no longer configured with auth mode oauth2 (RFC 6749 unauthorized_client)." },
+  OAUTH_UNSUPPORTED_GRANT_TYPE: { status: 400, meaning: 'Token endpoint: grant_type is neither password nor client_credentials (RFC 6749 unsupported_grant_type).' },
+  OAUTH_INVALID_SCOPE: { status: 400, meaning: 'Token endpoint: the requested scope is not "webhooks" (RFC 6749 invalid_scope).' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

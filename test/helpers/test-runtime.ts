@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { configSchema, type Config } from '../../src/config/config-schema';
 import type { Clock } from '../../src/core/clock';
+import type { Logger } from '../../src/core/logger';
 import { buildRuntime, type Runtime } from '../../src/main';
 
 export interface TestServer {
@@ -17,10 +18,10 @@ export interface TestServer {
  * Starts the real service on a fresh SQLite file in a temp folder, listening on a free localhost port.
  * `overrides` is laid over the defaults as a config file would be.
  */
-export async function startTestServer(overrides: Record<string, unknown> = {}, clock?: Clock): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, clock?: Clock, logger?: Logger): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-test-'));
   const config = testConfig({ db: { client: 'sqlite', filename: join(dir, 'test.db') }, ...overrides });
-  const runtime = await buildRuntime(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock });
+  const runtime = await buildRuntime(config, { logger: logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock });
   const address = await runtime.listen();
   return {
     runtime,

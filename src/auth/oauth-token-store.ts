@@ -1,0 +1,24 @@
+/** An access token this service minted. Only its SHA-256 is known after it was handed out. */
+export interface OauthToken {
+  /** Hex SHA-256 of the token: the token itself is never stored. */
+  tokenSha256: string;
+  clientId: string;
+  /** The source of the client it was issued to; a delivery to any other source is refused. */
+  source: string;
+  /** The resource owner for the password grant; null for client_credentials. */
+  username: string | null;
+  scope: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** The oauth_tokens table. */
+export interface OauthTokenStore {
+  insert(token: OauthToken): Promise<void>;
+  find(tokenSha256: string): Promise<OauthToken | undefined>;
+  /** Revokes every live token of a client; returns how many. */
+  revokeByClient(clientId: string, at: Date): Promise<number>;
+  /** Revokes every live token issued for a user of a source; returns how many. */
+  revokeByUser(source: string, username: string, at: Date): Promise<number>;
+}

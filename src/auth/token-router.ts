@@ -1,0 +1,145 @@
+import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import { AppError } from '../core/app-error';
+import type { FailedAuthLimiter } from '../http/failed-auth-limiter';
+import { toAppError } from '../http/error-handler';
+import type { OauthTokenService, TokenRequest } from './oauth-token-service';
+
+export interface TokenRouterDeps {
+  tokens: OauthTokenService;
+  limiter: FailedAuthLimiter;
+}
+
+/** The path AppDirect is given as "Access Token URI" (behind https://<host>). */
+export const TOKEN_PATH = '/oauth/token';
+
+const REALM = 'appdirect-sync';
+const PARAMS = ['grant_type', 'client_id', 'client_secret', 'username', 'password', 'scope'] as const;
+type Params = Partial<Record<(typeof PARAMS)[number], string>>;
+
+/**
+ * `POST /oauth/token` (RFC 6749 section 4.3 and 4.4): form-encoded, client authenticated by HTTP Basic
+ * (`client_secret_basic`) or by body parameters (`client_secret_post`), since AppDirect does not document
+ * which one it uses. Errors are RFC 6749 bodies `{ error, error_description }`.
+ *
+ * @remarks Every invalid_client and invalid_grant counts as a failed authentication for the client address,
+ * and the address is refused (429) once over the limit, before any secret is checked.
+ */
+export function tokenRouter(deps: TokenRouterDeps): Router {
+  const router = Router();
+  router.post(
+    TOKEN_PATH,
+    deps.limiter.guard(),
+    express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
+    (req, res, next) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Pragma', 'no-cache');
+      let request: TokenRequest;
+      try {
+        request = parseTokenRequest(req);
+      } catch (err) {
+        next(err);
+        return;
+      }
+      deps.tokens.issue(request).then((issued) => {
+        req.log.info({ clientId: request.clientId, grantType: request.grantType }, 'access token issued');
+        res.status(200).json(issued);
+      }, next);
+    },
+  );
+  router.use(TOKEN_PATH, oauthErrorHandler(deps.limiter));
+  return router;
+}
+
+/** Renders OAUTH_* errors as RFC 6749 section 5.2 bodies; leaves every other error to the app's handler. */
+function oauthErrorHandler(limiter: FailedAuthLimiter): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    const appError = toAppError(err);
+    if (!appError.code.startsWith('OAUTH_')) {
+      next(err);
+      return;
+    }
+    const usedBasic = /^basic\b/i.test(req.headers.authorization ?? '');
+    if (appError.code === 'OAUTH_INVALID_CLIENT' || appError.code === 'OAUTH_INVALID_GRANT') {
+      limiter.recordFailure(req.ip);
+    }
+    req.log.info({ reason: appError.code }, 'token request refused');
+    if (appError.code === 'OAUTH_INVALID_CLIENT' && usedBasic) {
+      res.setHeader('WWW-Authenticate', `Basic realm="${REALM}"`);
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    res.status(appError.status).json({
+      error: appError.code.slice('OAUTH_'.length).toLowerCase(),
+      error_description: appError.message,
+    });
+  };
+}
+
+/** Reads the form and the client credentials from exactly one place: the Basic header or the body. */
+function parseTokenRequest(req: Request): TokenRequest {
+  if (!req.is('application/x-www-form-urlencoded')) {
+    throw new AppError('OAUTH_INVALID_REQUEST', 'the body must be application/x-www-form-urlencoded');
+  }
+  const params = readParams(req.body);
+  if (!params.grant_type) throw new AppError('OAUTH_INVALID_REQUEST', 'grant_type is missing');
+  const basic = readBasic(req.headers.authorization);
+  let clientId: string | undefined;
+  let clientSecret: string | undefined;
+  if (basic) {
+    if (params.client_secret !== undefined) {
+      throw new AppError('OAUTH_INVALID_REQUEST', 'authenticate the client with HTTP Basic or with the body, not both');
+    }
+    if (params.client_id !== undefined && params.client_id !== basic.id) {
+      throw new AppError('OAUTH_INVALID_REQUEST', 'client_id in the body differs from the one in the Authorization header');
+    }
+    ({ id: clientId, secret: clientSecret } = basic);
+  } else {
+    clientId = params.client_id;
+    clientSecret = params.client_secret;
+  }
+  if (!clientId || clientSecret === undefined) {
+    throw new AppError('OAUTH_INVALID_CLIENT', 'client authentication is missing');
+  }
+  return {
+    grantType: params.grant_type,
+    clientId,
+    clientSecret,
+    username: params.username,
+    password: params.password,
+    scope: params.scope,
+  };
+}
+
+function readParams(body: unknown): Params {
+  const out: Params = {};
+  const form = (body ?? {}) as Record<string, unknown>;
+  for (const name of PARAMS) {
+    const value = form[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new AppError('OAUTH_INVALID_REQUEST', `parameter ${name} is repeated`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The client id and secret of an `Authorization: Basic` header, each form-url-decoded as RFC 6749
+ * section 2.3.1 asks. Undefined when there is no Authorization header.
+ */
+function readBasic(header: string | undefined): { id: string; secret: string } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^basic +([A-Za-z0-9+/=_-]+) *$/i.exec(header);
+  if (!match?.[1]) throw new AppError('OAUTH_INVALID_CLIENT', 'the Authorization header is not HTTP Basic');
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new AppError('OAUTH_INVALID_CLIENT', 'the Basic credentials have no colon');
+  try {
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw new AppError('OAUTH_INVALID_REQUEST', 'the Basic credentials are not form-url-encoded');
+  }
+}
+
+function formDecode(text: string): string {
+  return decodeURIComponent(text.replace(/\+/g, ' '));
+}
