@@ -34,7 +34,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('last_change_seq').nullable();
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();
-    t.primary(['source', 'entity', 'record_key'], { constraintName: 'records_pkey' });
+    t.primary(['source', 'entity', 'record_key'], 'records_pkey');
     t.index(['entity', 'updated_at'], 'records_entity_updated_at_index');
   });
 
