@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerMappingsCommand } from './mappings-command';
 import { registerMigrateCommand } from './migrate-command';
 import { registerServeCommand } from './serve-command';
 import { registerTokensCommand } from './tokens-command';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerTokensCommand(program);
+  registerMappingsCommand(program);
   return program;
 }
 
