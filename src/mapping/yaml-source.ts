@@ -17,7 +17,8 @@ export class YamlSource {
   static parse(file: string, text: string): { source: YamlSource; problems: MappingLoadProblem[] } {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const problems = doc.errors.map((e) => ({
+    // After the first syntax error the parser mostly reports its consequences: show at most three.
+    const problems = doc.errors.slice(0, 3).map((e) => ({
       file,
       line: e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line,
       message: e.message.split('\n')[0] ?? e.message,
