@@ -77,6 +77,11 @@ export async function mappingsPreview(dir: string, deliveryFile: string, io: Com
   const result = await mapping.map(delivery);
   if (!result.ok) {
     for (const e of result.errors) io.err(`${e.code}: ${e.message}\n`);
+    try {
+      io.err(`record key (keyOf): ${mapping.keyOf(delivery)}\n`);
+    } catch {
+      // the key problem is among the errors above
+    }
     return 1;
   }
   io.out(`${JSON.stringify({ mapping: mapping.file, entity: mapping.entity, key: result.key, mappingVersion: result.mappingVersion, data: result.data }, null, 2)}\n`);
