@@ -15,6 +15,7 @@ import { KnexInboxStore } from './inbox/knex-inbox-store';
 import { createAuthenticators } from './receiver/authenticator-factory';
 import { ReceiverService } from './receiver/receiver-service';
 import { createBearerAuth } from './auth/bearer-auth';
+import { FileMappingRegistry, type MappingRegistry } from './mapping';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -22,6 +23,8 @@ export interface Runtime {
   db: Knex;
   app: Express;
   receiver: ReceiverService;
+  /** The mapping files by resource type; hot-reloaded when config mappings.hotReload is on. */
+  mappings: MappingRegistry;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
@@ -40,6 +43,9 @@ export interface RuntimeOptions {
 export async function buildRuntime(config: Readonly<Config>, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const clock = options.clock ?? systemClock;
+  // Before the database: a broken mapping file stops the start with every problem listed (MappingLoadError).
+  const mappings = FileMappingRegistry.open(config.mappings.dir, logger);
+  if (config.mappings.hotReload) mappings.watch();
   const db = createKnex(config.db);
   const ran = await migrateLatest(db);
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
@@ -71,6 +77,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     db,
     app,
     receiver,
+    mappings,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -84,6 +91,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       }),
     stop: async () => {
       if (server) await closeGracefully(server);
+      mappings.close();
       await receiver.drain();
       await db.destroy();
       logger.info('stopped');

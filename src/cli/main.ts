@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerClientsCommand } from './clients-command';
+import { registerMappingsCommand } from './mappings-command';
 import { registerMigrateCommand } from './migrate-command';
 import { registerServeCommand } from './serve-command';
 import { registerSimulateCommand } from './simulate-command';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerClientsCommand(program);
   registerUsersCommand(program);
   registerSimulateCommand(program);
+  registerMappingsCommand(program);
   return program;
 }
 

@@ -93,6 +93,17 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Mapping files (docs/mappings.md). `dir` is resolved from the working directory. With `hotReload` on, an edited
+     * file is swapped in when valid; a broken edit is logged and the previous version stays.
+     */
+    mappings: z
+      .object({
+        dir: z.string().min(1).default('mappings'),
+        hotReload: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({}),
     sources: z.record(sourceName, source).default({}),
   })

@@ -27,6 +27,14 @@ export const ERROR_CODES = {
   OAUTH_UNAUTHORIZED_CLIENT: { status: 400, meaning: "Token endpoint: the client's source is no longer configured with auth mode oauth2 (RFC 6749 unauthorized_client)." },
   OAUTH_UNSUPPORTED_GRANT_TYPE: { status: 400, meaning: 'Token endpoint: grant_type is neither password nor client_credentials (RFC 6749 unsupported_grant_type).' },
   OAUTH_INVALID_SCOPE: { status: 400, meaning: 'Token endpoint: the requested scope is not "webhooks" (RFC 6749 invalid_scope).' },
+  MAPPING_REQUIRED_FIELD_MISSING: { status: 422, meaning: 'A required field of a mapping got no value from its source path or expression, and has no default.' },
+  MAPPING_WRONG_TYPE: { status: 422, meaning: 'A delivery value cannot be read as the type its mapping field declares (e.g. a decimal that is not a decimal string).' },
+  MAPPING_UNKNOWN_ENUM_VALUE: { status: 422, meaning: 'An enum field got a value its mapping does not list, and the mapping does not pass unknown values through.' },
+  MAPPING_EXPRESSION_FAILED: { status: 422, meaning: 'A JSONata expression of a mapping field threw while evaluating a delivery.' },
+  MAPPING_KEY_MISSING: { status: 422, meaning: 'The record key path of a mapping (default resource.uuid) holds no string or number.' },
+  MAPPING_CONTENT_ABSENT: { status: 422, meaning: 'The delivery has no resource.content (usual for REMOVED); only its key can be read.' },
+  MAPPING_NOT_FOUND: { status: 422, meaning: 'No mapping file handles the delivery\'s resource.type.' },
+  MAPPING_INVALID_FILE: { status: 500, meaning: 'A mapping file is not valid YAML or breaks the mapping schema; the message names file and line.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { collectMappingTests, formatProblem, loadMappingsSync, runMappingTest } from '../mapping';
+import { mappingJsonSchemas } from '../mapping/mapping-schema';
+import { configFromCli } from './cli-config';
+
+/** Where command output goes; tests pass string sinks instead of the process streams. */
+export interface CommandOutput {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processOutput: CommandOutput = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/**
+ * `appdirect-sync mappings check`: validate every mapping file, as the service does at start.
+ * @returns the exit code: 0 when all files are valid, 1 otherwise.
+ */
+export function mappingsCheck(dir: string, io: CommandOutput = processOutput): number {
+  const { mappings, problems } = loadMappingsSync(dir);
+  const tests = collectMappingTests(dir);
+  const all = [...problems, ...tests.problems.filter((p) => !problems.includes(p))];
+  for (const p of all) io.err(`${formatProblem(p)}\n`);
+  for (const m of mappings) {
+    io.out(`ok  ${m.file}  ${m.resourceTypes.join(',')} -> ${m.entity}  version ${m.version}${m.provisional ? '  (provisional)' : ''}\n`);
+  }
+  io.out(`${mappings.length} mapping(s) valid, ${all.length} problem(s)\n`);
+  return all.length > 0 ? 1 : 0;
+}
+
+/**
+ * `appdirect-sync mappings test`: run every test case; print a field-level diff for each mismatch.
+ * @returns the exit code: 0 when every case passes and every file loads, 1 otherwise.
+ */
+export async function mappingsTest(dir: string, io: CommandOutput = processOutput, filter?: string): Promise<number> {
+  const { cases, problems } = collectMappingTests(dir);
+  for (const p of problems) io.err(`${formatProblem(p)}\n`);
+  let failed = 0;
+  let ran = 0;
+  for (const c of cases) {
+    if (filter && !c.name.includes(filter) && !c.file.includes(filter)) continue;
+    ran++;
+    const r = await runMappingTest(c);
+    if (r.passed) io.out(`  pass  ${r.file}  ${r.name}\n`);
+    else {
+      failed++;
+      io.out(`  FAIL  ${r.file}  ${r.name}\n${(r.failure ?? '').replace(/^/gm, '        ')}\n`);
+    }
+  }
+  io.out(`${ran - failed} passed, ${failed} failed, ${problems.length} file problem(s)\n`);
+  return failed > 0 || problems.length > 0 || ran === 0 ? 1 : 0;
+}
+
+/**
+ * `appdirect-sync mappings preview <delivery.json>`: the normalized record of one delivery, or its errors.
+ * @returns the exit code: 0 for a record, 1 for mapping errors or an unusable input.
+ */
+export async function mappingsPreview(dir: string, deliveryFile: string, io: CommandOutput = processOutput): Promise<number> {
+  const { mappings, problems } = loadMappingsSync(dir);
+  for (const p of problems) io.err(`${formatProblem(p)}\n`);
+  let delivery: unknown;
+  try {
+    delivery = JSON.parse(readFileSync(deliveryFile, 'utf8'));
+  } catch (err) {
+    io.err(`${deliveryFile}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const type = (delivery as { resource?: { type?: unknown } } | null)?.resource?.type;
+  const mapping = mappings.find((m) => typeof type === 'string' && m.resourceTypes.includes(type));
+  if (!mapping) {
+    io.err(`MAPPING_NOT_FOUND: no valid mapping in ${dir} handles resource.type ${JSON.stringify(type)}\n`);
+    return 1;
+  }
+  const result = await mapping.map(delivery);
+  if (!result.ok) {
+    for (const e of result.errors) io.err(`${e.code}: ${e.message}\n`);
+    try {
+      io.err(`record key (keyOf): ${mapping.keyOf(delivery)}\n`);
+    } catch {
+      // the key problem is among the errors above
+    }
+    return 1;
+  }
+  io.out(`${JSON.stringify({ mapping: mapping.file, entity: mapping.entity, key: result.key, mappingVersion: result.mappingVersion, data: result.data }, null, 2)}\n`);
+  return 0;
+}
+
+/** `appdirect-sync mappings …`: check, test, preview and schema. */
+export function registerMappingsCommand(program: Command): void {
+  const group = program.command('mappings').description('check, test and preview the mapping files');
+  const dirOf = (command: Command): string => {
+    const opts = command.optsWithGlobals<{ dir?: string }>();
+    return opts.dir ?? configFromCli(command).mappings.dir;
+  };
+  group
+    .command('check')
+    .description('validate every mapping and test file; print file:line for each fault')
+    .option('--dir <dir>', 'mappings folder (default: config mappings.dir)')
+    .action((_opts, command: Command) => {
+      process.exitCode = mappingsCheck(dirOf(command));
+    });
+  group
+    .command('test')
+    .description('run every mapping test case; print a diff for each mismatch')
+    .option('--dir <dir>', 'mappings folder (default: config mappings.dir)')
+    .option('--filter <text>', 'only cases whose name or file contains this text')
+    .action(async (opts: { filter?: string }, command: Command) => {
+      process.exitCode = await mappingsTest(dirOf(command), processOutput, opts.filter);
+    });
+  group
+    .command('preview <delivery>')
+    .description('print the normalized record (or the errors) for one delivery JSON file')
+    .option('--dir <dir>', 'mappings folder (default: config mappings.dir)')
+    .action(async (delivery: string, _opts, command: Command) => {
+      process.exitCode = await mappingsPreview(dirOf(command), delivery);
+    });
+  group
+    .command('schema')
+    .description('print the JSON Schema of mapping files (schema/mapping.schema.json)')
+    .option('--tests', 'the schema of *.tests.yaml files instead')
+    .action((opts: { tests?: boolean }) => {
+      const schemas = mappingJsonSchemas();
+      process.stdout.write(`${JSON.stringify(schemas[opts.tests ? 'mapping-tests.schema.json' : 'mapping.schema.json'], null, 2)}\n`);
+    });
+}

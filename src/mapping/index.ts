@@ -1,0 +1,9 @@
+/**
+ * Stage ④ of the data flow: mapping files in, normalized records out. The sync engine imports from here only.
+ */
+export type { CompiledMapping, FieldDescriptor, FieldType, MapResult, MappingIssue, MappingLoadProblem, MappingRegistry } from './mapping-types';
+export { FIELD_TYPES } from './mapping-types';
+export { loadMappings, loadMappingsSync, formatProblem } from './load-mappings';
+export { FileMappingRegistry, MappingLoadError } from './file-mapping-registry';
+export { redactContent } from './redact-content';
+export { collectMappingTests, runMappingTest, type CaseResult, type RunnableCase } from './mapping-test-runner';

@@ -1,0 +1,142 @@
+import { z } from 'zod/v4';
+import { PATH_PATTERN } from './path-reader';
+
+/**
+ * The one schema of mapping files and mapping test files. The service, `appdirect-sync mappings check` and the
+ * published JSON Schema (schema/*.schema.json, for editor autocompletion) all come from here; a test fails when the
+ * published files drift from it. Checks that JSON Schema cannot say well (exactly one source per field, JSONata
+ * syntax, defaults of the right type) are made by compile-mapping.ts and reported the same way, with a line.
+ */
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DROP_PATH = /^[A-Za-z_$][\w$-]*(?:\.(?:[A-Za-z_$][\w$-]*|\*)|\[(?:\d+|\*)\])*$/;
+
+const fieldName = z.string().regex(FIELD_NAME, { error: 'field names are letters, digits and _ (usable as SQL columns)' });
+const sourcePath = z
+  .string()
+  .regex(PATH_PATTERN, { error: 'a path is dotted names with optional [n] indexes, e.g. resource.content.orderLines[0].id' })
+  .describe('A plain path into the delivery (or, inside a collection, into the item). Compiled to direct reads.');
+
+const common = {
+  description: z.string().optional().describe('What the field means for the CRM/ERP side.'),
+  from: sourcePath.optional(),
+  expr: z.string().min(1).optional().describe('A JSONata expression, evaluated on the delivery (or the item). $delivery is the whole envelope.'),
+  value: z.unknown().optional().describe('A constant value instead of a source.'),
+  required: z.boolean().optional().describe('A missing value (absent, null, or an expression yielding nothing) is an error. Default false.'),
+  default: z.unknown().optional().describe('Used when the source yields nothing; must itself be valid for the type.'),
+};
+
+const scalarField = z.strictObject({
+  type: z.enum(['string', 'integer', 'decimal', 'boolean', 'date', 'datetime', 'json']),
+  ...common,
+});
+
+const enumField = z.strictObject({
+  type: z.literal('enum'),
+  ...common,
+  values: z
+    .union([z.array(z.string()).min(1), z.record(z.string(), z.string())])
+    .describe('Allowed source values: a list (kept as is) or a map from source value to target value.'),
+  unknown: z.enum(['reject', 'passthrough']).optional().describe('What an unlisted value does. Default reject.'),
+});
+
+/** A mapped field; `collection` nests item fields for lists such as order lines. */
+export const fieldSchema: z.ZodType<FieldSpec> = z.discriminatedUnion('type', [
+  scalarField,
+  enumField,
+  z.strictObject({
+    type: z.literal('collection'),
+    description: common.description,
+    from: common.from,
+    expr: common.expr,
+    required: common.required,
+    default: common.default,
+    get fields() {
+      return z.record(fieldName, fieldSchema).describe('Item fields; their paths are relative to the item.');
+    },
+  }),
+]);
+
+/** A mapping file: `mappings/<name>.yaml`. */
+export const mappingFileSchema = z.strictObject({
+  resourceType: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, { error: 'resource types are upper snake case, e.g. SUBSCRIPTION' })
+    .describe('The resource.type this file maps.'),
+  aliases: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).optional().describe('Further resource.type values mapped the same way.'),
+  entity: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, { error: 'entity names are lower snake case, e.g. subscription' })
+    .describe('Target entity name (the records table/view).'),
+  description: z.string().optional(),
+  provisional: z.boolean().optional().describe('True while the source schema is unpublished or unverified.'),
+  key: sourcePath.optional().describe('Path of the record key in the delivery. Default resource.uuid.'),
+  drop: z
+    .array(z.string().regex(DROP_PATH, { error: 'a drop path is dotted names, [n] or * (any key or item)' }))
+    .optional()
+    .describe('Envelope paths removed before mapping and from stored raw content: payment details and the like.'),
+  fields: z.record(fieldName, fieldSchema),
+  get tests() {
+    return z.array(testCaseSchema).optional().describe('Test cases, as in a *.tests.yaml file.');
+  },
+});
+
+const issueMatcher = z.strictObject({
+  code: z.string().optional(),
+  field: z.string().optional(),
+  path: z.string().optional(),
+  message: z.string().optional().describe('A substring of the message.'),
+});
+
+/** One test case: an input delivery and what the mapping must make of it. */
+export const testCaseSchema = z.strictObject({
+  name: z.string().min(1),
+  input: z.record(z.string(), z.unknown()).optional().describe('The delivery envelope, inline.'),
+  inputFile: z.string().optional().describe('A JSON delivery file, relative to the file holding the case.'),
+  set: z.record(z.string(), z.unknown()).optional().describe('Paths to overwrite in the input, e.g. resource.content.status: BOGUS.'),
+  unset: z.array(z.string()).optional().describe('Paths to delete from the input.'),
+  expect: z.record(z.string(), z.unknown()).optional().describe('The exact record data.'),
+  expectSubset: z.record(z.string(), z.unknown()).optional().describe('Fields the record data must contain (others ignored).'),
+  expectKey: z.string().optional().describe('The record key keyOf() must give.'),
+  expectError: z.union([issueMatcher, z.array(issueMatcher)]).optional().describe('Issues map() must report.'),
+  ignore: z.array(z.string()).optional().describe('Output paths left out of the comparison (dynamic values).'),
+});
+
+/** A test file: `mappings/<name>.tests.yaml`, beside the mapping it tests. */
+export const testFileSchema = z.strictObject({
+  mapping: z.string().optional().describe('The mapping file tested; default: this file name without .tests.'),
+  cases: z.array(testCaseSchema).min(1),
+});
+
+/** Field spec as written in a mapping file (after schema validation). */
+export type FieldSpec =
+  | z.infer<typeof scalarField>
+  | z.infer<typeof enumField>
+  | {
+      type: 'collection';
+      description?: string;
+      from?: string;
+      expr?: string;
+      required?: boolean;
+      default?: unknown;
+      fields: Record<string, FieldSpec>;
+    };
+export type MappingFile = z.infer<typeof mappingFileSchema>;
+export type TestCase = z.infer<typeof testCaseSchema>;
+export type TestFile = z.infer<typeof testFileSchema>;
+
+/** The published JSON Schemas, keyed by file name under schema/. */
+export function mappingJsonSchemas(): Record<string, unknown> {
+  return {
+    'mapping.schema.json': {
+      ...z.toJSONSchema(mappingFileSchema, { io: 'input' }),
+      $id: 'https://appdirect-sync.local/schema/mapping.schema.json',
+      title: 'appdirect-sync mapping file',
+    },
+    'mapping-tests.schema.json': {
+      ...z.toJSONSchema(testFileSchema, { io: 'input' }),
+      $id: 'https://appdirect-sync.local/schema/mapping-tests.schema.json',
+      title: 'appdirect-sync mapping test file',
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod/v4';
+import type { MappingLoadProblem } from './mapping-types';
+
+/**
+ * A YAML file read with its node positions kept, so a fault found later (by the schema or the compiler) can be
+ * reported at its line: an integrator fixes `order.yaml:42`, not "fields.lines.fields.qty.type".
+ */
+export class YamlSource {
+  private constructor(
+    readonly file: string,
+    readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Parses `text`; YAML syntax errors come back as problems with their line. */
+  static parse(file: string, text: string): { source: YamlSource; problems: MappingLoadProblem[] } {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // After the first syntax error the parser mostly reports its consequences: show at most three.
+    const problems = doc.errors.slice(0, 3).map((e) => ({
+      file,
+      line: e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line,
+      message: e.message.split('\n')[0] ?? e.message,
+    }));
+    return { source: new YamlSource(file, doc, lines), problems };
+  }
+
+  /** The parsed value (plain JSON-like objects). */
+  value(): unknown {
+    return this.doc.toJS({ maxAliasCount: 100 });
+  }
+
+  /**
+   * The 1-based line of the node at `path` (map keys and sequence indexes). When the path leads past the
+   * document (a missing key), the line of the deepest node that exists: the place where the key belongs.
+   */
+  lineOf(path: ReadonlyArray<PropertyKey>): number {
+    let node: unknown = this.doc.contents;
+    let offset = (node as Node | null)?.range?.[0] ?? 0;
+    for (const step of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === step);
+        if (!pair) break;
+        offset = (pair.key as Node).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof step === 'number') {
+        const item = node.items[step] as Node | undefined;
+        if (!item) break;
+        offset = item.range?.[0] ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return this.lines.linePos(offset).line;
+  }
+
+  /** Turns a path-and-message fault into a problem with this file's line. */
+  problemAt(path: ReadonlyArray<PropertyKey>, message: string): MappingLoadProblem {
+    const where = path.length > 0 ? `${path.map(String).join('.')}: ` : '';
+    return { file: this.file, line: this.lineOf(path), message: `${where}${message}` };
+  }
+
+  /** Schema issues as problems, one per issue, with messages a person can act on. */
+  schemaProblems(issues: readonly z.core.$ZodIssue[]): MappingLoadProblem[] {
+    return issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const [first] = issue.keys;
+        return this.problemAt(first === undefined ? issue.path : [...issue.path, first], `unknown key ${issue.keys.join(', ')}`);
+      }
+      if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
+        return this.problemAt(issue.path, 'type must be one of string, integer, decimal, boolean, date, datetime, enum, json, collection');
+      }
+      if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+        return this.problemAt(issue.path, `required key is missing (expected ${issue.expected})`);
+      }
+      return this.problemAt(issue.path, issue.message);
+    });
+  }
+}
