@@ -25,7 +25,9 @@ export async function startServiceProcess(
   options: { keepOutput?: boolean } = {},
 ): Promise<ServiceProcess> {
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, stringify({ environment: 'test', server: { host: '127.0.0.1', port: 0 }, ...config }));
+  // The process runs in `dir`; unless told otherwise it uses the shipped mappings of this checkout.
+  const mappings = { dir: join(BIN, '..', '..', 'mappings') };
+  writeFileSync(configFile, stringify({ environment: 'test', server: { host: '127.0.0.1', port: 0 }, mappings, ...config }));
   const child = spawn(process.execPath, [BIN, '--config-dir', dir, '--config', configFile, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: dir,
