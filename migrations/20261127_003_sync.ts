@@ -31,7 +31,6 @@ export async function up(knex: Knex): Promise<void> {
     t.string('event_action', 16).notNullable();
     t.string('mapping_version', 64).notNullable();
     t.boolean('deleted').notNullable().defaultTo(false);
-    t.bigInteger('last_change_seq').nullable();
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();
     t.primary(['source', 'entity', 'record_key'], 'records_pkey');

@@ -15,6 +15,9 @@ import { KnexInboxStore } from './inbox/knex-inbox-store';
 import { createAuthenticators } from './receiver/authenticator-factory';
 import { ReceiverService } from './receiver/receiver-service';
 import { createBearerAuth } from './auth/bearer-auth';
+import { KnexInboxQueue } from './inbox/knex-inbox-queue';
+import { KnexRecordStore } from './records/knex-record-store';
+import { SyncWorker } from './worker/sync-worker';
 import { FileMappingRegistry, type MappingRegistry } from './mapping';
 
 export interface Runtime {
@@ -27,6 +30,8 @@ export interface Runtime {
   mappings: MappingRegistry;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
+  /** The sync worker; `serve` starts it when worker.enabled, `appdirect-sync worker` runs it alone. */
+  worker: SyncWorker;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -52,9 +57,11 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
 
   warnAboutOpenSources(config, logger);
   const inbox = new KnexInboxStore(db);
+  const worker = new SyncWorker(db, new KnexInboxQueue(db), new KnexRecordStore(db), mappings, clock, logger, config.worker);
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,
+    onAccepted: () => worker.notify(),
   });
   const limiter = new FailedAuthLimiter(config.auth.failedAuth.windowMs, config.auth.failedAuth.max, clock);
   const bearerAuth = createBearerAuth({ db, clock, logger, config, limiter });
@@ -78,6 +85,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     app,
     receiver,
     mappings,
+    worker,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -93,6 +101,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       if (server) await closeGracefully(server);
       mappings.close();
       await receiver.drain();
+      await worker.stop();
       await db.destroy();
       logger.info('stopped');
     },

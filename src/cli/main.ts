@@ -6,6 +6,7 @@ import { registerServeCommand } from './serve-command';
 import { registerSimulateCommand } from './simulate-command';
 import { registerTokensCommand } from './tokens-command';
 import { registerUsersCommand } from './users-command';
+import { registerWorkerCommand } from './worker-command';
 
 /** Builds the `appdirect-sync` command line; each command group lives in its own file. */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerUsersCommand(program);
   registerSimulateCommand(program);
   registerMappingsCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

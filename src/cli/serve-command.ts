@@ -11,6 +11,7 @@ export function registerServeCommand(program: Command): void {
       const config = configFromCli(command);
       const runtime = await buildRuntime(config);
       await runtime.listen();
+      if (config.worker.enabled) runtime.worker.start();
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -104,6 +104,31 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    worker: z
+      .object({
+        /** Run the sync worker inside `serve`; turn off when `appdirect-sync worker` runs it as its own process. */
+        enabled: z.boolean().default(true),
+        batchSize: z.number().int().min(1).max(5000).default(500),
+        /** How long a claim lasts; a crashed worker's events come back after it. */
+        leaseMs: z.number().int().min(1000).default(60_000),
+        /** Attempts after transient errors before an event is dead. */
+        maxAttempts: z.number().int().min(1).default(8),
+        backoffBaseMs: z.number().int().min(1).default(1000),
+        backoffMaxMs: z.number().int().min(1).default(300_000),
+        /** Poll interval when idle (the receiver also wakes the worker in the same process). */
+        idleDelayMs: z.number().int().min(10).default(500),
+      })
+      .strict()
+      .default({}),
+    retention: z
+      .object({
+        /** Payloads of processed (done or stale) inbox events older than this are purged; AppDirect keeps 90 days. */
+        days: z.number().int().min(1).default(90),
+        /** node-cron schedule of the purge. */
+        schedule: z.string().default('17 3 * * *'),
+      })
+      .strict()
+      .default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({}),
     sources: z.record(sourceName, source).default({}),
   })

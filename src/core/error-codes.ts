@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   MAPPING_CONTENT_ABSENT: { status: 422, meaning: 'The delivery has no resource.content (usual for REMOVED); only its key can be read.' },
   MAPPING_NOT_FOUND: { status: 422, meaning: 'No mapping file handles the delivery\'s resource.type.' },
   MAPPING_INVALID_FILE: { status: 500, meaning: 'A mapping file is not valid YAML or breaks the mapping schema; the message names file and line.' },
+  WORKER_PAYLOAD_UNREADABLE: { status: 422, meaning: 'The stored body of an inbox event is not JSON (its payload was purged by retention, or the row was altered).' },
+  WORKER_TRANSIENT: { status: 503, meaning: 'A batch failed for a passing reason (database busy, connection lost); its events are retried with backoff, and are dead after worker.maxAttempts.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -18,6 +18,8 @@ export interface Delivery {
 export interface ReceiverServiceOptions {
   groupCommitMax: number;
   rejectedKeep: number;
+  /** Called after a commit that accepted a delivery: wakes a worker in the same process. */
+  onAccepted?: () => void;
 }
 
 /**
@@ -49,8 +51,9 @@ export class ReceiverService {
       throw err;
     }
     const bodySha256 = createHash('sha256').update(delivery.body).digest('hex');
+    let outcome: AcceptOutcome;
     try {
-      return await this.groupCommit.submit({
+      outcome = await this.groupCommit.submit({
         source: delivery.source,
         envelope,
         body: delivery.body,
@@ -67,6 +70,8 @@ export class ReceiverService {
         { retryAfterSeconds: 30 },
       );
     }
+    if (outcome.status === 'accepted') this.options.onAccepted?.();
+    return outcome;
   }
 
   /**

@@ -11,7 +11,6 @@ export interface RecordRef {
 export interface StoredRecord extends RecordRef, RecordState {
   createdAt: Date;
   updatedAt: Date;
-  lastChangeSeq: number | null;
 }
 
 /** A record write decided by the worker, with the change to append when the data changed. */

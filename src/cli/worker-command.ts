@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { buildRuntime } from '../main';
+import { configFromCli } from './cli-config';
+
+/**
+ * `appdirect-sync worker`: runs the sync worker as its own process (set worker.enabled: false for `serve`
+ * then). `--once` drains what is due and exits, for cron-style use and tests.
+ */
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('apply accepted inbox events to records and the change log')
+    .option('--once', 'process every due event, then exit')
+    .action(async (opts: { once?: boolean }, command: Command) => {
+      const config = configFromCli(command);
+      const runtime = await buildRuntime(config);
+      if (opts.once) {
+        let total = 0;
+        for (;;) {
+          const r = await runtime.worker.tick();
+          total += r.claimed;
+          if (r.claimed === 0) break;
+        }
+        process.stdout.write(`processed ${total} events\n`);
+        await runtime.stop();
+        return;
+      }
+      runtime.logger.info('worker started');
+      runtime.worker.start();
+      const stop = (signal: string) => {
+        runtime.logger.info({ signal }, 'stopping');
+        runtime.stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,146 @@
+import type { Knex } from 'knex';
+import { chunks } from '../db/chunks';
+import { dialectOf } from '../db/create-knex';
+import { asDate, asNumber } from '../db/rows';
+import { prepared, sqliteConnectionOf } from '../db/sqlite-statements';
+import type { Tx } from '../db/transaction';
+import type { ResourceAction } from '../receiver/envelope';
+import type { RecordState } from './apply-event';
+import { refKey, type RecordRef, type RecordStore, type RecordWrite, type StoredRecord } from './record-store';
+
+interface DbRecordRow {
+  source: string;
+  entity: string;
+  record_key: string;
+  data: string;
+  raw_content: string | null;
+  event_uuid: string;
+  event_timestamp: number | string;
+  event_action: string;
+  mapping_version: string;
+  deleted: boolean | number;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const SELECT_ONE = `select * from records where source = ? and entity = ? and record_key = ?`;
+const UPSERT = `insert into records
+  (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version, deleted, created_at, updated_at)
+  values (@source, @entity, @record_key, @data, @raw_content, @event_uuid, @event_timestamp, @event_action, @mapping_version, @deleted, @created_at, @updated_at)
+  on conflict (source, entity, record_key) do update set
+    data = excluded.data, raw_content = excluded.raw_content, event_uuid = excluded.event_uuid,
+    event_timestamp = excluded.event_timestamp, event_action = excluded.event_action,
+    mapping_version = excluded.mapping_version, deleted = excluded.deleted, updated_at = excluded.updated_at`;
+const INSERT_CHANGE = `insert into changes
+  (source, entity, record_key, kind, data, inbox_event_id, event_uuid, event_timestamp, mapping_version, cause, created_at)
+  values (@source, @entity, @record_key, @kind, @data, @inbox_event_id, @event_uuid, @event_timestamp, @mapping_version, @cause, @created_at)`;
+
+/**
+ * Records and the change log on knex.
+ * @remarks On SQLite the per-row statements are prepared once per connection (the worker writes thousands of
+ * rows a second through them); on PostgreSQL rows go in multi-row statements and the records read for a batch
+ * are locked (`FOR UPDATE`) so two workers cannot apply events to one record at once.
+ */
+export class KnexRecordStore implements RecordStore {
+  constructor(private readonly db: Knex) {}
+
+  async load(trx: Tx, refs: RecordRef[]): Promise<Map<string, RecordState>> {
+    const out = new Map<string, RecordState>();
+    const sqlite = await sqliteConnectionOf(trx);
+    if (sqlite) {
+      const select = prepared(sqlite, SELECT_ONE);
+      for (const ref of refs) {
+        const row = select.get(ref.source, ref.entity, ref.key) as DbRecordRow | undefined;
+        if (row) out.set(refKey(ref), toState(row));
+      }
+      return out;
+    }
+    for (const chunk of chunks(refs, 300)) {
+      const rows = (await trx('records')
+        .whereIn(['source', 'entity', 'record_key'], chunk.map((r) => [r.source, r.entity, r.key]))
+        .orderBy(['source', 'entity', 'record_key'])
+        .forUpdate()) as DbRecordRow[];
+      for (const row of rows) out.set(refKey({ source: row.source, entity: row.entity, key: row.record_key }), toState(row));
+    }
+    return out;
+  }
+
+  async write(trx: Tx, writes: RecordWrite[], now: Date): Promise<void> {
+    const nowIso = now.toISOString();
+    const changes = writes.filter((w) => w.change !== null).map((w) => changeRow(w, nowIso));
+    // Several events of one batch may touch one record: only its last state is written.
+    const finalStates = new Map<string, ReturnType<typeof recordRow>>();
+    for (const w of writes) finalStates.set(refKey(w.ref), recordRow(w, nowIso));
+    const records = [...finalStates.values()];
+
+    const sqlite = await sqliteConnectionOf(trx);
+    if (sqlite) {
+      const insertChange = prepared(sqlite, INSERT_CHANGE);
+      for (const c of changes) insertChange.run(c);
+      const upsert = prepared(sqlite, UPSERT);
+      for (const r of records) upsert.run({ ...r, deleted: r.deleted ? 1 : 0 });
+      return;
+    }
+    for (const chunk of chunks(changes, 500)) await trx('changes').insert(chunk);
+    for (const chunk of chunks(records, 500)) {
+      await trx('records')
+        .insert(chunk)
+        .onConflict(['source', 'entity', 'record_key'])
+        .merge(['data', 'raw_content', 'event_uuid', 'event_timestamp', 'event_action', 'mapping_version', 'deleted', 'updated_at']);
+    }
+  }
+
+  async get(ref: RecordRef): Promise<StoredRecord | undefined> {
+    const row = (await this.db('records').where({ source: ref.source, entity: ref.entity, record_key: ref.key }).first()) as DbRecordRow | undefined;
+    if (!row) return undefined;
+    return { ...ref, ...toState(row), createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
+  }
+
+  /** Whether this store runs on PostgreSQL (for callers that tune batch sizes). */
+  get dialect() {
+    return dialectOf(this.db);
+  }
+}
+
+function toState(row: DbRecordRow): RecordState {
+  return {
+    data: row.data,
+    rawContent: row.raw_content,
+    version: { timestamp: asNumber(row.event_timestamp), action: row.event_action as ResourceAction, uuid: row.event_uuid },
+    mappingVersion: row.mapping_version,
+    deleted: row.deleted === true || row.deleted === 1,
+  };
+}
+
+function recordRow(w: RecordWrite, nowIso: string) {
+  return {
+    source: w.ref.source,
+    entity: w.ref.entity,
+    record_key: w.ref.key,
+    data: w.next.data,
+    raw_content: w.next.rawContent,
+    event_uuid: w.next.version.uuid,
+    event_timestamp: w.next.version.timestamp,
+    event_action: w.next.version.action,
+    mapping_version: w.next.mappingVersion,
+    deleted: w.next.deleted,
+    created_at: nowIso,
+    updated_at: nowIso,
+  };
+}
+
+function changeRow(w: RecordWrite, nowIso: string) {
+  return {
+    source: w.ref.source,
+    entity: w.ref.entity,
+    record_key: w.ref.key,
+    kind: w.change?.kind ?? 'updated',
+    data: w.next.data,
+    inbox_event_id: w.change?.inboxEventId ?? null,
+    event_uuid: w.next.version.uuid,
+    event_timestamp: w.next.version.timestamp,
+    mapping_version: w.next.mappingVersion,
+    cause: w.change?.cause ?? 'event',
+    created_at: nowIso,
+  };
+}

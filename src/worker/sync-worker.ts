@@ -1,0 +1,157 @@
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import { withTransaction } from '../db/transaction';
+import type { Knex } from 'knex';
+import type { ClaimedEvent, EventCompletion, InboxQueue } from '../inbox/inbox-queue';
+import type { MappingRegistry } from '../mapping';
+import { applyEvent, type RecordState } from '../records/apply-event';
+import { refKey, type RecordStore, type RecordWrite } from '../records/record-store';
+import { planEvent, type EventPlan } from './plan-event';
+
+export interface SyncWorkerOptions {
+  batchSize: number;
+  leaseMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  idleDelayMs: number;
+}
+
+export interface TickResult {
+  claimed: number;
+  done: number;
+  stale: number;
+  failed: number;
+  unmapped: number;
+  retried: number;
+}
+
+/**
+ * The one orchestrator: claim → map → apply to records + append changes + complete the events, in one
+ * transaction per batch.
+ *
+ * @remarks A crash anywhere leaves a batch all applied or not at all: its leases run out and the events
+ * come back under a new ticket; the old ticket can no longer complete them (stillHeld), so nothing is applied
+ * twice. A transient failure gives the whole batch back for a later attempt with backoff and jitter; after
+ * maxAttempts an event is `dead`.
+ */
+export class SyncWorker {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly queue: InboxQueue,
+    private readonly records: RecordStore,
+    private readonly mappings: MappingRegistry,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: SyncWorkerOptions,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Claims and processes one batch. Callable without the loop (tests, `appdirect-sync worker --once`). */
+  async tick(): Promise<TickResult> {
+    const events = await this.queue.claim(this.options.batchSize, this.options.leaseMs, this.clock.now());
+    const result: TickResult = { claimed: events.length, done: 0, stale: 0, failed: 0, unmapped: 0, retried: 0 };
+    if (events.length === 0) return result;
+    try {
+      const plans: EventPlan[] = [];
+      for (const e of events) plans.push(await planEvent(e, this.mappings));
+      const completions = await this.applyBatch(plans, events[0]?.ticket ?? '');
+      for (const c of completions) result[c.status === 'dead' ? 'failed' : c.status] += 1;
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      this.log.warn({ err: { code: e.code, message: e.message }, events: events.length }, 'batch failed, retrying later');
+      await this.queue.retryLater(events, { code: e.code ?? 'WORKER_TRANSIENT', message: e.message ?? String(err) }, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now());
+      result.retried = events.length;
+    }
+    return result;
+  }
+
+  /** Runs ticks until stop(): back to back while there is work, otherwise every idleDelayMs or when notified. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let claimed = 0;
+        try {
+          claimed = (await this.tick()).claimed;
+        } catch (err) {
+          this.log.error({ err }, 'worker tick failed');
+        }
+        if (claimed === 0 && this.running) await this.idle();
+      }
+    })();
+  }
+
+  /** Wakes an idle worker: the receiver calls it after a commit so new events are applied at once. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** Finishes the batch in hand, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.idleDelayMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private async applyBatch(plans: EventPlan[], ticket: string): Promise<EventCompletion[]> {
+    const now = this.clock.now();
+    return withTransaction(this.db, async (trx) => {
+      const held = await this.queue.stillHeld(trx, plans.map((p) => p.event.id), ticket);
+      const live = plans.filter((p) => held.has(p.event.id));
+      const refs = live.flatMap((p) => (p.kind === 'apply' ? [p.ref] : []));
+      const states: Map<string, RecordState> = await this.records.load(trx, refs);
+      const existedBefore = new Set(states.keys());
+      const writes: RecordWrite[] = [];
+      const completions: EventCompletion[] = [];
+      for (const plan of live) {
+        if (plan.kind === 'end') {
+          completions.push(plan.completion);
+          continue;
+        }
+        const key = refKey(plan.ref);
+        const decision = applyEvent(states.get(key), plan.mapped);
+        if (decision.outcome === 'stale') {
+          completions.push({ id: plan.event.id, status: 'stale', mappingVersion: plan.mapped.mappingVersion });
+          continue;
+        }
+        states.set(key, decision.next);
+        writes.push({
+          ref: plan.ref,
+          next: decision.next,
+          isNew: !existedBefore.has(key),
+          change: decision.change ? { kind: decision.change, inboxEventId: plan.event.id, cause: 'event' } : null,
+        });
+        completions.push({ id: plan.event.id, status: 'done', mappingVersion: plan.mapped.mappingVersion });
+      }
+      await this.records.write(trx, writes, now);
+      await this.queue.complete(trx, completions, now);
+      return completions;
+    });
+  }
+
+  /** Exponential backoff, capped, with jitter: between half and all of the ceiling, so retries spread out. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+}
