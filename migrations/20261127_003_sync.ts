@@ -30,6 +30,10 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('event_timestamp').notNullable();
     t.string('event_action', 16).notNullable();
     t.string('mapping_version', 64).notNullable();
+    // The version of the event the data came from: differs from event_* on a tombstone (see apply-event.ts).
+    t.bigInteger('data_timestamp').nullable();
+    t.string('data_action', 16).nullable();
+    t.string('data_uuid', 255).nullable();
     t.boolean('deleted').notNullable().defaultTo(false);
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();

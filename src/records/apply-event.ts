@@ -1,11 +1,16 @@
 import type { ResourceAction } from '../receiver/envelope';
 import { compareVersions, type RecordVersion } from './record-version';
 
-/** A record as the ordering rule sees it. `data` and `rawContent` are canonical JSON text. */
+/**
+ * A record as the ordering rule sees it. `data` and `rawContent` are canonical JSON text. `version` is the newest
+ * event applied; `dataVersion` the newest event that carried data (older than `version` on a tombstone made by a
+ * REMOVED without content; null on a tombstone that never had data).
+ */
 export interface RecordState {
   data: string;
   rawContent: string | null;
   version: RecordVersion;
+  dataVersion: RecordVersion | null;
   mappingVersion: string;
   deleted: boolean;
 }
@@ -36,15 +41,17 @@ export type Decision =
  *   so an older event arriving later is still recognised as stale.
  */
 export function applyEvent(current: RecordState | undefined, event: MappedEvent): Decision {
-  if (current && compareVersions(event.version, current.version) <= 0) return { outcome: 'stale' };
+  if (current && compareVersions(event.version, current.version) <= 0) return backfillTombstone(current, event);
 
   if (event.action === 'REMOVED') {
+    const carriesData = event.data !== undefined;
     const data = event.data ?? current?.data ?? '{}';
     const next: RecordState = {
       data,
       rawContent: event.rawContent ?? current?.rawContent ?? null,
       version: event.version,
-      mappingVersion: event.data !== undefined ? event.mappingVersion : (current?.mappingVersion ?? event.mappingVersion),
+      dataVersion: carriesData ? event.version : (current?.dataVersion ?? null),
+      mappingVersion: carriesData ? event.mappingVersion : (current?.mappingVersion ?? event.mappingVersion),
       deleted: true,
     };
     const changed = !current || !current.deleted || current.data !== data;
@@ -56,6 +63,7 @@ export function applyEvent(current: RecordState | undefined, event: MappedEvent)
     data,
     rawContent: event.rawContent,
     version: event.version,
+    dataVersion: event.version,
     mappingVersion: event.mappingVersion,
     deleted: false,
   };
@@ -64,4 +72,26 @@ export function applyEvent(current: RecordState | undefined, event: MappedEvent)
   else if (current.deleted) change = 'restored';
   else change = current.data === data ? null : 'updated';
   return { outcome: 'applied', next, change };
+}
+
+/**
+ * An event older than the record can still matter to a tombstone: applied in version order it would have come
+ * before the REMOVED, so the tombstone keeps *its* data when it is newer than the data the tombstone holds.
+ * Without this, a tombstone's data would depend on arrival order. The record stays deleted; no change is
+ * appended (consumers already saw the deletion).
+ */
+function backfillTombstone(current: RecordState, event: MappedEvent): Decision {
+  const newerData =
+    current.deleted &&
+    event.data !== undefined &&
+    (current.dataVersion === null || compareVersions(event.version, current.dataVersion) > 0);
+  if (!newerData || event.data === undefined) return { outcome: 'stale' };
+  const next: RecordState = {
+    ...current,
+    data: event.data,
+    rawContent: event.rawContent ?? current.rawContent,
+    dataVersion: event.version,
+    mappingVersion: event.mappingVersion,
+  };
+  return { outcome: 'applied', next, change: null };
 }

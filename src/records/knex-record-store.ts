@@ -18,6 +18,9 @@ interface DbRecordRow {
   event_timestamp: number | string;
   event_action: string;
   mapping_version: string;
+  data_timestamp: number | string | null;
+  data_action: string | null;
+  data_uuid: string | null;
   deleted: boolean | number;
   created_at: Date | string;
   updated_at: Date | string;
@@ -25,15 +28,21 @@ interface DbRecordRow {
 
 const SELECT_ONE = `select * from records where source = ? and entity = ? and record_key = ?`;
 const UPSERT = `insert into records
-  (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version, deleted, created_at, updated_at)
-  values (@source, @entity, @record_key, @data, @raw_content, @event_uuid, @event_timestamp, @event_action, @mapping_version, @deleted, @created_at, @updated_at)
+  (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version,
+   data_timestamp, data_action, data_uuid, deleted, created_at, updated_at)
+  values (@source, @entity, @record_key, @data, @raw_content, @event_uuid, @event_timestamp, @event_action, @mapping_version,
+   @data_timestamp, @data_action, @data_uuid, @deleted, @created_at, @updated_at)
   on conflict (source, entity, record_key) do update set
     data = excluded.data, raw_content = excluded.raw_content, event_uuid = excluded.event_uuid,
     event_timestamp = excluded.event_timestamp, event_action = excluded.event_action,
-    mapping_version = excluded.mapping_version, deleted = excluded.deleted, updated_at = excluded.updated_at`;
+    mapping_version = excluded.mapping_version, data_timestamp = excluded.data_timestamp,
+    data_action = excluded.data_action, data_uuid = excluded.data_uuid, deleted = excluded.deleted,
+    updated_at = excluded.updated_at`;
 const INSERT_CHANGE = `insert into changes
   (source, entity, record_key, kind, data, inbox_event_id, event_uuid, event_timestamp, mapping_version, cause, created_at)
   values (@source, @entity, @record_key, @kind, @data, @inbox_event_id, @event_uuid, @event_timestamp, @mapping_version, @cause, @created_at)`;
+
+const MERGED_COLUMNS = ['data', 'raw_content', 'event_uuid', 'event_timestamp', 'event_action', 'mapping_version', 'data_timestamp', 'data_action', 'data_uuid', 'deleted', 'updated_at'];
 
 /**
  * Records and the change log on knex.
@@ -86,7 +95,7 @@ export class KnexRecordStore implements RecordStore {
       await trx('records')
         .insert(chunk)
         .onConflict(['source', 'entity', 'record_key'])
-        .merge(['data', 'raw_content', 'event_uuid', 'event_timestamp', 'event_action', 'mapping_version', 'deleted', 'updated_at']);
+        .merge(MERGED_COLUMNS);
     }
   }
 
@@ -107,6 +116,10 @@ function toState(row: DbRecordRow): RecordState {
     data: row.data,
     rawContent: row.raw_content,
     version: { timestamp: asNumber(row.event_timestamp), action: row.event_action as ResourceAction, uuid: row.event_uuid },
+    dataVersion:
+      row.data_uuid === null || row.data_timestamp === null
+        ? null
+        : { timestamp: asNumber(row.data_timestamp), action: row.data_action as ResourceAction, uuid: row.data_uuid },
     mappingVersion: row.mapping_version,
     deleted: row.deleted === true || row.deleted === 1,
   };
@@ -123,6 +136,9 @@ function recordRow(w: RecordWrite, nowIso: string) {
     event_timestamp: w.next.version.timestamp,
     event_action: w.next.version.action,
     mapping_version: w.next.mappingVersion,
+    data_timestamp: w.next.dataVersion?.timestamp ?? null,
+    data_action: w.next.dataVersion?.action ?? null,
+    data_uuid: w.next.dataVersion?.uuid ?? null,
     deleted: w.next.deleted,
     created_at: nowIso,
     updated_at: nowIso,

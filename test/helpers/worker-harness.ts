@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createHash } from 'node:crypto';
+import { FakeClock } from '../../src/core/clock';
+import { createKnex, type Knex } from '../../src/db/create-knex';
+import { migrateLatest } from '../../src/db/migration-source';
+import { KnexInboxQueue } from '../../src/inbox/knex-inbox-queue';
+import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
+import { FileMappingRegistry } from '../../src/mapping';
+import { parseEnvelope } from '../../src/receiver/envelope';
+import { KnexRecordStore } from '../../src/records/knex-record-store';
+import type { RecordStore } from '../../src/records/record-store';
+import { SyncWorker, type SyncWorkerOptions } from '../../src/worker/sync-worker';
+
+/** A mapping for tests of the engine: WIDGET deliveries with a required name and an integer qty. */
+export const WIDGET_MAPPING = `resourceType: WIDGET
+entity: widget
+fields:
+  name: { type: string, from: resource.content.name, required: true }
+  qty:  { type: integer, from: resource.content.qty }
+`;
+
+export interface WidgetEvent {
+  uuid: string;
+  key: string;
+  action: 'ADDED' | 'CHANGED' | 'REMOVED';
+  timestamp: number;
+  name: string;
+  qty: number;
+}
+
+/** The AppDirect-shaped body of a widget event; REMOVED carries no content, as usual. */
+export function widgetBody(e: WidgetEvent): Buffer {
+  const resource: Record<string, unknown> = { type: 'WIDGET', uuid: e.key };
+  if (e.action !== 'REMOVED') resource.content = { name: e.name, qty: e.qty };
+  return Buffer.from(JSON.stringify({ uuid: e.uuid, timestamp: e.timestamp, resource, resourceAction: e.action }));
+}
+
+export interface EngineHarness {
+  db: Knex;
+  clock: FakeClock;
+  inbox: KnexInboxStore;
+  queue: KnexInboxQueue;
+  records: KnexRecordStore;
+  newWorker(records?: RecordStore): SyncWorker;
+  accept(events: WidgetEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The real stores and worker on a fresh SQLite file, with the widget mapping and a fake clock. */
+export async function engineHarness(options: Partial<SyncWorkerOptions> = {}): Promise<EngineHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-engine-'));
+  const mappingsDir = join(dir, 'mappings');
+  require('node:fs').mkdirSync(mappingsDir);
+  writeFileSync(join(mappingsDir, 'widget.yaml'), WIDGET_MAPPING);
+  const db = createKnex({ client: 'sqlite', filename: join(dir, 'engine.db'), pool: { max: 1 } });
+  await migrateLatest(db);
+  const logger = pino({ level: 'silent' });
+  const mappings = FileMappingRegistry.open(mappingsDir, logger);
+  const clock = new FakeClock(new Date('2026-11-27T00:00:00Z'));
+  const inbox = new KnexInboxStore(db);
+  const queue = new KnexInboxQueue(db);
+  const records = new KnexRecordStore(db);
+  const workerOptions: SyncWorkerOptions = {
+    batchSize: 4,
+    leaseMs: 60_000,
+    maxAttempts: 1000,
+    backoffBaseMs: 10,
+    backoffMaxMs: 1000,
+    idleDelayMs: 10,
+    ...options,
+  };
+  return {
+    db,
+    clock,
+    inbox,
+    queue,
+    records,
+    newWorker: (recordStore = records) => new SyncWorker(db, queue, recordStore, mappings, clock, logger, workerOptions),
+    accept: async (events) => {
+      await inbox.acceptBatch(
+        events.map((e) => {
+          const body = widgetBody(e);
+          return {
+            source: 'shop',
+            envelope: parseEnvelope(JSON.parse(body.toString())),
+            body,
+            bodySha256: createHash('sha256').update(body).digest('hex'),
+            principal: 'test',
+            receivedAt: clock.now(),
+          };
+        }),
+      );
+    },
+    close: async () => {
+      mappings.close();
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

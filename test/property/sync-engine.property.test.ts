@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { RecordStore } from '../../src/records/record-store';
+import { engineHarness, type WidgetEvent } from '../helpers/worker-harness';
+
+const RANK = { ADDED: 0, CHANGED: 1, REMOVED: 2 } as const;
+
+/**
+ * The specification, written independently of the engine: per key, the newest distinct event by
+ * (timestamp, action rank, uuid) decides; a REMOVED keeps the data of the newest ADDED/CHANGED before it.
+ */
+function expectedRecords(events: WidgetEvent[]): Map<string, { deleted: boolean; data: string }> {
+  const byKey = new Map<string, WidgetEvent[]>();
+  for (const e of new Map(events.map((x) => [x.uuid, x])).values()) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
+  const out = new Map<string, { deleted: boolean; data: string }>();
+  for (const [key, list] of byKey) {
+    list.sort((a, b) => a.timestamp - b.timestamp || RANK[a.action] - RANK[b.action] || (a.uuid < b.uuid ? -1 : 1));
+    const last = list[list.length - 1] as WidgetEvent;
+    const lastContent = [...list].reverse().find((e) => e.action !== 'REMOVED');
+    const data = lastContent ? JSON.stringify({ name: lastContent.name, qty: lastContent.qty }) : '{}';
+    out.set(key, { deleted: last.action === 'REMOVED', data });
+  }
+  return out;
+}
+
+const eventArb = (i: number) =>
+  fc.record({
+    key: fc.constantFrom('k1', 'k2', 'k3'),
+    action: fc.constantFrom('ADDED' as const, 'CHANGED' as const, 'REMOVED' as const),
+    timestamp: fc.integer({ min: 1, max: 6 }), // a narrow range, so equal timestamps are common
+    name: fc.constantFrom('a', 'b', 'c'),
+    qty: fc.integer({ min: 0, max: 3 }),
+  }).map((e) => ({ ...e, uuid: `e${String(i).padStart(3, '0')}-${e.action}` }));
+
+type Step = { kind: 'deliver'; count: number } | { kind: 'tick' } | { kind: 'crash-after-claim' } | { kind: 'crash-in-transaction' };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('deliver' as const), count: fc.integer({ min: 1, max: 5 }) }),
+  fc.constant({ kind: 'tick' as const }),
+  fc.constant({ kind: 'crash-after-claim' as const }),
+  fc.constant({ kind: 'crash-in-transaction' as const }),
+);
+
+/** A record store that dies after writing, inside the transaction: the whole batch must roll back. */
+function crashingStore(real: RecordStore): RecordStore {
+  return {
+    load: (trx, refs) => real.load(trx, refs),
+    get: (ref) => real.get(ref),
+    write: async (trx, writes, now) => {
+      await real.write(trx, writes, now);
+      throw Object.assign(new Error('simulated crash mid-transaction'), { code: 'SIMULATED_CRASH' });
+    },
+  };
+}
+
+describe('sync engine (property): duplicates, any arrival order, crashes', function () {
+  this.timeout(120_000);
+
+  it('ends with the records of applying each distinct event once, in version order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 14 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => eventArb(i)))),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.array(stepArb, { maxLength: 30 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (events, duplicatePicks, steps, seed) => {
+          const deliveries: WidgetEvent[] = [...events, ...duplicatePicks.map((p) => events[p % events.length] as WidgetEvent)];
+          // A seeded shuffle: arrival order has nothing to do with timestamps.
+          let s = seed;
+          const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+          for (let i = deliveries.length - 1; i > 0; i--) {
+            const j = Math.floor(rand() * (i + 1));
+            [deliveries[i], deliveries[j]] = [deliveries[j] as WidgetEvent, deliveries[i] as WidgetEvent];
+          }
+
+          const h = await engineHarness();
+          try {
+            let next = 0;
+            for (const step of steps) {
+              if (step.kind === 'deliver') {
+                await h.accept(deliveries.slice(next, next + step.count));
+                next += step.count;
+              } else if (step.kind === 'tick') {
+                await h.newWorker().tick();
+              } else if (step.kind === 'crash-after-claim') {
+                await h.queue.claim(3, 60_000, h.clock.now()); // claimed, then the process died
+              } else {
+                await h.newWorker(crashingStore(h.records)).tick();
+              }
+            }
+            await h.accept(deliveries.slice(next));
+            // Restart: leases and backoffs run out, then a fresh worker drains everything.
+            for (let round = 0; round < 200; round++) {
+              h.clock.advance(120_000);
+              const r = await h.newWorker().tick();
+              if (r.claimed === 0) break;
+            }
+
+            const pending = await h.db('inbox_events').whereNotIn('status', ['done', 'stale']).count({ n: '*' });
+            assert.equal(Number(pending[0]?.n), 0, 'every event ended done or stale');
+            const rows = (await h.db('records').select('record_key', 'deleted', 'data')) as { record_key: string; deleted: number; data: string }[];
+            const actual = new Map(rows.map((r) => [r.record_key, { deleted: r.deleted === 1, data: r.data }]));
+            assert.deepEqual(actual, expectedRecords(deliveries));
+
+            const changes = (await h.db('changes').select('inbox_event_id')) as { inbox_event_id: number }[];
+            assert.equal(new Set(changes.map((c) => c.inbox_event_id)).size, changes.length, 'no event appended two changes');
+            assert.ok(changes.length <= new Set(deliveries.map((d) => d.uuid)).size);
+          } finally {
+            await h.close();
+          }
+        },
+      ),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) },
+    );
+  });
+});
