@@ -2,7 +2,8 @@ import type { ResourceAction } from '../receiver/envelope';
 import { compareVersions, type RecordVersion } from './record-version';
 
 /**
- * A record as the ordering rule sees it. `data` and `rawContent` are canonical JSON text. `version` is the newest
+ * A record as the ordering rule sees it. `data` is canonical JSON text (compared to detect a change), `rawContent`
+ * plain JSON. `version` is the newest
  * event applied; `dataVersion` the newest event that carried data (older than `version` on a tombstone made by a
  * REMOVED without content; null on a tombstone that never had data).
  */

@@ -46,7 +46,8 @@ export async function planEvent(event: ClaimedEvent, mappings: MappingRegistry):
     if (result.ok) data = canonicalJson(result.data);
     else if (event.action !== 'REMOVED') return end(event, failedMapping(event, result.errors, mapping.version));
   }
-  const rawContent = hasContent ? canonicalJson(redactContent(mapping, content)) : null;
+  // Raw content is kept for reference and re-mapping, never compared: plain JSON is enough (and much cheaper).
+  const rawContent = hasContent ? JSON.stringify(redactContent(mapping, content)) : null;
   return { kind: 'apply', event, ref, mapped: { version, action: event.action, data, rawContent, mappingVersion: mapping.version } };
 }
 

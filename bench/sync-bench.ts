@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { systemClock } from '../src/core/clock';
+import { createKnex } from '../src/db/create-knex';
+import { migrateLatest } from '../src/db/migration-source';
+import { KnexInboxQueue } from '../src/inbox/knex-inbox-queue';
+import { FileMappingRegistry } from '../src/mapping';
+import { KnexRecordStore } from '../src/records/knex-record-store';
+import { SyncWorker } from '../src/worker/sync-worker';
+import { eventMix } from './lib/event-mix';
+import { preloadInbox } from './lib/preload-inbox';
+
+/**
+ * bench:sync — drain N pre-loaded AppDirect-shaped events (five types, 10% re-sends, 10% late) through the
+ * worker on SQLite (synchronous=FULL), against the raw floor: the same number of rows inserted by plain
+ * better-sqlite3 in batched transactions of the same size, in the same run.
+ * Usage: npm run bench:sync [-- --events 100000 --batch 500]
+ */
+const args = process.argv.slice(2);
+const total = Number(argValue('--events') ?? 100_000);
+const batch = Number(argValue('--batch') ?? 500);
+const ROOT = join(__dirname, '..', '..');
+
+async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; statuses: Record<string, number>; changes: number }> {
+  const db = createKnex({ client: 'sqlite', filename: join(dir, 'sync.db'), pool: { max: 1 } });
+  await migrateLatest(db);
+  await preloadInbox(db, bodies);
+  const logger = pino({ level: 'silent' });
+  const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), logger);
+  const worker = new SyncWorker(db, new KnexInboxQueue(db), new KnexRecordStore(db), mappings, systemClock, logger, {
+    batchSize: batch,
+    leaseMs: 600_000,
+    maxAttempts: 5,
+    backoffBaseMs: 100,
+    backoffMaxMs: 1000,
+    idleDelayMs: 10,
+  });
+  const started = process.hrtime.bigint();
+  let processed = 0;
+  let lastReport = Date.now();
+  for (;;) {
+    const r = await worker.tick();
+    if (r.claimed === 0) break;
+    processed += r.claimed;
+    if (Date.now() - lastReport > 2000) {
+      process.stderr.write(`  drained ${processed}/${bodies.length}\n`);
+      lastReport = Date.now();
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rows = (await db('inbox_events').select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: number }[];
+  const changes = Number(((await db('changes').count({ n: '*' })) as { n: number }[])[0]?.n ?? 0);
+  mappings.close();
+  await db.destroy();
+  return { perSec: processed / seconds, statuses: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])), changes };
+}
+
+/** The floor: one record-sized row per event, plain prepared INSERTs, one transaction per batch. */
+function rawInsert(dir: string, bodies: Buffer[]): number {
+  const db = new Database(join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`create table raw_records (source text not null, entity text not null, record_key text not null, data text not null,
+    raw_content text, event_uuid text not null, event_timestamp integer not null, primary key (source, entity, record_key))`);
+  const insert = db.prepare('insert into raw_records values (?, ?, ?, ?, ?, ?, ?)');
+  const rows = bodies.map((b, i) => {
+    const e = JSON.parse(b.toString('utf8')) as { uuid: string; timestamp: number; resource: { type: string; content?: unknown } };
+    const content = JSON.stringify(e.resource.content ?? {});
+    return ['shop', e.resource.type, `k-${i}`, content, content, e.uuid, e.timestamp] as const;
+  });
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < rows.length; i += batch) {
+    const chunk = rows.slice(i, i + batch);
+    db.transaction(() => {
+      for (const r of chunk) insert.run(...r);
+    })();
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  db.close();
+  return rows.length / seconds;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
+  try {
+    process.stderr.write(`bench:sync ${total} events, batch ${batch}, ${cpus().length} cores (${cpus()[0]?.model})\n`);
+    const bodies = eventMix({ count: total, keysPerType: Math.max(100, Math.round(total / 50)), duplicateRate: 0.1, outOfOrderRate: 0.1, seed: 42, fixturesDir: join(ROOT, 'mappings', 'fixtures') });
+    process.stderr.write('raw floor: plain better-sqlite3 inserts...\n');
+    const raw = rawInsert(dir, bodies);
+    process.stderr.write('pre-loading the inbox, then draining it through the worker...\n');
+    const drained = await drain(dir, bodies);
+    process.stdout.write(`raw insert  ${raw.toFixed(0).padStart(8)} rows/s\n`);
+    process.stdout.write(`worker      ${drained.perSec.toFixed(0).padStart(8)} events/s  statuses ${JSON.stringify(drained.statuses)}  changes ${drained.changes}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'sync', events_per_s: Math.round(drained.perSec), ratio: Number((drained.perSec / raw).toFixed(3)), raw_insert_per_s: Math.round(raw), events: total, batch })}\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function argValue(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+void main();
