@@ -66,11 +66,17 @@ export const configSchema = z
         client: z.enum(['sqlite', 'pg']).default('sqlite'),
         filename: z.string().default('data/appdirect-sync.db'),
         url: z.string().optional(),
+        /** PostgreSQL schema for every table (the connection's search_path); created at migrate time if missing. */
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _, not starting with a digit')
+          .optional(),
         pool: z.object({ max: z.number().int().min(1).default(10) }).strict().default({}),
       })
       .strict()
       .default({})
-      .refine((db) => db.client !== 'pg' || !!db.url, { message: 'db.url is required when db.client is pg', path: ['url'] }),
+      .refine((db) => db.client !== 'pg' || !!db.url, { message: 'db.url is required when db.client is pg', path: ['url'] })
+      .refine((db) => db.client === 'pg' || db.schema === undefined, { message: 'db.schema applies to pg only', path: ['schema'] }),
     receiver: z
       .object({
         /** Most deliveries committed in one transaction (group commit). */

@@ -18,6 +18,8 @@ export function createKnex(db: Config['db']): Knex {
     return knex({
       client: 'pg',
       connection: db.url,
+      // Every connection of the pool resolves unqualified table names (and knex_migrations) in this schema.
+      ...(db.schema !== undefined ? { searchPath: [db.schema] } : {}),
       pool: { min: 0, max: db.pool.max },
       acquireConnectionTimeout: 10_000,
     });

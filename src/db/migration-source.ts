@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
+import { ensureSchema } from './pg-schema';
 
 /** The migrations/ folder beside src/, in the source tree (tests) and in dist/ (the built CLI) alike. */
 const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
@@ -30,8 +31,9 @@ export class FolderMigrationSource implements Knex.MigrationSource<string> {
   }
 }
 
-/** Runs every pending migration; returns the names it ran. */
+/** Runs every pending migration (creating the configured PostgreSQL schema first); returns the names it ran. */
 export async function migrateLatest(db: Knex): Promise<string[]> {
+  await ensureSchema(db);
   const [, names] = (await db.migrate.latest({ migrationSource: new FolderMigrationSource() })) as [number, string[]];
   return names;
 }
