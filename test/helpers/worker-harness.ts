@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -46,17 +46,19 @@ export interface EngineHarness {
   records: KnexRecordStore;
   newWorker(records?: RecordStore): SyncWorker;
   accept(events: WidgetEvent[]): Promise<void>;
+  /** Accepts deliveries given as raw bodies (any resource type, any content). */
+  acceptRaw(bodies: Buffer[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The real stores and worker on a fresh SQLite file, with the widget mapping and a fake clock. */
-export async function engineHarness(options: Partial<SyncWorkerOptions> = {}): Promise<EngineHarness> {
+export async function engineHarness(options: Partial<SyncWorkerOptions> = {}, existingDb?: Knex): Promise<EngineHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-engine-'));
   const mappingsDir = join(dir, 'mappings');
-  require('node:fs').mkdirSync(mappingsDir);
+  mkdirSync(mappingsDir);
   writeFileSync(join(mappingsDir, 'widget.yaml'), WIDGET_MAPPING);
-  const db = createKnex({ client: 'sqlite', filename: join(dir, 'engine.db'), pool: { max: 1 } });
-  await migrateLatest(db);
+  const db = existingDb ?? createKnex({ client: 'sqlite', filename: join(dir, 'engine.db'), pool: { max: 1 } });
+  if (!existingDb) await migrateLatest(db);
   const logger = pino({ level: 'silent' });
   const mappings = FileMappingRegistry.open(mappingsDir, logger);
   const clock = new FakeClock(new Date('2026-11-27T00:00:00Z'));
@@ -72,6 +74,18 @@ export async function engineHarness(options: Partial<SyncWorkerOptions> = {}): P
     idleDelayMs: 10,
     ...options,
   };
+  const acceptRaw = async (bodies: Buffer[]) => {
+    await inbox.acceptBatch(
+      bodies.map((body) => ({
+        source: 'shop',
+        envelope: parseEnvelope(JSON.parse(body.toString())),
+        body,
+        bodySha256: createHash('sha256').update(body).digest('hex'),
+        principal: 'test',
+        receivedAt: clock.now(),
+      })),
+    );
+  };
   return {
     db,
     clock,
@@ -79,24 +93,11 @@ export async function engineHarness(options: Partial<SyncWorkerOptions> = {}): P
     queue,
     records,
     newWorker: (recordStore = records) => new SyncWorker(db, queue, recordStore, mappings, clock, logger, workerOptions),
-    accept: async (events) => {
-      await inbox.acceptBatch(
-        events.map((e) => {
-          const body = widgetBody(e);
-          return {
-            source: 'shop',
-            envelope: parseEnvelope(JSON.parse(body.toString())),
-            body,
-            bodySha256: createHash('sha256').update(body).digest('hex'),
-            principal: 'test',
-            receivedAt: clock.now(),
-          };
-        }),
-      );
-    },
+    accept: (events) => acceptRaw(events.map(widgetBody)),
+    acceptRaw,
     close: async () => {
       mappings.close();
-      await db.destroy();
+      if (!existingDb) await db.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };
