@@ -18,6 +18,14 @@ import { createBearerAuth } from './auth/bearer-auth';
 import { KnexInboxQueue } from './inbox/knex-inbox-queue';
 import { KnexRecordStore } from './records/knex-record-store';
 import { SyncWorker } from './worker/sync-worker';
+import { ApiKeyAuth } from './auth/api-key-auth';
+import { KnexApiKeyStore } from './auth/knex-api-key-store';
+import { ChangeNotifier } from './feed/change-notifier';
+import { FeedService } from './feed/feed-service';
+import { feedRouter } from './feed/feed-router';
+import { KnexChangeFeed } from './feed/knex-change-feed';
+import { KnexConsumerStore } from './feed/knex-consumer-store';
+import { recordsRouter } from './records/records-router';
 import { FileMappingRegistry, type MappingRegistry } from './mapping';
 
 export interface Runtime {
@@ -32,6 +40,8 @@ export interface Runtime {
   listen(): Promise<AddressInfo>;
   /** The sync worker; `serve` starts it when worker.enabled, `appdirect-sync worker` runs it alone. */
   worker: SyncWorker;
+  /** The change feed and consumer checkpoints, as the HTTP API and the connectors use them. */
+  feed: FeedService;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -57,7 +67,11 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
 
   warnAboutOpenSources(config, logger);
   const inbox = new KnexInboxStore(db);
-  const worker = new SyncWorker(db, new KnexInboxQueue(db), new KnexRecordStore(db), mappings, clock, logger, config.worker);
+  const recordStore = new KnexRecordStore(db);
+  const worker = new SyncWorker(db, new KnexInboxQueue(db), recordStore, mappings, clock, logger, config.worker);
+  const notifier = new ChangeNotifier();
+  worker.onChanges = () => notifier.notify();
+  const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,
@@ -65,6 +79,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   });
   const limiter = new FailedAuthLimiter(config.auth.failedAuth.windowMs, config.auth.failedAuth.max, clock);
   const bearerAuth = createBearerAuth({ db, clock, logger, config, limiter });
+  const apiKeyAuth = new ApiKeyAuth(new KnexApiKeyStore(db), clock, limiter);
   const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });
   const app = createApp({
     logger,
@@ -74,7 +89,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     readiness: new DbReadiness(db),
     bodyLimitBytes: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
-    routers: [bearerAuth.tokenRouter],
+    routers: [bearerAuth.tokenRouter, feedRouter(feed, apiKeyAuth), recordsRouter(recordStore, apiKeyAuth)],
   });
 
   let server: Server | undefined;
@@ -86,6 +101,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     receiver,
     mappings,
     worker,
+    feed,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);

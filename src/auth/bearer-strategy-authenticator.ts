@@ -32,7 +32,7 @@ export class BearerStrategyAuthenticator implements SourceAuthenticator {
   private readonly strategy: BearerStrategy;
 
   constructor(
-    readonly mode: 'oauth2' | 'jwt',
+    readonly mode: 'oauth2' | 'jwt' | 'api-key',
     verify: BearerVerify,
   ) {
     const verifyFunction: VerifyFunction = (token, done) => {

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerApiKeysCommand } from './api-keys-command';
 import { registerClientsCommand } from './clients-command';
+import { registerConsumersCommand } from './consumers-command';
 import { registerMappingsCommand } from './mappings-command';
 import { registerMigrateCommand } from './migrate-command';
 import { registerServeCommand } from './serve-command';
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerMappingsCommand(program);
   registerWorkerCommand(program);
+  registerApiKeysCommand(program);
+  registerConsumersCommand(program);
   return program;
 }
 

@@ -14,7 +14,7 @@ export interface Principal {
  * a megabyte. Throws an AppError with a 401 code (or 400 for a malformed header) on failure.
  */
 export interface SourceAuthenticator {
-  readonly mode: 'none' | 'token' | 'oauth2' | 'jwt';
+  readonly mode: 'none' | 'token' | 'oauth2' | 'jwt' | 'api-key';
   authenticate(source: string, headers: IncomingHttpHeaders): Promise<Principal>;
 }
 

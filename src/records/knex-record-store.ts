@@ -6,7 +6,7 @@ import { prepared, sqliteConnectionOf } from '../db/sqlite-statements';
 import type { Tx } from '../db/transaction';
 import type { ResourceAction } from '../receiver/envelope';
 import type { RecordState } from './apply-event';
-import { refKey, type RecordRef, type RecordStore, type RecordWrite, type StoredRecord } from './record-store';
+import { refKey, type RecordListQuery, type RecordRef, type RecordStore, type RecordWrite, type StoredRecord } from './record-store';
 
 interface DbRecordRow {
   source: string;
@@ -41,6 +41,9 @@ const UPSERT = `insert into records
 const INSERT_CHANGE = `insert into changes
   (source, entity, record_key, kind, data, inbox_event_id, event_uuid, event_timestamp, mapping_version, cause, created_at)
   values (@source, @entity, @record_key, @kind, @data, @inbox_event_id, @event_uuid, @event_timestamp, @mapping_version, @cause, @created_at)`;
+
+/** The advisory lock key that serializes change appends on PostgreSQL ("ADSF" in ASCII). */
+export const FEED_APPEND_LOCK = 0x41445346;
 
 const MERGED_COLUMNS = ['data', 'raw_content', 'event_uuid', 'event_timestamp', 'event_action', 'mapping_version', 'data_timestamp', 'data_action', 'data_uuid', 'deleted', 'updated_at'];
 
@@ -90,6 +93,9 @@ export class KnexRecordStore implements RecordStore {
       for (const r of records) upsert.run({ ...r, deleted: r.deleted ? 1 : 0 });
       return;
     }
+    // Gap-free feed on PostgreSQL: seqs are taken under a lock held until commit, so they become visible in
+    // order and a reader can never pass a seq that a slower transaction commits later (docs/adr/0007).
+    if (changes.length > 0) await trx.raw('select pg_advisory_xact_lock(?)', [FEED_APPEND_LOCK]);
     for (const chunk of chunks(changes, 500)) await trx('changes').insert(chunk);
     for (const chunk of chunks(records, 500)) {
       await trx('records')
@@ -101,14 +107,31 @@ export class KnexRecordStore implements RecordStore {
 
   async get(ref: RecordRef): Promise<StoredRecord | undefined> {
     const row = (await this.db('records').where({ source: ref.source, entity: ref.entity, record_key: ref.key }).first()) as DbRecordRow | undefined;
-    if (!row) return undefined;
-    return { ...ref, ...toState(row), createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
+    return row ? toStored(row) : undefined;
+  }
+
+  async list(query: RecordListQuery): Promise<StoredRecord[]> {
+    let q = this.db('records').where('entity', query.entity).orderBy([{ column: 'source' }, { column: 'record_key' }]).limit(query.limit);
+    if (query.source !== undefined) q = q.andWhere('source', query.source);
+    if (query.updatedSince) q = q.andWhere('updated_at', '>=', query.updatedSince.toISOString());
+    if (query.deleted !== undefined) q = q.andWhere('deleted', query.deleted);
+    const after = query.after;
+    if (after) q = q.andWhere((w) => w.where('source', '>', after.source).orWhere((x) => x.where('source', after.source).andWhere('record_key', '>', after.key)));
+    return ((await q) as DbRecordRow[]).map(toStored);
+  }
+
+  async findByKey(entity: string, key: string): Promise<StoredRecord[]> {
+    return ((await this.db('records').where({ entity, record_key: key }).orderBy('source')) as DbRecordRow[]).map(toStored);
   }
 
   /** Whether this store runs on PostgreSQL (for callers that tune batch sizes). */
   get dialect() {
     return dialectOf(this.db);
   }
+}
+
+function toStored(row: DbRecordRow): StoredRecord {
+  return { source: row.source, entity: row.entity, key: row.record_key, ...toState(row), createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
 }
 
 function toState(row: DbRecordRow): RecordState {

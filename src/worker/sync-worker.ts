@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { ClaimedEvent, EventCompletion, InboxQueue } from '../inbox/inbox-queue';
 import type { MappingRegistry } from '../mapping';
 import { applyEvent, type RecordState } from '../records/apply-event';
-import { refKey, type RecordStore, type RecordWrite } from '../records/record-store';
+import { refKey, type RecordWrite, type RecordWriter } from '../records/record-store';
 import { planEvent, type EventPlan } from './plan-event';
 
 export interface SyncWorkerOptions {
@@ -36,6 +36,8 @@ export interface TickResult {
  * maxAttempts an event is `dead`.
  */
 export class SyncWorker {
+  /** Called after a batch that appended changes has committed: wakes long-polling feed readers. */
+  onChanges: (() => void) | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -43,7 +45,7 @@ export class SyncWorker {
   constructor(
     private readonly db: Knex,
     private readonly queue: InboxQueue,
-    private readonly records: RecordStore,
+    private readonly records: RecordWriter,
     private readonly mappings: MappingRegistry,
     private readonly clock: Clock,
     private readonly log: Logger,
@@ -59,8 +61,9 @@ export class SyncWorker {
     try {
       const plans: EventPlan[] = [];
       for (const e of events) plans.push(await planEvent(e, this.mappings));
-      const completions = await this.applyBatch(plans, events[0]?.ticket ?? '');
+      const { completions, changes } = await this.applyBatch(plans, events[0]?.ticket ?? '');
       for (const c of completions) result[c.status === 'dead' ? 'failed' : c.status] += 1;
+      if (changes > 0) this.onChanges?.();
     } catch (err) {
       const e = err as { code?: string; message?: string };
       this.log.warn({ err: { code: e.code, message: e.message }, events: events.length }, 'batch failed, retrying later');
@@ -113,7 +116,7 @@ export class SyncWorker {
     });
   }
 
-  private async applyBatch(plans: EventPlan[], ticket: string): Promise<EventCompletion[]> {
+  private async applyBatch(plans: EventPlan[], ticket: string): Promise<{ completions: EventCompletion[]; changes: number }> {
     const now = this.clock.now();
     return withTransaction(this.db, async (trx) => {
       const held = await this.queue.stillHeld(trx, plans.map((p) => p.event.id), ticket);
@@ -145,7 +148,7 @@ export class SyncWorker {
       }
       await this.records.write(trx, writes, now);
       await this.queue.complete(trx, completions, now);
-      return completions;
+      return { completions, changes: writes.filter((w) => w.change !== null).length };
     });
   }
 

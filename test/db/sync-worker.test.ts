@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RecordStore } from '../../src/records/record-store';
+import type { RecordWriter } from '../../src/records/record-store';
 import { engineHarness, type EngineHarness, type WidgetEvent } from '../helpers/worker-harness';
 import { forEachDatabase } from '../helpers/test-databases';
 
@@ -61,9 +61,8 @@ forEachDatabase('SyncWorker on the real stores', (ctx) => {
 
   it('retries a batch that fails in its transaction, then marks it dead after maxAttempts, leaving no partial write', async () => {
     await h.accept([w('a', 'ADDED', 10)]);
-    const failing: RecordStore = {
+    const failing: RecordWriter = {
       load: (trx, refs) => h.records.load(trx, refs),
-      get: (ref) => h.records.get(ref),
       write: async (trx, writes, now) => {
         await h.records.write(trx, writes, now);
         throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });

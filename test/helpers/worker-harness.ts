@@ -11,7 +11,7 @@ import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { FileMappingRegistry } from '../../src/mapping';
 import { parseEnvelope } from '../../src/receiver/envelope';
 import { KnexRecordStore } from '../../src/records/knex-record-store';
-import type { RecordStore } from '../../src/records/record-store';
+import type { RecordWriter } from '../../src/records/record-store';
 import { SyncWorker, type SyncWorkerOptions } from '../../src/worker/sync-worker';
 
 /** A mapping for tests of the engine: WIDGET deliveries with a required name and an integer qty. */
@@ -44,7 +44,7 @@ export interface EngineHarness {
   inbox: KnexInboxStore;
   queue: KnexInboxQueue;
   records: KnexRecordStore;
-  newWorker(records?: RecordStore): SyncWorker;
+  newWorker(records?: RecordWriter): SyncWorker;
   accept(events: WidgetEvent[]): Promise<void>;
   /** Accepts deliveries given as raw bodies (any resource type, any content). */
   acceptRaw(bodies: Buffer[]): Promise<void>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { RecordStore } from '../../src/records/record-store';
+import type { RecordWriter } from '../../src/records/record-store';
 import { engineHarness, type WidgetEvent } from '../helpers/worker-harness';
 
 const RANK = { ADDED: 0, CHANGED: 1, REMOVED: 2 } as const;
@@ -42,10 +42,9 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** A record store that dies after writing, inside the transaction: the whole batch must roll back. */
-function crashingStore(real: RecordStore): RecordStore {
+function crashingStore(real: RecordWriter): RecordWriter {
   return {
     load: (trx, refs) => real.load(trx, refs),
-    get: (ref) => real.get(ref),
     write: async (trx, writes, now) => {
       await real.write(trx, writes, now);
       throw Object.assign(new Error('simulated crash mid-transaction'), { code: 'SIMULATED_CRASH' });

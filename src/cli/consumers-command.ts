@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { systemClock } from '../core/clock';
+import { ChangeNotifier } from '../feed/change-notifier';
+import { FeedService } from '../feed/feed-service';
+import { KnexChangeFeed } from '../feed/knex-change-feed';
+import { KnexConsumerStore } from '../feed/knex-consumer-store';
+import { withDatabase } from './with-database';
+
+/** `appdirect-sync consumers list|rewind|remove`: the change feed's named consumers and how far behind they are. */
+export function registerConsumersCommand(program: Command): void {
+  const consumers = program.command('consumers').description('named consumers of the change feed');
+  const feedOf = (db: Parameters<Parameters<typeof withDatabase>[1]>[0]) =>
+    new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), new ChangeNotifier(), systemClock);
+
+  consumers
+    .command('list')
+    .description("each consumer's checkpoint and lag")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      await withDatabase(command, async (db) => {
+        const lags = await feedOf(db).lag();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(lags)}\n`);
+          return;
+        }
+        if (lags.length === 0) process.stdout.write('no consumers yet\n');
+        for (const l of lags) {
+          const age = l.behind === 0 ? 'caught up' : `${l.behind} behind, oldest unacked ${l.oldestUnackedSeconds}s old`;
+          process.stdout.write(`${l.name.padEnd(32)} checkpoint ${String(l.cursor).padStart(10)} / head ${l.head}  ${age}  last ack ${l.ackedAt?.toISOString() ?? 'never'}\n`);
+        }
+      });
+    });
+  consumers
+    .command('rewind <name>')
+    .description('move a checkpoint back (or forward) to a cursor or a point in time')
+    .option('--cursor <cursor>', 'the cursor to continue after')
+    .option('--time <iso>', 'continue with the first change committed at or after this time')
+    .action(async (name: string, opts: { cursor?: string; time?: string }, command: Command) => {
+      if ((opts.cursor === undefined) === (opts.time === undefined)) throw new Error('give exactly one of --cursor or --time');
+      await withDatabase(command, async (db) => {
+        const to = opts.time !== undefined ? { time: new Date(opts.time) } : { cursor: Number(opts.cursor) };
+        if ('time' in to && Number.isNaN(to.time.getTime())) throw new Error('--time must be an ISO-8601 time');
+        if ('cursor' in to && !Number.isSafeInteger(to.cursor)) throw new Error('--cursor must be a cursor from the feed');
+        const c = await feedOf(db).rewind(name, to);
+        process.stdout.write(`${c.name} now continues after cursor ${c.cursor}\n`);
+      });
+    });
+  consumers
+    .command('remove <name>')
+    .description('forget a consumer and its checkpoint')
+    .action(async (name: string, _opts, command: Command) => {
+      await withDatabase(command, async (db) => {
+        if (!(await new KnexConsumerStore(db).remove(name))) throw new Error(`no consumer ${name}`);
+        process.stdout.write(`removed ${name}\n`);
+      });
+    });
+}

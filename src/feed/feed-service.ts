@@ -1,0 +1,85 @@
+import type { Clock } from '../core/clock';
+import { AppError } from '../core/app-error';
+import type { ChangeFeed, ChangePage } from './change-feed';
+import type { ChangeNotifier } from './change-notifier';
+import type { Consumer, ConsumerStore } from './consumer-store';
+
+export interface FeedReadOptions {
+  limit: number;
+  entities?: string[];
+  /** Long-poll: wait up to this long for a change when there is none yet. */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ConsumerLag {
+  name: string;
+  cursor: number;
+  head: number;
+  /** Changes the consumer has not acknowledged yet. */
+  behind: number;
+  ackedAt: Date | null;
+  /** Age of the oldest change it has not acknowledged, in seconds (0 when caught up). */
+  oldestUnackedSeconds: number;
+}
+
+/** The change feed as consumers use it: reads with long-poll, named consumers, ack and rewind, lag. */
+export class FeedService {
+  constructor(
+    private readonly feed: ChangeFeed,
+    private readonly consumers: ConsumerStore,
+    private readonly notifier: ChangeNotifier,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Changes after `cursor`; with waitMs, holds the request until one is committed or the wait is over. */
+  async read(cursor: string, options: FeedReadOptions): Promise<ChangePage> {
+    const deadline = Date.now() + (options.waitMs ?? 0);
+    for (;;) {
+      const page = await this.feed.readAfter(cursor, options);
+      if (page.changes.length > 0 || Date.now() >= deadline || options.signal?.aborted) return page;
+      await this.notifier.wait(options.signal);
+    }
+  }
+
+  /** The next batch after the consumer's checkpoint (the consumer is created on first use). */
+  async readFor(name: string, options: FeedReadOptions): Promise<ChangePage & { consumer: Consumer }> {
+    const consumer = await this.consumers.getOrCreate(name, this.clock.now());
+    return { ...(await this.read(String(consumer.cursor), options)), consumer };
+  }
+
+  /** Moves the checkpoint forward; a cursor beyond the head or behind the checkpoint is refused. */
+  async ack(name: string, cursor: number): Promise<Consumer> {
+    if (cursor > (await this.feed.head())) throw new AppError('API_BAD_REQUEST', `cursor ${cursor} is beyond the newest change`);
+    if (!(await this.consumers.ack(name, cursor, this.clock.now()))) {
+      throw new AppError('API_BAD_REQUEST', `cursor ${cursor} is behind the checkpoint of ${name}; use rewind to go back`);
+    }
+    return this.consumers.getOrCreate(name, this.clock.now());
+  }
+
+  /** Sets the checkpoint to a cursor, or to just before the first change at or after a time. */
+  async rewind(name: string, to: { cursor: number } | { time: Date }): Promise<Consumer> {
+    const cursor = 'cursor' in to ? to.cursor : Number(await this.feed.cursorAt(to.time));
+    if (cursor > (await this.feed.head())) throw new AppError('API_BAD_REQUEST', `cursor ${cursor} is beyond the newest change`);
+    await this.consumers.rewind(name, cursor, this.clock.now());
+    return this.consumers.getOrCreate(name, this.clock.now());
+  }
+
+  async lag(): Promise<ConsumerLag[]> {
+    const head = await this.feed.head();
+    const now = this.clock.now().getTime();
+    const out: ConsumerLag[] = [];
+    for (const c of await this.consumers.list()) {
+      const next = (await this.feed.readAfter(String(c.cursor), { limit: 1 })).changes[0];
+      out.push({
+        name: c.name,
+        cursor: c.cursor,
+        head,
+        behind: Math.max(0, head - c.cursor),
+        ackedAt: c.ackedAt,
+        oldestUnackedSeconds: next ? Math.max(0, Math.round((now - next.createdAt.getTime()) / 1000)) : 0,
+      });
+    }
+    return out;
+  }
+}
