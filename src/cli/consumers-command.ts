@@ -38,9 +38,16 @@ export function registerConsumersCommand(program: Command): void {
     .action(async (name: string, opts: { cursor?: string; time?: string }, command: Command) => {
       if ((opts.cursor === undefined) === (opts.time === undefined)) throw new Error('give exactly one of --cursor or --time');
       await withDatabase(command, async (db) => {
-        const to = opts.time !== undefined ? { time: new Date(opts.time) } : { cursor: Number(opts.cursor) };
-        if ('time' in to && Number.isNaN(to.time.getTime())) throw new Error('--time must be an ISO-8601 time');
-        if ('cursor' in to && !Number.isSafeInteger(to.cursor)) throw new Error('--cursor must be a cursor from the feed');
+        let to: { time: Date } | { cursor: number };
+        if (opts.time !== undefined) {
+          const time = new Date(opts.time);
+          if (Number.isNaN(time.getTime())) throw new Error('--time must be an ISO-8601 time');
+          to = { time };
+        } else {
+          const cursor = Number(opts.cursor);
+          if (!Number.isSafeInteger(cursor) || cursor < 0) throw new Error('--cursor must be a cursor from the feed');
+          to = { cursor };
+        }
         const c = await feedOf(db).rewind(name, to);
         process.stdout.write(`${c.name} now continues after cursor ${c.cursor}\n`);
       });
