@@ -37,6 +37,11 @@ export const ERROR_CODES = {
   MAPPING_INVALID_FILE: { status: 500, meaning: 'A mapping file is not valid YAML or breaks the mapping schema; the message names file and line.' },
   WORKER_PAYLOAD_UNREADABLE: { status: 422, meaning: 'The stored body of an inbox event is not JSON (its payload was purged by retention, or the row was altered).' },
   WORKER_TRANSIENT: { status: 503, meaning: 'A batch failed for a passing reason (database busy, connection lost); its events are retried with backoff, and are dead after worker.maxAttempts.' },
+  CLI_INVALID_OPTION: { status: 400, meaning: 'A command-line option has a value the command cannot use (a time that is neither ISO 8601 nor relative like 30m, 2h or 7d; an unknown status).' },
+  EVENT_NOT_FOUND: { status: 404, meaning: 'No inbox event has that id (events show, events retry).' },
+  EVENT_RETRY_REFUSED: { status: 409, meaning: 'events retry was asked for done events: applying them again could only be stale. Use remap to re-project records after a mapping fix.' },
+  REMAP_UNKNOWN_ENTITY: { status: 404, meaning: 'remap --entity names an entity that no loaded mapping file produces.' },
+  JOB_UNKNOWN: { status: 404, meaning: 'jobs run names a job that is not in the schedule list (src/jobs/job-schedule.ts).' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
