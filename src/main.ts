@@ -19,6 +19,12 @@ import { KnexInboxQueue } from './inbox/knex-inbox-queue';
 import { KnexRecordStore } from './records/knex-record-store';
 import { SyncWorker } from './worker/sync-worker';
 import { FileMappingRegistry, type MappingRegistry } from './mapping';
+import type { EventAdminStore } from './inbox/event-admin-store';
+import { KnexEventAdminStore } from './inbox/knex-event-admin-store';
+import { JobSchedule } from './jobs/job-schedule';
+import { RetentionJob } from './jobs/retention-job';
+import { KnexRemapStore } from './records/knex-remap-store';
+import { RemapService } from './worker/remap-service';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -32,6 +38,12 @@ export interface Runtime {
   listen(): Promise<AddressInfo>;
   /** The sync worker; `serve` starts it when worker.enabled, `appdirect-sync worker` runs it alone. */
   worker: SyncWorker;
+  /** The operator's queries over the inbox: list, show, re-queue, purge. */
+  events: EventAdminStore;
+  /** Re-projection after a mapping fix (`appdirect-sync remap`). */
+  remap: RemapService;
+  /** The periodic jobs (retention); `serve` and `worker` start them, stop() stops them. */
+  jobs: JobSchedule;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -42,7 +54,7 @@ export interface RuntimeOptions {
 }
 
 /**
- * The composition root: config → db → migrate → stores → services → http. Everything is built here and
+ * The composition root: config → db → migrate → stores → services → http, worker, jobs. Everything is built here and
  * only here; the pieces receive what they need.
  */
 export async function buildRuntime(config: Readonly<Config>, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -58,6 +70,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   warnAboutOpenSources(config, logger);
   const inbox = new KnexInboxStore(db);
   const worker = new SyncWorker(db, new KnexInboxQueue(db), new KnexRecordStore(db), mappings, clock, logger, config.worker);
+  const events = new KnexEventAdminStore(db);
+  const remap = new RemapService({ events, records: new KnexRemapStore(db), mappings, worker, clock, logger });
+  const jobs = new JobSchedule([new RetentionJob(events, config.retention.days, config.retention.schedule, logger)], clock, logger);
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,
@@ -86,6 +101,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     receiver,
     mappings,
     worker,
+    events,
+    remap,
+    jobs,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -101,6 +119,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       if (server) await closeGracefully(server);
       mappings.close();
       await receiver.drain();
+      await jobs.stop();
       await worker.stop();
       await db.destroy();
       logger.info('stopped');
