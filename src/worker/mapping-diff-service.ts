@@ -42,7 +42,7 @@ export class MappingDiffService {
     if (event.payloadPurgedAt || event.body.length === 0) return { event, outcome: 'skipped', reason: 'payload purged' };
     const mapping = mappings.find((m) => m.resourceTypes.includes(event.resourceType));
     if (!mapping) {
-      const issue = { code: 'MAPPING_NOT_FOUND', message: `no mapping on disk handles ${event.resourceType}`, file: '', field: '', path: 'resource.type', deliveryUuid: event.deliveryUuid };
+      const issue = { code: 'MAPPING_NOT_FOUND', message: `no valid mapping in the folder handles ${event.resourceType}`, file: '', field: '', path: 'resource.type', deliveryUuid: event.deliveryUuid };
       return { event, outcome: 'failing', issues: [issue] };
     }
     const delivery = JSON.parse(event.body.toString('utf8')) as { resource?: { content?: unknown } };
