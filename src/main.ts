@@ -27,6 +27,12 @@ import { KnexChangeFeed } from './feed/knex-change-feed';
 import { KnexConsumerStore } from './feed/knex-consumer-store';
 import { recordsRouter } from './records/records-router';
 import { FileMappingRegistry, type MappingRegistry } from './mapping';
+import type { EventAdminStore } from './inbox/event-admin-store';
+import { KnexEventAdminStore } from './inbox/knex-event-admin-store';
+import { JobSchedule } from './jobs/job-schedule';
+import { RetentionJob } from './jobs/retention-job';
+import { KnexRemapStore } from './records/knex-remap-store';
+import { RemapService } from './worker/remap-service';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -42,6 +48,12 @@ export interface Runtime {
   worker: SyncWorker;
   /** The change feed and consumer checkpoints, as the HTTP API and the connectors use them. */
   feed: FeedService;
+  /** The operator's queries over the inbox: list, show, re-queue, purge. */
+  events: EventAdminStore;
+  /** Re-projection after a mapping fix (`appdirect-sync remap`). */
+  remap: RemapService;
+  /** The periodic jobs (retention); `serve` and `worker` start them, stop() stops them. */
+  jobs: JobSchedule;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -52,7 +64,7 @@ export interface RuntimeOptions {
 }
 
 /**
- * The composition root: config → db → migrate → stores → services → http. Everything is built here and
+ * The composition root: config → db → migrate → stores → services → http, worker, jobs. Everything is built here and
  * only here; the pieces receive what they need.
  */
 export async function buildRuntime(config: Readonly<Config>, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -72,6 +84,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const notifier = new ChangeNotifier();
   worker.onChanges = () => notifier.notify();
   const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
+  const events = new KnexEventAdminStore(db);
+  const remap = new RemapService({ events, records: new KnexRemapStore(db), mappings, worker, clock, logger });
+  const jobs = new JobSchedule([new RetentionJob(events, config.retention.days, config.retention.schedule, logger)], clock, logger);
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,
@@ -102,6 +117,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     mappings,
     worker,
     feed,
+    events,
+    remap,
+    jobs,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -117,6 +135,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       if (server) await closeGracefully(server);
       mappings.close();
       await receiver.drain();
+      await jobs.stop();
       await worker.stop();
       await db.destroy();
       logger.info('stopped');

@@ -9,6 +9,9 @@ import { registerSimulateCommand } from './simulate-command';
 import { registerTokensCommand } from './tokens-command';
 import { registerUsersCommand } from './users-command';
 import { registerWorkerCommand } from './worker-command';
+import { registerEventsCommand } from './events-command';
+import { registerRemapCommand } from './remap-command';
+import { registerJobsCommand } from './jobs-command';
 
 /** Builds the `appdirect-sync` command line; each command group lives in its own file. */
 export function buildProgram(): Command {
@@ -27,6 +30,9 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerApiKeysCommand(program);
   registerConsumersCommand(program);
+  registerEventsCommand(program);
+  registerRemapCommand(program);
+  registerJobsCommand(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { collectMappingTests, formatProblem, loadMappingsSync, runMappingTest } from '../mapping';
 import { mappingJsonSchemas } from '../mapping/mapping-schema';
 import { configFromCli } from './cli-config';
+import { registerMappingsDiffCommand } from './mappings-diff-command';
 
 /** Where command output goes; tests pass string sinks instead of the process streams. */
 export interface CommandOutput {
@@ -88,7 +89,7 @@ export async function mappingsPreview(dir: string, deliveryFile: string, io: Com
   return 0;
 }
 
-/** `appdirect-sync mappings …`: check, test, preview and schema. */
+/** `appdirect-sync mappings …`: check, test, preview, diff and schema. */
 export function registerMappingsCommand(program: Command): void {
   const group = program.command('mappings').description('check, test and preview the mapping files');
   const dirOf = (command: Command): string => {
@@ -117,6 +118,7 @@ export function registerMappingsCommand(program: Command): void {
     .action(async (delivery: string, _opts, command: Command) => {
       process.exitCode = await mappingsPreview(dirOf(command), delivery);
     });
+  registerMappingsDiffCommand(group);
   group
     .command('schema')
     .description('print the JSON Schema of mapping files (schema/mapping.schema.json)')

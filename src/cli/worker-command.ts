@@ -4,7 +4,7 @@ import { configFromCli } from './cli-config';
 
 /**
  * `appdirect-sync worker`: runs the sync worker as its own process (set worker.enabled: false for `serve`
- * then). `--once` drains what is due and exits, for cron-style use and tests.
+ * then). Without `--once` it also runs the job schedule (retention). `--once` drains what is due and exits, for cron-style use and tests.
  */
 export function registerWorkerCommand(program: Command): void {
   program
@@ -27,6 +27,7 @@ export function registerWorkerCommand(program: Command): void {
       }
       runtime.logger.info('worker started');
       runtime.worker.start();
+      runtime.jobs.start();
       const stop = (signal: string) => {
         runtime.logger.info({ signal }, 'stopping');
         runtime.stop().then(() => process.exit(0), () => process.exit(1));

@@ -40,6 +40,11 @@ export const ERROR_CODES = {
   API_INSUFFICIENT_SCOPE: { status: 403, meaning: 'The API key is valid but lacks the scope this route needs (feed:read, records:read or admin).' },
   API_BAD_REQUEST: { status: 400, meaning: 'A query parameter or body field of the downstream API is malformed; the message names it.' },
   API_NOT_FOUND: { status: 404, meaning: 'No record with that entity and key.' },
+  CLI_INVALID_OPTION: { status: 400, meaning: 'A command-line option has a value the command cannot use (a time that is neither ISO 8601 nor relative like 30m, 2h or 7d; an unknown status).' },
+  EVENT_NOT_FOUND: { status: 404, meaning: 'No inbox event has that id (events show, events retry).' },
+  EVENT_RETRY_REFUSED: { status: 409, meaning: 'events retry was asked for done events: applying them again could only be stale. Use remap to re-project records after a mapping fix.' },
+  REMAP_UNKNOWN_ENTITY: { status: 404, meaning: 'remap --entity names an entity that no loaded mapping file produces.' },
+  JOB_UNKNOWN: { status: 404, meaning: 'jobs run names a job that is not in the schedule list (src/jobs/job-schedule.ts).' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { lockChangeAppends } from '../db/change-append-lock';
 import { chunks } from '../db/chunks';
 import { dialectOf } from '../db/create-knex';
 import { asDate, asNumber } from '../db/rows';
@@ -41,9 +42,6 @@ const UPSERT = `insert into records
 const INSERT_CHANGE = `insert into changes
   (source, entity, record_key, kind, data, inbox_event_id, event_uuid, event_timestamp, mapping_version, cause, created_at)
   values (@source, @entity, @record_key, @kind, @data, @inbox_event_id, @event_uuid, @event_timestamp, @mapping_version, @cause, @created_at)`;
-
-/** The advisory lock key that serializes change appends on PostgreSQL ("ADSF" in ASCII). */
-export const FEED_APPEND_LOCK = 0x41445346;
 
 const MERGED_COLUMNS = ['data', 'raw_content', 'event_uuid', 'event_timestamp', 'event_action', 'mapping_version', 'data_timestamp', 'data_action', 'data_uuid', 'deleted', 'updated_at'];
 
@@ -93,9 +91,7 @@ export class KnexRecordStore implements RecordStore {
       for (const r of records) upsert.run({ ...r, deleted: r.deleted ? 1 : 0 });
       return;
     }
-    // Gap-free feed on PostgreSQL: seqs are taken under a lock held until commit, so they become visible in
-    // order and a reader can never pass a seq that a slower transaction commits later (docs/adr/0007).
-    if (changes.length > 0) await trx.raw('select pg_advisory_xact_lock(?)', [FEED_APPEND_LOCK]);
+    if (changes.length > 0) await lockChangeAppends(trx);
     for (const chunk of chunks(changes, 500)) await trx('changes').insert(chunk);
     for (const chunk of chunks(records, 500)) {
       await trx('records')

@@ -1,0 +1,51 @@
+import pino from 'pino';
+import type { Command } from 'commander';
+import { createLogger } from '../core/logger';
+import { isAppError } from '../core/app-error';
+import type { Config } from '../config/config-schema';
+import { createKnex, type Knex } from '../db/create-knex';
+import { migrateLatest } from '../db/migration-source';
+import { buildRuntime, type Runtime } from '../main';
+import { configFromCli } from './cli-config';
+
+/**
+ * Runs one operator command on a full runtime (database, mappings, worker), and always stops it again.
+ *
+ * @remarks Logs go to stderr, so stdout carries only the command's own output (tables, JSON, summaries) and can
+ * be piped. An AppError becomes its message on stderr and exit code 1, without a stack.
+ */
+export async function withCliRuntime(command: Command, run: (runtime: Runtime) => Promise<number | void>): Promise<void> {
+  const config = configFromCli(command);
+  const logger = createLogger({ level: config.log.level, destination: pino.destination({ dest: 2, sync: true }) });
+  const runtime = await buildRuntime(config, { logger });
+  try {
+    const code = await run(runtime);
+    if (typeof code === 'number') process.exitCode = code;
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    process.stderr.write(`${err.code}: ${err.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/**
+ * Runs one command on the database alone (no mappings, no worker), so events can be inspected even while the
+ * mapping files are broken. Applies pending migrations, always closes the database.
+ */
+export async function withDatabase(command: Command, run: (db: Knex, config: Readonly<Config>) => Promise<number | void>): Promise<void> {
+  const config = configFromCli(command);
+  const db = createKnex(config.db);
+  try {
+    await migrateLatest(db);
+    const code = await run(db, config);
+    if (typeof code === 'number') process.exitCode = code;
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    process.stderr.write(`${err.code}: ${err.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await db.destroy();
+  }
+}

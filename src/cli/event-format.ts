@@ -1,0 +1,97 @@
+import type { EventDetail, EventSummary } from '../inbox/event-admin-store';
+
+const COLUMNS = ['ID', 'RECEIVED', 'SOURCE', 'TYPE', 'ACTION', 'RESOURCE UUID', 'STATUS', 'ATTEMPTS', 'ERROR'];
+
+/** `events list` as an aligned text table, newest first, one event per line. */
+export function formatEventTable(events: readonly EventSummary[]): string {
+  if (events.length === 0) return 'no events\n';
+  const rows = events.map((e) => [
+    String(e.id),
+    e.receivedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    e.source,
+    e.resourceType,
+    e.action,
+    e.resourceUuid,
+    e.status,
+    String(e.attempts),
+    e.errorCode ?? '',
+  ]);
+  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return `${[line(COLUMNS), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** `events list --json` and `events show --json`: dates as ISO text, the body as parsed JSON (or null when purged). */
+export function eventAsJson(e: EventSummary | EventDetail): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...e };
+  if ('body' in e) out.body = e.payloadPurgedAt ? null : parseBody(e.body);
+  return out;
+}
+
+/** `events show`: every field an operator needs to judge the event, then its body. */
+export function formatEventDetail(e: EventDetail): string {
+  const lines = [
+    `id:               ${e.id}`,
+    `source:           ${e.source}`,
+    `delivery uuid:    ${e.deliveryUuid}`,
+    `resource:         ${e.resourceType} ${e.resourceUuid}`,
+    `action:           ${e.action}`,
+    `event timestamp:  ${e.eventTimestamp} (${new Date(e.eventTimestamp).toISOString()})`,
+    `principal:        ${e.principal}`,
+    `received:         ${e.receivedAt.toISOString()}`,
+    `status:           ${e.status}`,
+    `attempts:         ${e.attempts}`,
+  ];
+  if (e.processedAt) lines.push(`processed:        ${e.processedAt.toISOString()}`);
+  if (e.nextAttemptAt) lines.push(`next attempt:     ${e.nextAttemptAt.toISOString()}`);
+  if (e.mappingVersion) lines.push(`mapping version:  ${e.mappingVersion}`);
+  if (e.errorCode) {
+    lines.push(`error:            ${e.errorCode}`);
+    lines.push(...formatErrorDetail(e.errorDetail));
+  }
+  if (e.payloadPurgedAt) lines.push(`body:             purged by retention at ${e.payloadPurgedAt.toISOString()}`);
+  else lines.push('body:', indent(prettyBody(e.body), '  '));
+  return `${lines.join('\n')}\n`;
+}
+
+interface IssueLike {
+  code?: string;
+  message?: string;
+  file?: string;
+  field?: string;
+  path?: string;
+}
+
+/** Mapping failures carry issues (file, field, path); other errors a message and maybe a file. */
+function formatErrorDetail(detail: unknown): string[] {
+  if (detail === null || typeof detail !== 'object') return detail === null || detail === undefined ? [] : [`  ${String(detail)}`];
+  const d = detail as { issues?: IssueLike[]; message?: string; file?: string } & Record<string, unknown>;
+  const out: string[] = [];
+  if (Array.isArray(d.issues)) {
+    for (const i of d.issues) {
+      out.push(`  - ${i.code ?? 'ERROR'}: ${i.message ?? ''}`);
+      out.push(`    file: ${i.file ?? '-'}  field: ${i.field || '-'}  path: ${i.path || '-'}`);
+    }
+    return out;
+  }
+  if (d.message) out.push(`  ${d.message}`);
+  for (const [k, v] of Object.entries(d)) if (k !== 'message') out.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return out;
+}
+
+function parseBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return body.toString('utf8');
+  }
+}
+
+function prettyBody(body: Buffer): string {
+  const parsed = parseBody(body);
+  return typeof parsed === 'string' ? parsed : JSON.stringify(parsed, null, 2);
+}
+
+function indent(text: string, prefix: string): string {
+  return text.replace(/^/gm, prefix);
+}

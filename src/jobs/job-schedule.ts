@@ -1,0 +1,84 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import { AppError } from '../core/app-error';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+
+/** A periodic job: a handler that takes "now" and can be called without cron. */
+export interface Job {
+  readonly name: string;
+  /** node-cron expression. */
+  readonly schedule: string;
+  /** What the count of a run counts, for output: `payloads purged`. */
+  readonly unit: string;
+  /** Runs once; resolves with a count of what it did (for logs and `jobs run`). */
+  run(now: Date): Promise<number>;
+}
+
+/**
+ * The schedule list: every periodic job of the service, started by `serve` and `worker`, stopped on stop.
+ *
+ * @remarks A job never overlaps itself: a tick that comes while the previous run (scheduled or on demand) is
+ * still going is skipped and logged. Runs across several instances are not yet coordinated: each instance
+ * runs its own schedule, which for retention is harmless (the purge is idempotent).
+ */
+export class JobSchedule {
+  private tasks: ScheduledTask[] = [];
+  private readonly running = new Map<string, Promise<number>>();
+
+  constructor(
+    readonly jobs: readonly Job[],
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    for (const job of jobs) {
+      if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: invalid cron schedule ${JSON.stringify(job.schedule)}`);
+    }
+  }
+
+  /** Schedules every job; calling it twice does nothing more. */
+  start(): void {
+    if (this.tasks.length > 0) return;
+    for (const job of this.jobs) {
+      const task = cron.schedule(job.schedule, () => this.runScheduled(job.name), { name: job.name, noOverlap: true });
+      this.tasks.push(task);
+    }
+    this.logger.info({ jobs: this.jobs.map((j) => ({ name: j.name, schedule: j.schedule })) }, 'jobs scheduled');
+  }
+
+  /** Unschedules every job and waits for runs in progress. */
+  async stop(): Promise<void> {
+    const tasks = this.tasks;
+    this.tasks = [];
+    for (const task of tasks) {
+      await task.stop();
+      await task.destroy();
+    }
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /**
+   * Runs one job now, or joins the run already in progress.
+   * @throws AppError JOB_UNKNOWN for a name not in the list.
+   */
+  run(name: string): Promise<number> {
+    const job = this.jobs.find((j) => j.name === name);
+    if (!job) throw new AppError('JOB_UNKNOWN', `no job named ${JSON.stringify(name)}; jobs: ${this.jobs.map((j) => j.name).join(', ')}`);
+    const inProgress = this.running.get(name);
+    if (inProgress) return inProgress;
+    const run = job.run(this.clock.now()).finally(() => this.running.delete(name));
+    this.running.set(name, run);
+    return run;
+  }
+
+  private async runScheduled(name: string): Promise<void> {
+    if (this.running.has(name)) {
+      this.logger.warn({ job: name }, 'job still running, tick skipped');
+      return;
+    }
+    try {
+      await this.run(name);
+    } catch (err) {
+      this.logger.error({ err, job: name }, 'job failed');
+    }
+  }
+}

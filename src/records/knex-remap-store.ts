@@ -1,0 +1,109 @@
+import type { Knex } from 'knex';
+import { lockChangeAppends } from '../db/change-append-lock';
+import { asNumber } from '../db/rows';
+import type { ResourceAction } from '../receiver/envelope';
+import type { ChangeKind } from './apply-event';
+import type { RecordRef } from './record-store';
+import type { RemapCandidate, RemapScope, RemapStore, RemapUpdate, RemapWriteResult, StoredChange } from './remap-store';
+
+interface DbCandidateRow {
+  source: string;
+  entity: string;
+  record_key: string;
+  data: string;
+  raw_content: string | null;
+  event_uuid: string;
+  event_timestamp: number | string;
+  event_action: string;
+  mapping_version: string;
+  deleted: boolean | number;
+  resource_type: string | null;
+  resource_uuid: string | null;
+  body: Buffer | null;
+  payload_purged_at: unknown;
+}
+
+/** RemapStore on knex: records joined to the inbox event that produced them (unique source + delivery uuid). */
+export class KnexRemapStore implements RemapStore {
+  constructor(private readonly db: Knex) {}
+
+  async count(scope: RemapScope): Promise<number> {
+    const row = (await scoped(this.db('records'), scope).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return row ? asNumber(row.n) : 0;
+  }
+
+  async page(scope: RemapScope, after: RecordRef | undefined, limit: number): Promise<RemapCandidate[]> {
+    let q = scoped(this.db('records as r'), scope, 'r.')
+      .leftJoin('inbox_events as e', function join() {
+        this.on('e.source', '=', 'r.source').andOn('e.delivery_uuid', '=', 'r.event_uuid');
+      })
+      .select('r.*', 'e.resource_type', 'e.resource_uuid', 'e.body', 'e.payload_purged_at')
+      .orderBy([{ column: 'r.source' }, { column: 'r.entity' }, { column: 'r.record_key' }])
+      .limit(limit);
+    if (after) q = q.whereRaw('(r.source, r.entity, r.record_key) > (?, ?, ?)', [after.source, after.entity, after.key]);
+    const rows = (await q) as DbCandidateRow[];
+    return rows.map((r) => ({
+      ref: { source: r.source, entity: r.entity, key: r.record_key },
+      data: r.data,
+      rawContent: r.raw_content,
+      version: { timestamp: asNumber(r.event_timestamp), action: r.event_action as ResourceAction, uuid: r.event_uuid },
+      mappingVersion: r.mapping_version,
+      deleted: r.deleted === true || r.deleted === 1,
+      resourceType: r.resource_type,
+      resourceUuid: r.resource_uuid,
+      body: r.body && r.body.length > 0 && r.payload_purged_at === null ? r.body : null,
+    }));
+  }
+
+  async applyRemap(updates: RemapUpdate[], now: Date): Promise<RemapWriteResult> {
+    const result: RemapWriteResult = { changed: 0, versionOnly: 0, raced: 0 };
+    if (updates.length === 0) return result;
+    const nowIso = now.toISOString();
+    await this.db.transaction(async (trx) => {
+      for (const u of updates) {
+        const set = u.change ? { data: u.data, mapping_version: u.mappingVersion, updated_at: nowIso } : { mapping_version: u.mappingVersion };
+        const n = await trx('records')
+          .where({ source: u.ref.source, entity: u.ref.entity, record_key: u.ref.key, event_uuid: u.expectedEventUuid, data: u.expectedData })
+          .update(set);
+        if (n === 0) {
+          result.raced++;
+          continue;
+        }
+        if (!u.change) {
+          result.versionOnly++;
+          continue;
+        }
+        await lockChangeAppends(trx);
+        await trx('changes').insert({
+          source: u.ref.source,
+          entity: u.ref.entity,
+          record_key: u.ref.key,
+          kind: u.change,
+          data: u.data,
+          inbox_event_id: null,
+          event_uuid: u.version.uuid,
+          event_timestamp: u.version.timestamp,
+          mapping_version: u.mappingVersion,
+          cause: 'remap',
+          created_at: nowIso,
+        });
+        result.changed++;
+      }
+    });
+    return result;
+  }
+
+  async changeOf(inboxEventId: number): Promise<StoredChange | undefined> {
+    const row = (await this.db('changes').select('source', 'entity', 'record_key', 'kind', 'data').where('inbox_event_id', inboxEventId).first()) as
+      | { source: string; entity: string; record_key: string; kind: string; data: string }
+      | undefined;
+    if (!row) return undefined;
+    return { ref: { source: row.source, entity: row.entity, key: row.record_key }, kind: row.kind as ChangeKind, data: row.data };
+  }
+}
+
+function scoped(q: Knex.QueryBuilder, scope: RemapScope, prefix = ''): Knex.QueryBuilder {
+  if (scope.entity) q = q.where(`${prefix}entity`, scope.entity);
+  if (scope.source) q = q.where(`${prefix}source`, scope.source);
+  return q;
+}

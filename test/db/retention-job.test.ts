@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { openSyncWorkspace, WIDGET_STRICT, type SyncWorkspace } from '../helpers/sync-workspace';
+
+const DAY_MS = 86_400_000;
+
+describe('retention job', () => {
+  let ws: SyncWorkspace;
+  const bodyBytes = async (id: number) => {
+    const row = (await ws.runtime.db('inbox_events').select('body').where('id', id).first()) as { body: Buffer };
+    return row.body.length;
+  };
+
+  before(async () => {
+    ws = await openSyncWorkspace({ mappings: { 'widget.yaml': WIDGET_STRICT } });
+  });
+  after(() => ws.close());
+
+  it('purges only done and stale payloads older than retention.days; never accepted, failed, dead or unmapped', async () => {
+    const done = await ws.accept('WIDGET', 'w1', { id: 'w1', name: 'one' }, { timestamp: 1_796_000_000_000 });
+    const stale = await ws.accept('WIDGET', 'w1', { id: 'w1', name: 'older' }, { timestamp: 1_795_000_000_000 });
+    const failed = await ws.accept('WIDGET', 'w2', { id: 'w2' });
+    const unmapped = await ws.accept('USER', 'u1', { id: 'u1' });
+    const dead = await ws.accept('WIDGET', 'w3', { id: 'w3', name: 'three' });
+    // A transient error ended this one as dead; only its status matters here.
+    await ws.runtime.db('inbox_events').where('id', dead).update({ status: 'dead', processed_at: ws.clock.now().toISOString(), error_code: 'SQLITE_BUSY' });
+    await ws.drain();
+    const statuses = await ws.runtime.events.statuses([done, stale, failed, unmapped, dead]);
+    assert.deepEqual([...statuses.values()].map((s) => s.status).sort(), ['dead', 'done', 'failed', 'stale', 'unmapped']);
+
+    ws.clock.advance(60 * DAY_MS);
+    const accepted = await ws.accept('WIDGET', 'w4', { id: 'w4', name: 'waiting' });
+    const recentDone = await ws.accept('WIDGET', 'w5', { id: 'w5', name: 'recent' });
+    await ws.runtime.worker.tick(); // processes both; put w4 back to waiting as if it had not been claimed yet
+    await ws.runtime.db('inbox_events').where('id', accepted).update({ status: 'accepted', processed_at: null });
+
+    ws.clock.advance(31 * DAY_MS);
+    assert.equal(await ws.runtime.jobs.run('retention'), 2);
+    assert.equal(await bodyBytes(done), 0);
+    assert.equal(await bodyBytes(stale), 0);
+    for (const kept of [failed, unmapped, dead, accepted, recentDone]) assert.ok((await bodyBytes(kept)) > 0, `event ${kept} lost its body`);
+    assert.equal(await ws.runtime.jobs.run('retention'), 0, 'a second run purges nothing more');
+
+    const show = await ws.cli('events', 'show', String(done));
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /body:\s+purged by retention at 2026-04-02T/);
+    assert.doesNotMatch(show.stdout, /"name"/);
+    const kept = await ws.cli('events', 'show', String(failed));
+    assert.match(kept.stdout, /"id": "w2"/);
+
+    const retry = await ws.cli('events', 'retry', String(stale));
+    assert.match(retry.stderr, /payload purged/);
+  });
+
+  it('`jobs run retention` runs it on demand (on the wall clock, months after the fake one)', async () => {
+    const run = await ws.cli('jobs', 'run', 'retention');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^retention: 1 payloads purged$/m);
+  });
+
+  it('a run asked for while one is in progress joins it instead of overlapping', async () => {
+    const [a, b] = [ws.runtime.jobs.run('retention'), ws.runtime.jobs.run('retention')];
+    assert.equal(a, b);
+    await a;
+    assert.throws(() => ws.runtime.jobs.run('nope'), { code: 'JOB_UNKNOWN' });
+  });
+});
