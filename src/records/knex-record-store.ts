@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { lockChangeAppends } from '../db/change-append-lock';
 import { chunks } from '../db/chunks';
+import { lockRecords } from '../db/record-locks';
 import { dialectOf } from '../db/create-knex';
 import { asDate, asNumber } from '../db/rows';
 import { prepared, sqliteConnectionOf } from '../db/sqlite-statements';
@@ -48,8 +49,8 @@ const MERGED_COLUMNS = ['data', 'raw_content', 'event_uuid', 'event_timestamp', 
 /**
  * Records and the change log on knex.
  * @remarks On SQLite the per-row statements are prepared once per connection (the worker writes thousands of
- * rows a second through them); on PostgreSQL rows go in multi-row statements and the records read for a batch
- * are locked (`FOR UPDATE`) so two workers cannot apply events to one record at once.
+ * rows a second through them); on PostgreSQL rows go in multi-row statements and the records of a batch are
+ * locked first (lockRecords), so two workers cannot apply events to one record at once.
  */
 export class KnexRecordStore implements RecordStore {
   constructor(private readonly db: Knex) {}
@@ -65,11 +66,9 @@ export class KnexRecordStore implements RecordStore {
       }
       return out;
     }
+    await lockRecords(trx, refs.map(refKey));
     for (const chunk of chunks(refs, 300)) {
-      const rows = (await trx('records')
-        .whereIn(['source', 'entity', 'record_key'], chunk.map((r) => [r.source, r.entity, r.key]))
-        .orderBy(['source', 'entity', 'record_key'])
-        .forUpdate()) as DbRecordRow[];
+      const rows = (await trx('records').whereIn(['source', 'entity', 'record_key'], chunk.map((r) => [r.source, r.entity, r.key]))) as DbRecordRow[];
       for (const row of rows) out.set(refKey({ source: row.source, entity: row.entity, key: row.record_key }), toState(row));
     }
     return out;

@@ -60,6 +60,9 @@ export class KnexRemapStore implements RemapStore {
     if (updates.length === 0) return result;
     const nowIso = now.toISOString();
     await this.db.transaction(async (trx) => {
+      // First, before any record row is locked: the worker takes its locks in the same order (records are
+      // guarded by advisory locks, then this one, then rows), so the two can never wait on each other in a cycle.
+      await lockChangeAppends(trx);
       for (const u of updates) {
         const set = u.change ? { data: u.data, mapping_version: u.mappingVersion, updated_at: nowIso } : { mapping_version: u.mappingVersion };
         const n = await trx('records')
@@ -73,7 +76,6 @@ export class KnexRemapStore implements RemapStore {
           result.versionOnly++;
           continue;
         }
-        await lockChangeAppends(trx);
         await trx('changes').insert({
           source: u.ref.source,
           entity: u.ref.entity,

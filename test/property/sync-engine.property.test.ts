@@ -1,27 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { RecordWriter } from '../../src/records/record-store';
-import { engineHarness, type WidgetEvent } from '../helpers/worker-harness';
-
-const RANK = { ADDED: 0, CHANGED: 1, REMOVED: 2 } as const;
-
-/**
- * The specification, written independently of the engine: per key, the newest distinct event by
- * (timestamp, action rank, uuid) decides; a REMOVED keeps the data of the newest ADDED/CHANGED before it.
- */
-function expectedRecords(events: WidgetEvent[]): Map<string, { deleted: boolean; data: string }> {
-  const byKey = new Map<string, WidgetEvent[]>();
-  for (const e of new Map(events.map((x) => [x.uuid, x])).values()) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
-  const out = new Map<string, { deleted: boolean; data: string }>();
-  for (const [key, list] of byKey) {
-    list.sort((a, b) => a.timestamp - b.timestamp || RANK[a.action] - RANK[b.action] || (a.uuid < b.uuid ? -1 : 1));
-    const last = list[list.length - 1] as WidgetEvent;
-    const lastContent = [...list].reverse().find((e) => e.action !== 'REMOVED');
-    const data = lastContent ? JSON.stringify({ name: lastContent.name, qty: lastContent.qty }) : '{}';
-    out.set(key, { deleted: last.action === 'REMOVED', data });
-  }
-  return out;
-}
+import { engineHarness, expectedRecords, type WidgetEvent } from '../helpers/worker-harness';
 
 const eventArb = (i: number) =>
   fc.record({
