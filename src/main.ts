@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { Express } from 'express';
 import { createApp } from './app';
 import type { Config } from './config/config-schema';
@@ -30,6 +31,7 @@ import { FileMappingRegistry, type MappingRegistry } from './mapping';
 import type { EventAdminStore } from './inbox/event-admin-store';
 import { KnexEventAdminStore } from './inbox/knex-event-admin-store';
 import { JobSchedule } from './jobs/job-schedule';
+import { KnexJobLockStore } from './jobs/knex-job-lock-store';
 import { RetentionJob } from './jobs/retention-job';
 import { KnexRemapStore } from './records/knex-remap-store';
 import { RemapService } from './worker/remap-service';
@@ -86,7 +88,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
   const events = new KnexEventAdminStore(db);
   const remap = new RemapService({ events, records: new KnexRemapStore(db), mappings, worker, clock, logger });
-  const jobs = new JobSchedule([new RetentionJob(events, config.retention.days, config.retention.schedule, logger)], clock, logger);
+  const jobs = new JobSchedule([new RetentionJob(events, config.retention.days, config.retention.schedule, logger)], clock, logger, { store: new KnexJobLockStore(db), owner: instanceId() });
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,
@@ -164,6 +166,11 @@ function createServer(config: Readonly<Config>, app: Express): Server {
   const tls = config.server.tls;
   if (!tls) return createHttpServer(app);
   return createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app);
+}
+
+/** Names this process in job locks: host and pid, readable in `job_locks.owner`. */
+function instanceId(): string {
+  return `${hostname()}:${process.pid}`;
 }
 
 function warnAboutOpenSources(config: Readonly<Config>, logger: Logger): void {

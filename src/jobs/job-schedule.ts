@@ -2,6 +2,10 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
+import type { JobLockStore } from './job-lock-store';
+
+/** How long an instance may hold a job before another may take it over (a crashed run's lease runs out). */
+const JOB_LEASE_MS = 30 * 60_000;
 
 /** A periodic job: a handler that takes "now" and can be called without cron. */
 export interface Job {
@@ -18,8 +22,8 @@ export interface Job {
  * The schedule list: every periodic job of the service, started by `serve` and `worker`, stopped on stop.
  *
  * @remarks A job never overlaps itself: a tick that comes while the previous run (scheduled or on demand) is
- * still going is skipped and logged. Runs across several instances are not yet coordinated: each instance
- * runs its own schedule, which for retention is harmless (the purge is idempotent).
+ * still going is skipped and logged. With a lock store (several instances on one database), each tick runs on
+ * one instance only: the first to take the `job_locks` row for that minute; the others skip it.
  */
 export class JobSchedule {
   private tasks: ScheduledTask[] = [];
@@ -29,6 +33,7 @@ export class JobSchedule {
     readonly jobs: readonly Job[],
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly locks?: { store: JobLockStore; owner: string },
   ) {
     for (const job of jobs) {
       if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: invalid cron schedule ${JSON.stringify(job.schedule)}`);
@@ -70,13 +75,24 @@ export class JobSchedule {
     return run;
   }
 
-  private async runScheduled(name: string): Promise<void> {
+  /** One cron tick: runs the job unless it is still running here or another instance took this tick. */
+  async runScheduled(name: string): Promise<void> {
     if (this.running.has(name)) {
       this.logger.warn({ job: name }, 'job still running, tick skipped');
       return;
     }
+    const now = this.clock.now();
+    const tick = now.toISOString().slice(0, 16);
     try {
-      await this.run(name);
+      if (this.locks && !(await this.locks.store.acquire(name, this.locks.owner, tick, JOB_LEASE_MS, now))) {
+        this.logger.debug({ job: name, tick }, 'tick taken by another instance');
+        return;
+      }
+      try {
+        await this.run(name);
+      } finally {
+        await this.locks?.store.release(name, this.locks.owner, this.clock.now());
+      }
     } catch (err) {
       this.logger.error({ err, job: name }, 'job failed');
     }
