@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
+import { isUniqueViolation } from './db-errors';
 import { ensureSchema } from './pg-schema';
 
 /** The migrations/ folder beside src/, in the source tree (tests) and in dist/ (the built CLI) alike. */
@@ -31,11 +32,26 @@ export class FolderMigrationSource implements Knex.MigrationSource<string> {
   }
 }
 
-/** Runs every pending migration (creating the configured PostgreSQL schema first); returns the names it ran. */
-export async function migrateLatest(db: Knex): Promise<string[]> {
-  await ensureSchema(db);
-  const [, names] = (await db.migrate.latest({ migrationSource: new FolderMigrationSource() })) as [number, string[]];
-  return names;
+/**
+ * Runs every pending migration (creating the configured PostgreSQL schema first); returns the names it ran.
+ *
+ * @remarks Several instances may start at once on one database. knex lets one of them migrate and makes the others
+ * fail with "Migration table is already locked"; those wait and look again until the migrations are current,
+ * rather than exit. Creating the lock table itself can collide too (a unique violation), with the same remedy.
+ */
+export async function migrateLatest(db: Knex, waitMs = 120_000): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await ensureSchema(db);
+      const [, names] = (await db.migrate.latest({ migrationSource: new FolderMigrationSource() })) as [number, string[]];
+      return names;
+    } catch (err) {
+      const busy = /already locked/i.test((err as Error).message) || isUniqueViolation(err);
+      if (!busy || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250 + Math.random() * 250));
+    }
+  }
 }
 
 /** True when no migration is pending: what /readyz asks. */
