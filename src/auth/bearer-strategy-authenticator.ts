@@ -45,7 +45,7 @@ export class BearerStrategyAuthenticator implements SourceAuthenticator {
     const outcome = await this.run({ headers: { authorization: headers.authorization } });
     if (outcome.kind === 'success') return outcome.principal;
     if (outcome.kind === 'error') {
-      throw isAppError(outcome.err) ? outcome.err : new AppError('INTERNAL', 'bearer token check failed');
+      throw isAppError(outcome.err) ? outcome.err : new AppError('SERVER_INTERNAL', 'bearer token check failed');
     }
     const challenge = outcome.challenge;
     if (typeof challenge !== 'string') {

@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   AUTH_MISSING_TOKEN: { status: 401, meaning: 'An oauth2 or jwt source got no Authorization: Bearer header.' },
   AUTH_BAD_REQUEST: { status: 400, meaning: 'The Authorization header is malformed.' },
   HTTP_NOT_FOUND: { status: 404, meaning: 'No such route.' },
-  INTERNAL: { status: 500, meaning: 'An unexpected error; it is logged with its stack.' },
+  SERVER_INTERNAL: { status: 500, meaning: 'An unexpected error; it is logged with its stack.' },
   AUTH_JWKS_UNAVAILABLE: { status: 503, meaning: "The jwt source's JWKS could not be fetched, so no token can be checked now; AppDirect retries later." },
   AUTH_SOURCE_NOT_OAUTH2: { status: 400, meaning: 'An OAuth2 client or user was asked for a source that is not configured with auth mode oauth2.' },
   AUTH_CLIENT_NOT_FOUND: { status: 404, meaning: 'No OAuth2 client with that client_id exists (CLI).' },

@@ -8,7 +8,7 @@ import { AppError, isAppError } from '../core/app-error';
 export function errorHandler(): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appError = toAppError(err);
-    if (appError.status >= 500 && appError.code === 'INTERNAL') {
+    if (appError.status >= 500 && appError.code === 'SERVER_INTERNAL') {
       req.log?.error({ err }, 'unhandled error');
     }
     const challenge = appError.details.wwwAuthenticate;
@@ -33,5 +33,5 @@ export function toAppError(err: unknown): AppError {
     return new AppError('RECEIVER_BODY_TOO_LARGE', `request body is over the limit of ${e.limit ?? '?'} bytes`);
   }
   if (e?.type === 'entity.parse.failed') return new AppError('RECEIVER_MALFORMED_JSON', 'request body is not valid JSON');
-  return new AppError('INTERNAL', 'internal error');
+  return new AppError('SERVER_INTERNAL', 'internal error');
 }

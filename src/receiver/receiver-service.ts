@@ -86,7 +86,7 @@ export class ReceiverService {
           source: delivery.source,
           principal: delivery.principal,
           statusCode: appError?.status ?? 500,
-          errorCode: appError?.code ?? 'INTERNAL',
+          errorCode: appError?.code ?? 'SERVER_INTERNAL',
           message: appError?.message ?? 'internal error',
           requestId: delivery.requestId,
           remoteAddress: delivery.remoteAddress,
