@@ -25,7 +25,7 @@ export function notFoundHandler(): RequestHandler {
   return (req, _res, next) => next(new AppError('HTTP_NOT_FOUND', `no route for ${req.method} ${req.path}`));
 }
 
-/** Maps body-parser and other known errors onto the catalog; everything else becomes INTERNAL. */
+/** Maps body-parser and other known errors onto the catalog; everything else becomes SERVER_INTERNAL. */
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const e = err as { type?: string; status?: number; limit?: number } | null;
