@@ -126,6 +126,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       new Promise((resolve, reject) => {
         server = createServer(config, app);
         server.requestTimeout = config.server.requestTimeoutMs;
+        server.headersTimeout = Math.min(server.headersTimeout, config.server.requestTimeoutMs);
         server.once('error', reject);
         server.listen(config.server.port, config.server.host, () => {
           const address = server?.address() as AddressInfo;
