@@ -27,6 +27,8 @@ import { KnexChangeFeed } from './feed/knex-change-feed';
 import { KnexConsumerStore } from './feed/knex-consumer-store';
 import { recordsRouter } from './records/records-router';
 import { FileMappingRegistry, type MappingRegistry } from './mapping';
+import { EntityViewService } from './records/entity-view-service';
+import { KnexEntityViewStore } from './records/knex-entity-view-store';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -42,6 +44,8 @@ export interface Runtime {
   worker: SyncWorker;
   /** The change feed and consumer checkpoints, as the HTTP API and the connectors use them. */
   feed: FeedService;
+  /** One SQL view per entity, refreshed at start and after each mapping hot reload (docs/sql-views.md). */
+  views: EntityViewService;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -64,6 +68,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const db = createKnex(config.db);
   const ran = await migrateLatest(db);
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
+  const views = new EntityViewService(new KnexEntityViewStore(db), mappings, logger);
+  await views.refreshOrLog();
+  views.follow(mappings);
 
   warnAboutOpenSources(config, logger);
   const inbox = new KnexInboxStore(db);
@@ -102,6 +109,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     mappings,
     worker,
     feed,
+    views,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -118,6 +126,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       mappings.close();
       await receiver.drain();
       await worker.stop();
+      await views.idle();
       await db.destroy();
       logger.info('stopped');
     },
