@@ -8,6 +8,7 @@ import { registerServeCommand } from './serve-command';
 import { registerSimulateCommand } from './simulate-command';
 import { registerTokensCommand } from './tokens-command';
 import { registerUsersCommand } from './users-command';
+import { registerViewsCommand } from './views-command';
 import { registerWorkerCommand } from './worker-command';
 
 /** Builds the `appdirect-sync` command line; each command group lives in its own file. */
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerApiKeysCommand(program);
   registerConsumersCommand(program);
+  registerViewsCommand(program);
   return program;
 }
 
