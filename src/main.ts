@@ -35,6 +35,8 @@ import { KnexJobLockStore } from './jobs/knex-job-lock-store';
 import { RetentionJob } from './jobs/retention-job';
 import { KnexRemapStore } from './records/knex-remap-store';
 import { RemapService } from './worker/remap-service';
+import { EntityViewService } from './records/entity-view-service';
+import { KnexEntityViewStore } from './records/knex-entity-view-store';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -56,6 +58,8 @@ export interface Runtime {
   remap: RemapService;
   /** The periodic jobs (retention); `serve` and `worker` start them, stop() stops them. */
   jobs: JobSchedule;
+  /** One SQL view per entity, refreshed at start and after each mapping hot reload (docs/sql-views.md). */
+  views: EntityViewService;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -78,6 +82,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const db = createKnex(config.db);
   const ran = await migrateLatest(db);
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
+  const views = new EntityViewService(new KnexEntityViewStore(db), mappings, logger);
+  await views.refreshOrLog();
+  views.follow(mappings);
 
   warnAboutOpenSources(config, logger);
   const inbox = new KnexInboxStore(db);
@@ -122,6 +129,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     events,
     remap,
     jobs,
+    views,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -140,6 +148,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       await receiver.drain();
       await jobs.stop();
       await worker.stop();
+      await views.idle();
       await db.destroy();
       logger.info('stopped');
     },

@@ -8,6 +8,7 @@ import { registerServeCommand } from './serve-command';
 import { registerSimulateCommand } from './simulate-command';
 import { registerTokensCommand } from './tokens-command';
 import { registerUsersCommand } from './users-command';
+import { registerViewsCommand } from './views-command';
 import { registerWorkerCommand } from './worker-command';
 import { registerEventsCommand } from './events-command';
 import { registerRemapCommand } from './remap-command';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerEventsCommand(program);
   registerRemapCommand(program);
   registerJobsCommand(program);
+  registerViewsCommand(program);
   return program;
 }
 

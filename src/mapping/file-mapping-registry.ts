@@ -25,6 +25,7 @@ export class FileMappingRegistry implements MappingRegistry {
   private byFile = new Map<string, CompiledMapping>();
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly reloadListeners = new Set<(mappings: CompiledMapping[]) => void>();
 
   private constructor(
     readonly dir: string,
@@ -63,6 +64,16 @@ export class FileMappingRegistry implements MappingRegistry {
     this.logger.info({ dir: this.dir }, 'mappings hot reload on');
   }
 
+  /**
+   * Calls `listener` with the installed mappings after each reload that swapped, added or removed a mapping (not
+   * after one that changed nothing), so what is derived from the mappings (SQL views) can follow. Returns an
+   * unsubscribe function. A listener that throws is logged and does not stop the others.
+   */
+  onReload(listener: (mappings: CompiledMapping[]) => void): () => void {
+    this.reloadListeners.add(listener);
+    return () => this.reloadListeners.delete(listener);
+  }
+
   /** Reloads the folder now; what the watcher runs. Returns the problems that kept old mappings in place. */
   reload(): MappingLoadProblem[] {
     const before = this.byFile;
@@ -79,10 +90,15 @@ export class FileMappingRegistry implements MappingRegistry {
     }
     const installed = this.install([...next.values()], problems);
     for (const p of problems) this.logger.error({ file: p.file, line: p.line, problem: p.message }, 'mapping not reloaded; previous version kept');
+    let swapped = installed.length !== before.size;
     for (const m of installed) {
       const previous = before.get(m.file)?.version;
-      if (previous !== m.version) this.logger.info({ file: m.file, version: m.version, previous }, 'mapping reloaded');
+      if (previous !== m.version) {
+        swapped = true;
+        this.logger.info({ file: m.file, version: m.version, previous }, 'mapping reloaded');
+      }
     }
+    if (swapped) this.notifyReloaded(installed);
     return problems;
   }
 
@@ -91,6 +107,16 @@ export class FileMappingRegistry implements MappingRegistry {
     if (this.timer) clearTimeout(this.timer);
     this.watcher?.close();
     this.watcher = undefined;
+  }
+
+  private notifyReloaded(installed: CompiledMapping[]): void {
+    for (const listener of this.reloadListeners) {
+      try {
+        listener(installed);
+      } catch (err) {
+        this.logger.error({ err }, 'mapping reload listener failed');
+      }
+    }
   }
 
   /** Builds the new tables and swaps them in; a mapping whose type another file already claims keeps out. */

@@ -44,6 +44,9 @@ export interface EngineHarness {
   inbox: KnexInboxStore;
   queue: KnexInboxQueue;
   records: KnexRecordStore;
+  /** The harness's mapping folder and its registry (edit a file, then `mappings.reload()`). */
+  mappingsDir: string;
+  mappings: FileMappingRegistry;
   newWorker(records?: RecordWriter): SyncWorker;
   accept(events: WidgetEvent[]): Promise<void>;
   /** Accepts deliveries given as raw bodies (any resource type, any content). */
@@ -51,12 +54,19 @@ export interface EngineHarness {
   close(): Promise<void>;
 }
 
-/** The real stores and worker on a fresh SQLite file, with the widget mapping and a fake clock. */
-export async function engineHarness(options: Partial<SyncWorkerOptions> = {}, existingDb?: Knex): Promise<EngineHarness> {
+/**
+ * The real stores and worker on a fresh SQLite file (or `existingDb`), with the widget mapping (or the given
+ * mapping files, by file name) and a fake clock.
+ */
+export async function engineHarness(
+  options: Partial<SyncWorkerOptions> = {},
+  existingDb?: Knex,
+  mappingFiles: Record<string, string> = { 'widget.yaml': WIDGET_MAPPING },
+): Promise<EngineHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-engine-'));
   const mappingsDir = join(dir, 'mappings');
   mkdirSync(mappingsDir);
-  writeFileSync(join(mappingsDir, 'widget.yaml'), WIDGET_MAPPING);
+  for (const [file, text] of Object.entries(mappingFiles)) writeFileSync(join(mappingsDir, file), text);
   const db = existingDb ?? createKnex({ client: 'sqlite', filename: join(dir, 'engine.db'), pool: { max: 1 } });
   if (!existingDb) await migrateLatest(db);
   const logger = pino({ level: 'silent' });
@@ -92,6 +102,8 @@ export async function engineHarness(options: Partial<SyncWorkerOptions> = {}, ex
     inbox,
     queue,
     records,
+    mappingsDir,
+    mappings,
     newWorker: (recordStore = records) => new SyncWorker(db, queue, recordStore, mappings, clock, logger, workerOptions),
     accept: (events) => acceptRaw(events.map(widgetBody)),
     acceptRaw,

@@ -71,4 +71,30 @@ describe('FileMappingRegistry', () => {
     await eventually(() => registry?.forResourceType('INVOICE') === undefined);
     assert.equal(registry.forResourceType('ORDER'), second);
   });
+
+  it('tells reload listeners when a reload swapped a mapping, and only then', () => {
+    tmp.write('order.yaml', mapping('string'));
+    registry = FileMappingRegistry.open(tmp.dir, pino({ level: 'silent' }));
+    const heard: string[][] = [];
+    const off = registry.onReload((all) => heard.push(all.map((m) => `${m.entity}:${m.fields[0]?.type}`)));
+    registry.onReload(() => {
+      throw new Error('a broken listener must not stop the others');
+    });
+
+    registry.reload();
+    assert.deepEqual(heard, [], 'nothing changed, nothing told');
+    tmp.write('order.yaml', mapping('integer'));
+    registry.reload();
+    assert.deepEqual(heard, [['order:integer']]);
+    tmp.write('order.yaml', mapping('no-such-type'));
+    registry.reload();
+    assert.equal(heard.length, 1, 'a broken edit keeps the old mapping: no swap');
+    rmSync(join(tmp.dir, 'order.yaml'));
+    registry.reload();
+    assert.deepEqual(heard[1], [], 'a deleted file is a swap too');
+    off();
+    tmp.write('order.yaml', mapping('string'));
+    registry.reload();
+    assert.equal(heard.length, 2, 'unsubscribed');
+  });
 });

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import type { CompiledMapping, FieldDescriptor, FieldType } from '../mapping';
+
+/** The engines a view is generated for. */
+export type ViewDialect = 'sqlite' | 'pg';
+
+/** Every generated view's name starts with this; the prefix is reserved (stale views with it are dropped). */
+export const VIEW_PREFIX = 'entity_';
+
+/** The record columns every view has; a mapped field with one of these names gets a suffix. */
+const RECORD_COLUMNS = ['source', 'record_key', 'deleted', 'mapping_version', 'updated_at'] as const;
+
+/** PostgreSQL truncates identifiers beyond 63 bytes; names are kept within it on both engines. */
+const MAX_IDENTIFIER = 63;
+
+/** One view column that comes from a mapped field. */
+export interface ViewColumn {
+  column: string;
+  field: string;
+  type: FieldType;
+}
+
+/** A generated view: its name, its field columns and the statement that creates it. */
+export interface EntityViewDefinition {
+  entity: string;
+  name: string;
+  columns: ViewColumn[];
+  /** `CREATE VIEW ...` for one dialect; run after dropping the previous view of the same name. */
+  createSql: string;
+  /** A digest of `createSql`: a view whose digest has not changed is left alone on refresh. */
+  fingerprint: string;
+}
+
+/** `entity_<entity>`, reduced to [a-z0-9_]. */
+export function viewName(entity: string): string {
+  return `${VIEW_PREFIX}${snake(entity)}`.slice(0, MAX_IDENTIFIER);
+}
+
+/**
+ * Column names for the fields, in field order: camelCase becomes snake_case (`phoneNumber` → `phone_number`), so
+ * nobody has to quote them. A name already taken (by a record column or an earlier field) gets `_2`, `_3`, ...
+ */
+export function viewColumns(fields: FieldDescriptor[]): ViewColumn[] {
+  const taken = new Set<string>(RECORD_COLUMNS);
+  return fields.map((f) => {
+    const base = (snake(f.name) || 'field').slice(0, MAX_IDENTIFIER - 4);
+    let column = base;
+    for (let n = 2; taken.has(column); n++) column = `${base}_${n}`;
+    taken.add(column);
+    return { column, field: f.name, type: f.type };
+  });
+}
+
+/**
+ * One view per entity of the mappings, for one dialect. Several mapping files of one entity share its view; a
+ * field they both map keeps the first file's type.
+ *
+ * @remarks A stored value whose JSON type does not fit the field's current type (data written by an older mapping
+ * that typed the field differently) reads as NULL on both engines, rather than failing the whole query on a cast.
+ */
+export function entityViews(mappings: Array<Pick<CompiledMapping, 'entity' | 'fields'>>, dialect: ViewDialect): EntityViewDefinition[] {
+  const byEntity = new Map<string, FieldDescriptor[]>();
+  for (const m of mappings) {
+    const fields = byEntity.get(m.entity) ?? [];
+    for (const f of m.fields) if (!fields.some((g) => g.name === f.name)) fields.push(f);
+    byEntity.set(m.entity, fields);
+  }
+  return [...byEntity.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([entity, fields]) => entityView(entity, fields, dialect));
+}
+
+/** The view of one entity's fields, for one dialect. */
+export function entityView(entity: string, fields: FieldDescriptor[], dialect: ViewDialect): EntityViewDefinition {
+  const name = viewName(entity);
+  const columns = viewColumns(fields);
+  const select = [
+    'r.source',
+    'r.record_key',
+    'r.deleted',
+    ...columns.map((c) => `${dialect === 'pg' ? pgExpression(c) : sqliteExpression(c)} as ${ident(c.column)}`),
+    'r.mapping_version',
+    'r.updated_at',
+  ];
+  // PostgreSQL: the text is parsed to jsonb once per row (the OFFSET 0 keeps the planner from copying the cast
+  // into every column), while filters on source and record_key still reach the records table and its key.
+  const from =
+    dialect === 'pg' ? 'records r cross join lateral (select r.data::jsonb as d offset 0) j' : 'records r';
+  const createSql = `CREATE VIEW ${ident(name)} AS\nselect\n  ${select.join(',\n  ')}\nfrom ${from}\nwhere r.entity = ${literal(entity)}`;
+  return { entity, name, columns, createSql, fingerprint: fingerprintOf(createSql) };
+}
+
+/** The digest kept with a view to recognise it on the next refresh. */
+export function fingerprintOf(createSql: string): string {
+  return createHash('sha256').update(createSql).digest('hex').slice(0, 32);
+}
+
+// No `?` anywhere in the generated SQL: knex would take it for a binding placeholder.
+const DECIMAL_RE = `'^-{0,1}[0-9]+([.][0-9]+){0,1}$'`;
+const DATE_RE = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'`;
+const DATETIME_RE = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}T'`;
+const DIGITS4 = '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]';
+
+/** SQLite: json_extract gives integers and booleans (1/0) natively; decimals, dates and times stay text. */
+function sqliteExpression(c: ViewColumn): string {
+  const path = literal(`$."${c.field}"`);
+  const t = `json_type(r.data, ${path})`;
+  const v = `json_extract(r.data, ${path})`;
+  switch (c.type) {
+    case 'string':
+    case 'enum':
+      return `case when ${t} = 'text' then ${v} end`;
+    case 'integer':
+      return `case when ${t} = 'integer' then ${v} end`;
+    case 'decimal':
+      return `case when ${t} = 'text' and ${v} glob '*[0-9]' and not ${v} glob '*[^0-9.-]*' then ${v} end`;
+    case 'boolean':
+      return `case when ${t} in ('true', 'false') then ${v} end`;
+    case 'date':
+      return `case when ${t} = 'text' and ${v} glob '${DIGITS4}' then ${v} end`;
+    case 'datetime':
+      return `case when ${t} = 'text' and ${v} glob '${DIGITS4}T*' then ${v} end`;
+    case 'json':
+    case 'collection':
+      // `->` always gives JSON text (a string stays quoted), unlike json_extract.
+      return `case when ${t} <> 'null' then r.data -> ${path} end`;
+  }
+}
+
+/** PostgreSQL: typed columns; decimals are numeric (exact), times timestamptz, json and collections jsonb. */
+function pgExpression(c: ViewColumn): string {
+  const key = literal(c.field);
+  const t = `jsonb_typeof(j.d -> ${key})`;
+  const v = `(j.d ->> ${key})`;
+  switch (c.type) {
+    case 'string':
+    case 'enum':
+      return `case when ${t} = 'string' then ${v} end`;
+    case 'integer':
+      return `case when ${t} = 'number' and ${v} ~ '^-{0,1}[0-9]{1,18}$' then ${v}::bigint end`;
+    case 'decimal':
+      return `case when ${t} = 'string' and ${v} ~ ${DECIMAL_RE} then ${v}::numeric end`;
+    case 'boolean':
+      return `case when ${t} = 'boolean' then ${v}::boolean end`;
+    case 'date':
+      return `case when ${t} = 'string' and ${v} ~ ${DATE_RE} then ${v}::date end`;
+    case 'datetime':
+      return `case when ${t} = 'string' and ${v} ~ ${DATETIME_RE} then ${v}::timestamptz end`;
+    case 'json':
+    case 'collection':
+      return `case when ${t} <> 'null' then j.d -> ${key} end`;
+  }
+}
+
+function snake(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
+}
+
+/** A double-quoted identifier, safe for any name (both engines). */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
