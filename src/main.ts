@@ -27,6 +27,8 @@ import { KnexChangeFeed } from './feed/knex-change-feed';
 import { KnexConsumerStore } from './feed/knex-consumer-store';
 import { recordsRouter } from './records/records-router';
 import { FileMappingRegistry, type MappingRegistry } from './mapping';
+import { createConnectors } from './connectors/create-connectors';
+import type { ConnectorRunner } from './connectors/connector-runner';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -42,6 +44,8 @@ export interface Runtime {
   worker: SyncWorker;
   /** The change feed and consumer checkpoints, as the HTTP API and the connectors use them. */
   feed: FeedService;
+  /** Downstream connectors; `serve` starts their schedules, `connectors run` runs one on demand. */
+  connectors: ConnectorRunner;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -72,6 +76,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const notifier = new ChangeNotifier();
   worker.onChanges = () => notifier.notify();
   const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
+  const connectors = createConnectors(config.connectors, { feed, logger });
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,
@@ -102,6 +107,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     mappings,
     worker,
     feed,
+    connectors,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -118,6 +124,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       mappings.close();
       await receiver.drain();
       await worker.stop();
+      await connectors.stop();
       await db.destroy();
       logger.info('stopped');
     },

@@ -12,6 +12,7 @@ export function registerServeCommand(program: Command): void {
       const runtime = await buildRuntime(config);
       await runtime.listen();
       if (config.worker.enabled) runtime.worker.start();
+      runtime.connectors.start();
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
