@@ -6,7 +6,9 @@ import { consumerNameOf } from '../../src/connectors/connector';
 import { ConnectorRunner, type RunOutcome } from '../../src/connectors/connector-runner';
 import { createConnector, createConnectors } from '../../src/connectors/create-connectors';
 import type { FeedService } from '../../src/feed/feed-service';
-import { testConfig } from '../helpers/test-runtime';
+import pino from 'pino';
+import { logProgress } from '../../src/connectors/progress-reporter';
+import { startTestServer, testConfig } from '../helpers/test-runtime';
 import { engineHarness, type EngineHarness, type WidgetEvent } from '../helpers/worker-harness';
 import { drain, feedOn, silentLogger, startDownstream } from './connector-fixtures';
 
@@ -108,5 +110,49 @@ describe('connector runner: schedules, isolation, no overlap', function () {
     await assert.rejects(runner.run('nope'), (err: any) => err.code === 'CONNECTOR_NOT_FOUND');
     const one = createConnector('x', testConfig({ connectors: { x: { type: 'file', dir } } }).connectors.x!, { feed, logger: silentLogger });
     assert.equal(one.type, 'file');
+  });
+});
+
+describe('runtime wiring: connectors scheduled by the service', function () {
+  this.timeout(30_000);
+
+  it('buildRuntime builds the configured connectors; started, they run on schedule; disabled ones are not scheduled', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'appdirect-sync-runtime-export-'));
+    const server = await startTestServer({ connectors: { erp: { type: 'file', dir: out, schedule: '* * * * * *' }, idle: { type: 'file', dir: out, enabled: false, schedule: '* * * * * *' } } });
+    const harness = await engineHarness({ batchSize: 50 }, server.runtime.db);
+    try {
+      await harness.accept(widgets(0, 3));
+      await drain(harness.newWorker());
+      assert.deepEqual(server.runtime.connectors.names(), ['erp', 'idle']);
+      server.runtime.connectors.start();
+      for (let i = 0; i < 50 && !server.runtime.connectors.lastOutcome('erp'); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(server.runtime.connectors.lastOutcome('erp')?.status, 'ok');
+      assert.equal(server.runtime.connectors.lastOutcome('idle'), undefined, 'a disabled connector is not scheduled');
+      assert.equal(readdirSync(out).filter((f) => f.startsWith('widget.')).length, 2);
+    } finally {
+      await harness.close();
+      await server.close();
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('progress as log lines', () => {
+  it('logs at most once per interval, and once at the end of a long run', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+    let now = 0;
+    const progress = logProgress(logger, 'erp', 10_000, () => now);
+    progress.start(1000);
+    for (let done = 100; done <= 1000; done += 100) {
+      now += 3000;
+      progress.update(done);
+    }
+    progress.stop();
+    assert.deepEqual(lines.map((l) => [l.msg, l.done, l.total]), [
+      ['connector progress', 400, 1000],
+      ['connector progress', 800, 1000],
+      ['connector progress', 1000, 1000],
+    ]);
   });
 });
