@@ -37,6 +37,8 @@ import { KnexRemapStore } from './records/knex-remap-store';
 import { RemapService } from './worker/remap-service';
 import { EntityViewService } from './records/entity-view-service';
 import { KnexEntityViewStore } from './records/knex-entity-view-store';
+import { createConnectors } from './connectors/create-connectors';
+import type { ConnectorRunner } from './connectors/connector-runner';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -60,6 +62,8 @@ export interface Runtime {
   jobs: JobSchedule;
   /** One SQL view per entity, refreshed at start and after each mapping hot reload (docs/sql-views.md). */
   views: EntityViewService;
+  /** Downstream connectors; `serve` starts their schedules, `connectors run` runs one on demand. */
+  connectors: ConnectorRunner;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -95,7 +99,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
   const events = new KnexEventAdminStore(db);
   const remap = new RemapService({ events, records: new KnexRemapStore(db), mappings, worker, clock, logger });
-  const jobs = new JobSchedule([new RetentionJob(events, config.retention.days, config.retention.schedule, logger)], clock, logger, { store: new KnexJobLockStore(db), owner: instanceId() });
+  const jobLocks = { store: new KnexJobLockStore(db), owner: instanceId() };
+  const jobs = new JobSchedule([new RetentionJob(events, config.retention.days, config.retention.schedule, logger)], clock, logger, jobLocks);
+  const connectors = createConnectors(config.connectors, { feed, logger, locks: jobLocks });
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,
@@ -130,6 +136,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     remap,
     jobs,
     views,
+    connectors,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -149,6 +156,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       await jobs.stop();
       await worker.stop();
       await views.idle();
+      await connectors.stop();
       await db.destroy();
       logger.info('stopped');
     },

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerApiKeysCommand } from './api-keys-command';
 import { registerClientsCommand } from './clients-command';
+import { registerConnectorsCommand } from './connectors-command';
 import { registerConsumersCommand } from './consumers-command';
 import { registerMappingsCommand } from './mappings-command';
 import { registerMigrateCommand } from './migrate-command';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerRemapCommand(program);
   registerJobsCommand(program);
   registerViewsCommand(program);
+  registerConnectorsCommand(program);
   return program;
 }
 

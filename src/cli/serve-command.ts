@@ -13,6 +13,7 @@ export function registerServeCommand(program: Command): void {
       await runtime.listen();
       if (config.worker.enabled) runtime.worker.start();
       runtime.jobs.start();
+      runtime.connectors.start();
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { connectorsSchema } from './connector-schema';
 
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
 
@@ -137,6 +138,8 @@ export const configSchema = z
       .default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({}),
     sources: z.record(sourceName, source).default({}),
+    /** Downstream delivery from the change feed (docs/consumers.md). */
+    connectors: connectorsSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {

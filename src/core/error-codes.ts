@@ -45,6 +45,11 @@ export const ERROR_CODES = {
   EVENT_RETRY_REFUSED: { status: 409, meaning: 'events retry was asked for done events: applying them again could only be stale. Use remap to re-project records after a mapping fix.' },
   REMAP_UNKNOWN_ENTITY: { status: 404, meaning: 'remap --entity names an entity that no loaded mapping file produces.' },
   JOB_UNKNOWN: { status: 404, meaning: 'jobs run names a job that is not in the schedule list (src/jobs/job-schedule.ts).' },
+  CONNECTOR_NOT_FOUND: { status: 404, meaning: 'No connector with that name is configured under connectors (CLI).' },
+  CONNECTOR_DELIVERY_FAILED: { status: 502, meaning: "A connector's downstream kept failing (network error, timeout, 408, 425, 429 or 5xx) through every retry; the checkpoint stays and the next run sends the same changes again." },
+  CONNECTOR_REFUSED: { status: 502, meaning: "A connector's downstream refused a change with a 4xx other than 401, 408, 425 and 429; retrying would not help, so the run stops at that change until the downstream or the data is fixed." },
+  CONNECTOR_AUTH_FAILED: { status: 502, meaning: "A connector could not authenticate: its OAuth2 token request failed, or the downstream answered 401 again after a fresh token (or to a static bearer token)." },
+  CONNECTOR_EXPORT_FAILED: { status: 500, meaning: 'A file connector could not write, fsync or rename its files (disk full, permissions); files of the failed run are removed and the checkpoint stays.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

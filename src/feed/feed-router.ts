@@ -90,7 +90,8 @@ function render(page: ChangePage) {
   return { changes: page.changes.map(renderChange), next_cursor: page.nextCursor };
 }
 
-function renderChange(c: Change) {
+/** A change as the feed API and the batch-mode http connector send it: cursor as text, snake_case names. */
+export function renderChange(c: Change) {
   return {
     cursor: String(c.seq),
     source: c.source,

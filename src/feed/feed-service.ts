@@ -65,6 +65,11 @@ export class FeedService {
     return this.consumers.getOrCreate(name, this.clock.now());
   }
 
+  /** The seq of the newest change (0 when none). */
+  head(): Promise<number> {
+    return this.feed.head();
+  }
+
   async lag(): Promise<ConsumerLag[]> {
     const head = await this.feed.head();
     const now = this.clock.now().getTime();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { FakeClock } from '../../src/core/clock';
+import { ConnectorRunner } from '../../src/connectors/connector-runner';
 import { JobSchedule, type Job } from '../../src/jobs/job-schedule';
 import { KnexJobLockStore } from '../../src/jobs/knex-job-lock-store';
 import { forEachDatabase } from '../helpers/test-databases';
@@ -56,5 +57,35 @@ forEachDatabase('periodic jobs across instances', (ctx) => {
     clock.advance(60_000);
     await other.runScheduled('retention');
     assert.deepEqual(runs, ['slow', 'other']);
+  });
+});
+
+forEachDatabase('connectors across instances', (ctx) => {
+  beforeEach(() => ctx.clean());
+
+  it('runs a scheduled tick of a connector on one instance only, and skips while another instance runs it', async () => {
+    const logger = pino({ level: 'silent' });
+    let runs = 0;
+    let release: (() => void) | undefined;
+    const connector = {
+      name: 'crm',
+      type: 'http' as const,
+      run: async () => {
+        runs += 1;
+        await new Promise<void>((r) => (release = r));
+        return { delivered: 1, checkpoint: 1 };
+      },
+    };
+    const runner = (owner: string) => new ConnectorRunner([{ connector, schedule: '* * * * *' }], logger, { store: new KnexJobLockStore(ctx.db), owner });
+    const [a, b] = [runner('a'), runner('b')];
+    const first = a.run('crm', undefined, '2026-11-27T03:17');
+    while (runs === 0) await new Promise((r) => setTimeout(r, 5));
+    const same = await b.run('crm', undefined, '2026-11-27T03:17');
+    const next = await b.run('crm', undefined, '2026-11-27T03:18');
+    const manual = await b.run('crm');
+    assert.deepEqual([same.status, next.status, manual.status], ['skipped', 'skipped', 'skipped']);
+    release?.();
+    assert.equal((await first).status, 'ok');
+    assert.equal(runs, 1);
   });
 });

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import type { Config } from '../config/config-schema';
+import { systemClock } from '../core/clock';
+import { createLogger } from '../core/logger';
+import { consumerNameOf } from '../connectors/connector';
+import { createConnectors } from '../connectors/create-connectors';
+import { barProgress, logProgress } from '../connectors/progress-reporter';
+import type { Knex } from '../db/create-knex';
+import { ChangeNotifier } from '../feed/change-notifier';
+import { FeedService } from '../feed/feed-service';
+import { KnexChangeFeed } from '../feed/knex-change-feed';
+import { KnexConsumerStore } from '../feed/knex-consumer-store';
+import { withDatabase } from './with-database';
+
+/** `appdirect-sync connectors list|run`: the configured downstream connectors, their checkpoints, a run on demand. */
+export function registerConnectorsCommand(program: Command): void {
+  const connectors = program.command('connectors').description('downstream connectors (config key connectors)');
+  connectors
+    .command('list')
+    .description("each configured connector's schedule, checkpoint and lag")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      await withDatabase(command, async (db, config) => {
+        const rows = await listConnectors(db, config);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(rows)}\n`);
+          return;
+        }
+        if (rows.length === 0) process.stdout.write('no connectors configured\n');
+        for (const r of rows) {
+          const lag = r.behind === 0 ? 'caught up' : `${r.behind} behind, oldest unacked ${r.oldestUnackedSeconds}s old`;
+          const when = r.enabled ? (r.schedule ?? 'on demand') : 'disabled';
+          process.stdout.write(
+            `${r.name.padEnd(24)} ${r.type.padEnd(5)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}\n`,
+          );
+        }
+      });
+    });
+  connectors
+    .command('run <name>')
+    .description("run one connector now, from its checkpoint until caught up (exit 1 when it fails)")
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .action(async (name: string, opts: { progress: boolean }, command: Command) => {
+      await withDatabase(command, async (db, config) => {
+        const logger = createLogger({ level: config.log.level });
+        const runner = createConnectors(config.connectors, { feed: feedOf(db), logger });
+        const progress = opts.progress && process.stderr.isTTY ? barProgress(name) : logProgress(logger, name);
+        // Ctrl-C ends the run at its next safe point, keeping the checkpoint of what the downstream took.
+        const interrupt = () => void runner.stop();
+        process.once('SIGINT', interrupt);
+        process.once('SIGTERM', interrupt);
+        try {
+          const outcome = await runner.run(name, progress);
+          if (outcome.status === 'failed') {
+            process.stderr.write(`${name} failed: ${outcome.error?.code} ${outcome.error?.message}\n`);
+            process.exitCode = 1;
+            return;
+          }
+          process.stdout.write(`${name}: ${outcome.status}, ${outcome.delivered} changes delivered, checkpoint ${outcome.checkpoint ?? '-'}\n`);
+        } finally {
+          process.off('SIGINT', interrupt);
+          process.off('SIGTERM', interrupt);
+        }
+      });
+    });
+}
+
+function feedOf(db: Knex): FeedService {
+  return new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), new ChangeNotifier(), systemClock);
+}
+
+/** Configured connectors with their consumers' lag; one never run yet has checkpoint 0. */
+async function listConnectors(db: Knex, config: Readonly<Config>) {
+  const feed = feedOf(db);
+  const lags = new Map((await feed.lag()).map((l) => [l.name, l]));
+  const head = await feed.head();
+  return Object.entries(config.connectors).map(([name, c]) => {
+    const lag = lags.get(consumerNameOf(name));
+    return {
+      name,
+      type: c.type,
+      enabled: c.enabled,
+      schedule: c.schedule ?? null,
+      checkpoint: lag?.cursor ?? 0,
+      head,
+      behind: lag?.behind ?? head,
+      oldestUnackedSeconds: lag?.oldestUnackedSeconds ?? null,
+      ackedAt: lag?.ackedAt?.toISOString() ?? null,
+    };
+  });
+}
