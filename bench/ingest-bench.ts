@@ -9,11 +9,13 @@ import { startServiceProcess } from './lib/service-process';
 /**
  * bench:ingest — the receiver (token auth, SQLite with synchronous=FULL, group commit) against a bare express
  * app that parses the same JSON and stores nothing, driven by the same load in the same run.
- * Usage: npm run bench:ingest [-- --seconds 10 --connections 50]
+ * Usage: npm run bench:ingest [-- --seconds 10 --connections 50 --with-worker]
  */
 const args = process.argv.slice(2);
 const seconds = Number(argValue('--seconds') ?? 10);
 const connections = Number(argValue('--connections') ?? 50);
+/** By default the receiver alone, as specified; --with-worker also runs the in-process sync worker, as `serve` does. */
+const withWorker = args.includes('--with-worker');
 const TOKEN = 'bench-token-0123456789abcdef';
 
 interface Run {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     const svc = await startServiceProcess(dir, {
       db: { client: 'sqlite', filename: join(dir, 'bench.db') },
       sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'bench', value: TOKEN }] } } },
+      worker: { enabled: withWorker },
     }, ['serve'], { keepOutput: false });
     process.stderr.write('driving the receiver...\n');
     const recv = await drive(`${svc.url}/webhooks/bench`, { 'x-appdirect-webhook-token': TOKEN });
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
       receiver_errors: recv.non2xx,
       connections,
       seconds,
+      with_worker: withWorker,
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {

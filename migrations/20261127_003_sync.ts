@@ -16,9 +16,11 @@ export async function up(knex: Knex): Promise<void> {
     t.string('mapping_version', 64).nullable();
     t.timestamp('payload_purged_at', { useTz: true }).nullable();
   });
-  await knex.schema.alterTable('inbox_events', (t) => {
-    t.index(['status', 'resource_type', 'received_at'], 'inbox_events_status_type_received_index');
-  });
+  // What an operator looks for (events list --status failed,dead…): few rows, so a partial index keeps it small
+  // and the receiver's inserts (always `accepted`) never touch it.
+  await knex.raw(
+    `create index inbox_events_attention_index on inbox_events (status, received_at) where status in ('failed', 'dead', 'unmapped', 'stale')`,
+  );
 
   await knex.schema.createTable('records', (t) => {
     t.string('source', 64).notNullable();
@@ -62,8 +64,8 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('changes');
   await knex.schema.dropTable('records');
+  await knex.raw('drop index inbox_events_attention_index');
   await knex.schema.alterTable('inbox_events', (t) => {
-    t.dropIndex([], 'inbox_events_status_type_received_index');
     for (const c of ['attempts', 'claim_ticket', 'lease_until', 'next_attempt_at', 'processed_at', 'error_code', 'error_detail', 'mapping_version', 'payload_purged_at']) {
       t.dropColumn(c);
     }

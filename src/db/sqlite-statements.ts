@@ -17,6 +17,20 @@ export async function sqliteConnectionOf(trx: Knex.Transaction): Promise<Databas
   return (await trx.client.acquireConnection()) as Database.Database;
 }
 
+/**
+ * Runs `fn` with the SQLite connection of knex's pool (one connection, so nothing else runs on it meanwhile), or
+ * returns undefined on PostgreSQL. For a synchronous better-sqlite3 transaction on a hot path.
+ */
+export async function withSqliteConnection<T>(db: Knex, fn: (conn: Database.Database) => T): Promise<T | undefined> {
+  if (dialectOf(db) !== 'sqlite') return undefined;
+  const conn = (await db.client.acquireConnection()) as Database.Database;
+  try {
+    return fn(conn);
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
+}
+
 /** A statement prepared once per connection and reused. */
 export function prepared(conn: Database.Database, sql: string): Database.Statement {
   let statements = cache.get(conn);

@@ -1,0 +1,43 @@
+import type Database from 'better-sqlite3';
+import { prepared } from '../db/sqlite-statements';
+import { decideOutcomes, deliveryKey, inboxRows } from './accept-decisions';
+import type { AcceptOutcome, NewDelivery } from './inbox-store';
+
+const INSERT = `insert into inbox_events
+  (source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, body, body_sha256,
+   envelope, principal, status, received_at)
+  values (@source, @delivery_uuid, @resource_type, @resource_uuid, @resource_action, @event_timestamp, @body,
+   @body_sha256, @envelope, @principal, @status, @received_at)
+  on conflict (source, delivery_uuid) do nothing returning id`;
+const EXISTING = 'select id, body_sha256 from inbox_events where source = ? and delivery_uuid = ?';
+const CONFLICT = `insert into inbox_conflicts (inbox_event_id, source, delivery_uuid, body, body_sha256, principal, received_at)
+  values (@inbox_event_id, @source, @delivery_uuid, @body, @body_sha256, @principal, @received_at)
+  on conflict (source, delivery_uuid, body_sha256) do nothing`;
+
+/**
+ * The receiver's commit on SQLite: one better-sqlite3 transaction of prepared statements, run synchronously on
+ * the knex pool's connection (see docs/adr/0002-sqlite-group-commit.md). On return it is committed (and, with
+ * synchronous=FULL, on disk); on a throw nothing of the batch is.
+ */
+export function acceptOnSqlite(conn: Database.Database, deliveries: NewDelivery[]): AcceptOutcome[] {
+  return conn.transaction(() => {
+    const insert = prepared(conn, INSERT);
+    const inserted = new Map<string, number>();
+    for (const row of inboxRows(deliveries)) {
+      const r = insert.get(row) as { id: number } | undefined;
+      if (r) inserted.set(deliveryKey(row.source, row.delivery_uuid), r.id);
+    }
+    const existing = new Map<string, { id: number; sha: string }>();
+    const lookup = prepared(conn, EXISTING);
+    for (const d of deliveries) {
+      const key = deliveryKey(d.source, d.envelope.uuid);
+      if (inserted.has(key) || existing.has(key)) continue;
+      const r = lookup.get(d.source, d.envelope.uuid) as { id: number; body_sha256: string } | undefined;
+      if (r) existing.set(key, { id: r.id, sha: r.body_sha256 });
+    }
+    const { outcomes, conflicts } = decideOutcomes(deliveries, inserted, existing);
+    const conflict = prepared(conn, CONFLICT);
+    for (const c of conflicts) conflict.run(c);
+    return outcomes;
+  })();
+}
