@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       db: { client: 'sqlite', filename: join(dir, 'bench.db') },
       sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'bench', value: TOKEN }] } } },
       worker: { enabled: withWorker },
+      ...(process.env.BENCH_LOG_LEVEL ? { log: { level: process.env.BENCH_LOG_LEVEL } } : {}),
     }, ['serve'], { keepOutput: false });
     process.stderr.write('driving the receiver...\n');
     const recv = await drive(`${svc.url}/webhooks/bench`, { 'x-appdirect-webhook-token': TOKEN });
