@@ -10,6 +10,7 @@ import { createKnex } from '../src/db/create-knex';
 import { migrateLatest } from '../src/db/migration-source';
 import { buildRuntime } from '../src/main';
 import { changeTemplates, preloadChanges } from './lib/preload-changes';
+import { argValue } from './lib/bench-args';
 
 /**
  * bench:feed — read N pre-loaded changes (five entities, real mapped data) through the HTTP change feed of the
@@ -18,7 +19,6 @@ import { changeTemplates, preloadChanges } from './lib/preload-changes';
  * the same run. Prints figures, then one JSON line {"bench":"feed","ratio":…}. Target: ratio ≥ 0.3.
  * Usage: npm run bench:feed [-- --changes 100000 --page 1000 --rounds 3]
  */
-const args = process.argv.slice(2);
 const total = Number(argValue('--changes') ?? 100_000);
 const page = Number(argValue('--page') ?? 1000);
 const rounds = Number(argValue('--rounds') ?? 3);
@@ -126,10 +126,6 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? 0;
 }
 
-function argValue(name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 void main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);

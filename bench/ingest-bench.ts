@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { subscriptionDelivery } from './lib/appdirect-bodies';
 import { startServiceProcess } from './lib/service-process';
+import { argValue } from './lib/bench-args';
 
 /**
  * bench:ingest — the receiver (token auth, SQLite with synchronous=FULL, group commit) against a bare express
  * app that parses the same JSON and stores nothing, driven by the same load in the same run.
  * Usage: npm run bench:ingest [-- --seconds 10 --connections 50 --rounds 3 --with-worker]
  */
-const args = process.argv.slice(2);
 const seconds = Number(argValue('--seconds') ?? 10);
 const connections = Number(argValue('--connections') ?? 50);
 /** By default the receiver alone, as specified; --with-worker also runs the in-process sync worker, as `serve` does. */
-const withWorker = args.includes('--with-worker');
+const withWorker = process.argv.includes('--with-worker');
 const rounds = Number(argValue('--rounds') ?? 3);
 const TOKEN = 'bench-token-0123456789abcdef';
 
@@ -102,9 +102,5 @@ async function main(): Promise<void> {
   }
 }
 
-function argValue(name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 void main();

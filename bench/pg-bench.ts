@@ -11,13 +11,13 @@ import { subscriptionDelivery } from './lib/appdirect-bodies';
 import { eventMix } from './lib/event-mix';
 import { preloadInbox } from './lib/preload-inbox';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process';
+import { argValue } from './lib/bench-args';
 
 /**
  * bench:pg — ingest (HTTP, token auth, group commit) and drain (worker processes) throughput on PostgreSQL with
  * 1 and with 3 processes, and on SQLite with 1, all in one run on this machine.
  * Usage: npm run bench:pg [-- --seconds 10 --events 30000]   (PostgreSQL from BENCH_DATABASE_URL)
  */
-const args = process.argv.slice(2);
 const seconds = Number(argValue('--seconds') ?? 10);
 const drainEvents = Number(argValue('--events') ?? 30_000);
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -115,10 +115,6 @@ async function main(): Promise<void> {
   }
 }
 
-function argValue(name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 void main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);

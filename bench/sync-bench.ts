@@ -12,6 +12,7 @@ import { KnexRecordStore } from '../src/records/knex-record-store';
 import { SyncWorker } from '../src/worker/sync-worker';
 import { eventMix } from './lib/event-mix';
 import { preloadInbox } from './lib/preload-inbox';
+import { argValue } from './lib/bench-args';
 
 /**
  * bench:sync — drain N pre-loaded AppDirect-shaped events (five types, 10% re-sends, 10% late) through the
@@ -19,7 +20,6 @@ import { preloadInbox } from './lib/preload-inbox';
  * better-sqlite3 in batched transactions of the same size, in the same run.
  * Usage: npm run bench:sync [-- --events 100000 --batch 500]
  */
-const args = process.argv.slice(2);
 const total = Number(argValue('--events') ?? 100_000);
 const batch = Number(argValue('--batch') ?? 500);
 const ROOT = join(__dirname, '..', '..');
@@ -102,9 +102,5 @@ async function main(): Promise<void> {
   }
 }
 
-function argValue(name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 void main();

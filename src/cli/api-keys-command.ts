@@ -3,7 +3,7 @@ import { newApiKey } from '../auth/api-key-auth';
 import { API_SCOPES, type ApiScope } from '../auth/api-key-store';
 import { KnexApiKeyStore } from '../auth/knex-api-key-store';
 import { systemClock } from '../core/clock';
-import { withDatabase } from './with-database';
+import { withDatabase } from './cli-runtime';
 
 /** `appdirect-sync api-keys add|list|revoke`: keys for the change feed and records APIs. */
 export function registerApiKeysCommand(program: Command): void {

@@ -10,7 +10,7 @@ import { ChangeNotifier } from '../feed/change-notifier';
 import { FeedService } from '../feed/feed-service';
 import { KnexChangeFeed } from '../feed/knex-change-feed';
 import { KnexConsumerStore } from '../feed/knex-consumer-store';
-import { withDatabase } from './with-database';
+import { withDatabase } from './cli-runtime';
 
 /** `appdirect-sync connectors list|run`: the configured downstream connectors, their checkpoints, a run on demand. */
 export function registerConnectorsCommand(program: Command): void {

@@ -4,12 +4,13 @@ import { ChangeNotifier } from '../feed/change-notifier';
 import { FeedService } from '../feed/feed-service';
 import { KnexChangeFeed } from '../feed/knex-change-feed';
 import { KnexConsumerStore } from '../feed/knex-consumer-store';
-import { withDatabase } from './with-database';
+import type { Knex } from '../db/create-knex';
+import { withDatabase } from './cli-runtime';
 
 /** `appdirect-sync consumers list|rewind|remove`: the change feed's named consumers and how far behind they are. */
 export function registerConsumersCommand(program: Command): void {
   const consumers = program.command('consumers').description('named consumers of the change feed');
-  const feedOf = (db: Parameters<Parameters<typeof withDatabase>[1]>[0]) =>
+  const feedOf = (db: Knex) =>
     new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), new ChangeNotifier(), systemClock);
 
   consumers

@@ -6,7 +6,7 @@ import { configFromCli } from './cli-config';
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('run migrations, then serve the webhook receiver')
+    .description('run migrations, then serve the receiver, the APIs, the worker and the schedules')
     .action(async (_opts, command: Command) => {
       const config = configFromCli(command);
       const runtime = await buildRuntime(config);

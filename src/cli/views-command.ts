@@ -3,7 +3,7 @@ import { loadMappingsSync, MappingLoadError, type CompiledMapping } from '../map
 import { entityViews, type ViewDialect } from '../records/entity-views';
 import { KnexEntityViewStore } from '../records/knex-entity-view-store';
 import { configFromCli } from './cli-config';
-import { withDatabase } from './with-database';
+import { withDatabase } from './cli-runtime';
 
 /**
  * `appdirect-sync views refresh|show`: the SQL view of each entity (docs/sql-views.md). `serve` refreshes them at
