@@ -70,6 +70,24 @@ export interface DbOauthTokenRow {
   revoked_at: Date | string | number | null;
 }
 
+export interface DbRecordRow {
+  source: string;
+  entity: string;
+  record_key: string;
+  data: string;
+  raw_content: string | null;
+  event_uuid: string;
+  event_timestamp: number | string;
+  event_action: string;
+  mapping_version: string;
+  data_timestamp: number | string | null;
+  data_action: string | null;
+  data_uuid: string | null;
+  deleted: boolean | number;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
 /** PostgreSQL returns Date, SQLite the ISO text we wrote: both become a Date. */
 export function asDate(v: Date | string | number): Date {
   return v instanceof Date ? v : new Date(v);

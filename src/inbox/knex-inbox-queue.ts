@@ -2,22 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { chunks } from '../db/chunks';
 import { dialectOf } from '../db/create-knex';
-import { asNumber } from '../db/rows';
+import { asNumber, type DbInboxEventRow } from '../db/rows';
 import type { Tx } from '../db/transaction';
 import type { ResourceAction } from '../receiver/envelope';
 import type { ClaimedEvent, EventCompletion, InboxQueue } from './inbox-queue';
 
-interface ClaimRow {
-  id: number | string;
-  source: string;
-  delivery_uuid: string;
-  resource_type: string;
-  resource_uuid: string;
-  resource_action: string;
-  event_timestamp: number | string;
+/** What a claim returns of each event: its envelope columns, attempts and body. */
+type ClaimRow = Pick<DbInboxEventRow, 'id' | 'source' | 'delivery_uuid' | 'resource_type' | 'resource_uuid' | 'resource_action' | 'event_timestamp' | 'body'> & {
   attempts: number;
-  body: Buffer;
-}
+};
 
 /** InboxQueue on knex. One claim is one statement: UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING. */
 export class KnexInboxQueue implements InboxQueue {

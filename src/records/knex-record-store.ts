@@ -3,30 +3,13 @@ import { lockChangeAppends } from '../db/change-append-lock';
 import { chunks } from '../db/chunks';
 import { lockRecords } from '../db/record-locks';
 import { dialectOf } from '../db/create-knex';
-import { asDate, asNumber } from '../db/rows';
+import { asDate, asNumber, type DbRecordRow } from '../db/rows';
 import { prepared, sqliteConnectionOf } from '../db/sqlite-statements';
 import type { Tx } from '../db/transaction';
 import type { ResourceAction } from '../receiver/envelope';
 import type { RecordState } from './apply-event';
 import { refKey, type RecordListQuery, type RecordRef, type RecordStore, type RecordWrite, type StoredRecord } from './record-store';
 
-interface DbRecordRow {
-  source: string;
-  entity: string;
-  record_key: string;
-  data: string;
-  raw_content: string | null;
-  event_uuid: string;
-  event_timestamp: number | string;
-  event_action: string;
-  mapping_version: string;
-  data_timestamp: number | string | null;
-  data_action: string | null;
-  data_uuid: string | null;
-  deleted: boolean | number;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
 
 const SELECT_ONE = `select * from records where source = ? and entity = ? and record_key = ?`;
 const UPSERT = `insert into records

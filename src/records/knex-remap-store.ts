@@ -1,22 +1,14 @@
 import type { Knex } from 'knex';
 import { lockChangeAppends } from '../db/change-append-lock';
-import { asNumber } from '../db/rows';
+import { asNumber, type DbRecordRow } from '../db/rows';
 import type { ResourceAction } from '../receiver/envelope';
 import type { ChangeKind } from './apply-event';
 import type { RecordRef } from './record-store';
 import type { RemapCandidate, RemapScope, RemapStore, RemapUpdate, RemapWriteResult, StoredChange } from './remap-store';
 
-interface DbCandidateRow {
-  source: string;
-  entity: string;
-  record_key: string;
-  data: string;
-  raw_content: string | null;
-  event_uuid: string;
-  event_timestamp: number | string;
-  event_action: string;
-  mapping_version: string;
-  deleted: boolean | number;
+/** A record joined to the inbox event that produced it. */
+interface DbCandidateRow
+  extends Pick<DbRecordRow, 'source' | 'entity' | 'record_key' | 'data' | 'raw_content' | 'event_uuid' | 'event_timestamp' | 'event_action' | 'mapping_version' | 'deleted'> {
   resource_type: string | null;
   resource_uuid: string | null;
   body: Buffer | null;
