@@ -24,6 +24,8 @@ function sha256Hex(text: string): string {
  */
 export class ApiKeyAuth {
   private readonly bearer: BearerStrategyAuthenticator;
+  /** When each key's last_used_at was last written: at most once a minute, not one write per feed read. */
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly keys: ApiKeyStore,
@@ -33,9 +35,17 @@ export class ApiKeyAuth {
     this.bearer = new BearerStrategyAuthenticator('api-key', async (token) => {
       const key = await this.keys.findActive(sha256Hex(token));
       if (!key) return undefined;
-      void this.keys.touch(key.id, this.clock.now()).catch(() => undefined);
+      this.touch(key.id);
       return { id: `apikey:${key.id}`, scopes: key.scopes } as { id: string };
     });
+  }
+
+  private touch(id: string): void {
+    const now = this.clock.now();
+    if (now.getTime() - (this.touched.get(id) ?? 0) < 60_000) return;
+    this.touched.set(id, now.getTime());
+    // Bookkeeping only: a failed write must not fail the request it was made for.
+    void this.keys.touch(id, now).catch(() => undefined);
   }
 
   require(scope: ApiScope): RequestHandler[] {
