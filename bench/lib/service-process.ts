@@ -42,7 +42,10 @@ export async function startServiceProcess(
   child.stderr?.on('data', collect);
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started service behind
+      reject(new Error(`service did not start:\n${out}`));
+    }, 15_000);
     const onData = () => {
       const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
       if (m && !listening) {
