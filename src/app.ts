@@ -21,7 +21,7 @@ export interface AppDeps {
 }
 
 /**
- * Builds the express app: request context, health, webhooks, extra routers, 404, error handler.
+ * Builds the express app: request context, webhooks, health, extra routers, 404, error handler.
  * No listen(): main.ts and the tests decide how it is served.
  */
 export function createApp(deps: AppDeps): Express {
@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
   app.use(requestContext(deps.logger));
-  app.use(healthRouter(deps.readiness));
+  // Webhooks first: they are nearly all the traffic, so they should not walk past other routes.
   app.use(
     webhookRouter({
       authenticators: deps.authenticators,
@@ -38,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
       bodyLimitBytes: deps.bodyLimitBytes,
     }),
   );
+  app.use(healthRouter(deps.readiness));
   for (const router of deps.routers ?? []) app.use(router);
   app.use(notFoundHandler());
   app.use(errorHandler());

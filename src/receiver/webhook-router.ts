@@ -55,7 +55,7 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
         .receive({ source, principal: principal.id, body, requestId: req.id, remoteAddress: req.ip })
         .then((outcome) => {
           req.log.info({ eventId: outcome.id, source, outcome: outcome.status }, 'webhook received');
-          res.status(200).json(outcome.status === 'accepted' ? { status: 'accepted', id: outcome.id } : { status: outcome.status, id: outcome.id });
+          res.status(200).json({ status: outcome.status, id: outcome.id });
         }, next);
     },
   );
