@@ -18,16 +18,7 @@ export async function withCliRuntime(command: Command, run: (runtime: Runtime) =
   const config = configFromCli(command);
   const logger = createLogger({ level: config.log.level, destination: pino.destination({ dest: 2, sync: true }) });
   const runtime = await buildRuntime(config, { logger });
-  try {
-    const code = await run(runtime);
-    if (typeof code === 'number') process.exitCode = code;
-  } catch (err) {
-    if (!isAppError(err)) throw err;
-    process.stderr.write(`${err.code}: ${err.message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await runtime.stop();
-  }
+  await reportingErrors(() => run(runtime), () => runtime.stop());
 }
 
 /**
@@ -37,15 +28,25 @@ export async function withCliRuntime(command: Command, run: (runtime: Runtime) =
 export async function withDatabase(command: Command, run: (db: Knex, config: Readonly<Config>) => Promise<number | void>): Promise<void> {
   const config = configFromCli(command);
   const db = createKnex(config.db);
+  await reportingErrors(
+    async () => {
+      await migrateLatest(db);
+      return run(db, config);
+    },
+    () => db.destroy(),
+  );
+}
+
+/** Runs a command body: its number is the exit code; an AppError is one line on stderr and exit code 1. */
+async function reportingErrors(body: () => Promise<number | void>, close: () => Promise<void>): Promise<void> {
   try {
-    await migrateLatest(db);
-    const code = await run(db, config);
+    const code = await body();
     if (typeof code === 'number') process.exitCode = code;
   } catch (err) {
     if (!isAppError(err)) throw err;
     process.stderr.write(`${err.code}: ${err.message}\n`);
     process.exitCode = 1;
   } finally {
-    await db.destroy();
+    await close();
   }
 }
