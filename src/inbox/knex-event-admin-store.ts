@@ -84,10 +84,13 @@ export class KnexEventAdminStore implements EventAdminStore {
 
   async purgeProcessedPayloads(before: Date, now: Date): Promise<number> {
     let purged = 0;
+    // Keyset by id: each chunk starts after the last, so one run reads the inbox once however large it is.
+    let afterId = 0;
     for (;;) {
       const ids = (
         (await this.db('inbox_events')
           .select('id')
+          .where('id', '>', afterId)
           .whereIn('status', ['done', 'stale'])
           .whereNull('payload_purged_at')
           .where('processed_at', '<', before.toISOString())
@@ -95,6 +98,7 @@ export class KnexEventAdminStore implements EventAdminStore {
           .limit(PURGE_CHUNK)) as { id: number | string }[]
       ).map((r) => asNumber(r.id));
       if (ids.length === 0) return purged;
+      afterId = ids[ids.length - 1] as number;
       // The status condition is repeated: an event re-queued between the two statements keeps its body.
       purged += await this.db('inbox_events')
         .whereIn('id', ids)
