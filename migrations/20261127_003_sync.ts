@@ -39,7 +39,8 @@ export async function up(knex: Knex): Promise<void> {
     t.boolean('deleted').notNullable().defaultTo(false);
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();
-    t.primary(['source', 'entity', 'record_key'], 'records_pkey');
+    // Entity first: the records API lists one entity ordered by source and key, straight off this index.
+    t.primary(['entity', 'source', 'record_key'], 'records_pkey');
     t.index(['entity', 'updated_at'], 'records_entity_updated_at_index');
   });
 
