@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import { lockChangeAppends } from '../db/change-append-lock';
 import { chunks } from '../db/chunks';
 import { lockRecords } from '../db/record-locks';
-import { dialectOf } from '../db/create-knex';
 import { asDate, asNumber, type DbRecordRow } from '../db/rows';
 import { prepared, sqliteConnectionOf } from '../db/sqlite-statements';
 import type { Tx } from '../db/transaction';
@@ -100,11 +99,6 @@ export class KnexRecordStore implements RecordStore {
 
   async findByKey(entity: string, key: string): Promise<StoredRecord[]> {
     return ((await this.db('records').where({ entity, record_key: key }).orderBy('source')) as DbRecordRow[]).map(toStored);
-  }
-
-  /** Whether this store runs on PostgreSQL (for callers that tune batch sizes). */
-  get dialect() {
-    return dialectOf(this.db);
   }
 }
 

@@ -17,7 +17,6 @@ export interface StoredRecord extends RecordRef, RecordState {
 export interface RecordWrite {
   ref: RecordRef;
   next: RecordState;
-  isNew: boolean;
   change: { kind: ChangeKind; inboxEventId: number | null; cause: 'event' | 'remap' } | null;
 }
 

@@ -123,7 +123,6 @@ export class SyncWorker {
       const live = plans.filter((p) => held.has(p.event.id));
       const refs = live.flatMap((p) => (p.kind === 'apply' ? [p.ref] : []));
       const states: Map<string, RecordState> = await this.records.load(trx, refs);
-      const existedBefore = new Set(states.keys());
       const writes: RecordWrite[] = [];
       const completions: EventCompletion[] = [];
       for (const plan of live) {
@@ -141,7 +140,6 @@ export class SyncWorker {
         writes.push({
           ref: plan.ref,
           next: decision.next,
-          isNew: !existedBefore.has(key),
           change: decision.change ? { kind: decision.change, inboxEventId: plan.event.id, cause: 'event' } : null,
         });
         completions.push({ id: plan.event.id, status: 'done', mappingVersion: plan.mapped.mappingVersion });

@@ -15,7 +15,6 @@ function write(key: string, eventId: number): RecordWrite {
       mappingVersion: 'v1',
       deleted: false,
     },
-    isNew: true,
     change: { kind: 'created', inboxEventId: eventId, cause: 'event' },
   };
 }
