@@ -28,12 +28,24 @@ export function removePaths(root: unknown, paths: readonly Segment[][]): unknown
  * @example redactContent(orderMapping, content) // no paymentInstrument, whatever else the content has
  */
 export function redactContent(mapping: Pick<CompiledMapping, 'drop'>, content: unknown): unknown {
-  const prefix = ['resource', 'content'];
-  const relative = mapping.drop
-    .map(parseDropPath)
-    .filter((segs) => segs.length > 2 && prefix.every((p, i) => segs[i] === p || segs[i] === '*'))
-    .map((segs) => segs.slice(2));
-  return removePaths(content, relative);
+  return removePaths(content, contentPaths(mapping));
+}
+
+/** Parsed once per mapping: the worker redacts every event's content. */
+const contentPathsByMapping = new WeakMap<object, Segment[][]>();
+
+/** The mapping's drop paths under `resource.content`, relative to the content. */
+function contentPaths(mapping: Pick<CompiledMapping, 'drop'>): Segment[][] {
+  let paths = contentPathsByMapping.get(mapping);
+  if (!paths) {
+    const prefix = ['resource', 'content'];
+    paths = mapping.drop
+      .map(parseDropPath)
+      .filter((segs) => segs.length > 2 && prefix.every((p, i) => segs[i] === p || segs[i] === '*'))
+      .map((segs) => segs.slice(2));
+    contentPathsByMapping.set(mapping, paths);
+  }
+  return paths;
 }
 
 /**

@@ -1,20 +1,51 @@
 /**
  * JSON with object keys sorted at every depth, so two equal values always give the same text.
  * Records store their data this way; "did the data change?" is then a string comparison.
+ *
+ * @remarks The worker runs this once per event, so a value whose objects already have their keys in order (the
+ * mappings emit their fields sorted) is serialized as it is, without building a sorted copy. The text is the same
+ * either way.
  */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const sorted = sortKeys(item);
+      if (sorted !== item) (out ??= value.slice())[i] = sorted;
     }
-    return out;
+    return out ?? value;
   }
-  return value;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (isPlainObject(record) && isSorted(keys)) {
+    let out: Record<string, unknown> | undefined;
+    for (const key of keys) {
+      const v = record[key];
+      const sorted = sortKeys(v);
+      if (sorted !== v) (out ??= { ...record })[key] = sorted;
+    }
+    return out ?? record;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys.sort()) {
+    const v = record[key];
+    if (v !== undefined) out[key] = sortKeys(v);
+  }
+  return out;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }

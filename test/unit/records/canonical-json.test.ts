@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { canonicalJson } from '../../../src/records/canonical-json';
+
+/** The definition: a sorted copy at every depth, then JSON.stringify. canonicalJson skips the copy when it can. */
+function byDefinition(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) if ((v as Record<string, unknown>)[k] !== undefined) out[k] = sort((v as Record<string, unknown>)[k]);
+    return out;
+  };
+  return JSON.stringify(sort(value));
+}
+
+describe('canonicalJson', () => {
+  it('gives the text of a sorted copy for any JSON value, keys in order or not', () => {
+    const keys = fc.constantFrom('a', 'b', 'Z', '_', '1', '10', '9', 'a1', 'aa', '');
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), tie('object'), fc.array(tie('node'), { maxLength: 3 })),
+      object: fc.dictionary(keys, fc.oneof(tie('node'), fc.constant(undefined)), { maxKeys: 5 }),
+    })).node;
+    fc.assert(fc.property(value, (v) => assert.equal(canonicalJson(v), byDefinition(v))), { numRuns: 2000 });
+  });
+
+  it('sorts nested keys and drops undefined, so equal data compares equal as text', () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: [ { y: 1, x: 2 } ], c: undefined } }), '{"a":{"d":[{"x":2,"y":1}]},"b":1}');
+    assert.equal(canonicalJson({ a: 1, b: 2 }), canonicalJson({ b: 2, a: 1 }));
+    assert.equal(canonicalJson({ when: new Date(0) }), '{"when":"1970-01-01T00:00:00.000Z"}');
+  });
+});
