@@ -9,7 +9,9 @@ import { migrateLatest } from '../src/db/migration-source';
 import { KnexInboxQueue } from '../src/inbox/knex-inbox-queue';
 import { FileMappingRegistry } from '../src/mapping';
 import { KnexRecordStore } from '../src/records/knex-record-store';
+import { InlinePlanner } from '../src/worker/event-planner';
 import { SyncWorker } from '../src/worker/sync-worker';
+import { ThreadedPlanner } from '../src/worker/threaded-planner';
 import { eventMix } from './lib/event-mix';
 import { preloadInbox } from './lib/preload-inbox';
 import { argValue } from './lib/bench-args';
@@ -22,6 +24,7 @@ import { argValue } from './lib/bench-args';
  */
 const total = Number(argValue('--events') ?? 100_000);
 const batch = Number(argValue('--batch') ?? 500);
+const inlineMapping = process.argv.includes('--inline-mapping');
 const ROOT = join(__dirname, '..', '..');
 
 async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; statuses: Record<string, number>; changes: number }> {
@@ -30,6 +33,8 @@ async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; s
   await preloadInbox(db, bodies);
   const logger = pino({ level: 'silent' });
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), logger);
+  // As `serve` and `worker` run it by default: mapping on its own thread (--inline-mapping: on this one).
+  const planner = inlineMapping ? new InlinePlanner(mappings) : new ThreadedPlanner(join(ROOT, 'mappings'), mappings, logger);
   const worker = new SyncWorker(db, new KnexInboxQueue(db), new KnexRecordStore(db), mappings, systemClock, logger, {
     batchSize: batch,
     leaseMs: 600_000,
@@ -37,22 +42,19 @@ async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; s
     backoffBaseMs: 100,
     backoffMaxMs: 1000,
     idleDelayMs: 10,
-  });
+  }, planner);
   const started = process.hrtime.bigint();
-  let processed = 0;
   let lastReport = Date.now();
-  for (;;) {
-    const r = await worker.tick();
-    if (r.claimed === 0) break;
-    processed += r.claimed;
-    if (Date.now() - lastReport > 2000) {
-      process.stderr.write(`  drained ${processed}/${bodies.length}\n`);
-      lastReport = Date.now();
-    }
-  }
+  const totals = await worker.drain((sofar) => {
+    if (Date.now() - lastReport < 2000) return;
+    process.stderr.write(`  drained ${sofar.claimed}/${bodies.length}\n`);
+    lastReport = Date.now();
+  });
+  const processed = totals.claimed;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rows = (await db('inbox_events').select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: number }[];
   const changes = Number(((await db('changes').count({ n: '*' })) as { n: number }[])[0]?.n ?? 0);
+  await planner.close();
   mappings.close();
   await db.destroy();
   return { perSec: processed / seconds, statuses: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])), changes };

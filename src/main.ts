@@ -38,7 +38,9 @@ import { KnexRecordStore } from './records/knex-record-store';
 import { KnexRemapStore } from './records/knex-remap-store';
 import { recordsRouter } from './records/records-router';
 import { RemapService } from './worker/remap-service';
+import { InlinePlanner } from './worker/event-planner';
 import { SyncWorker } from './worker/sync-worker';
+import { ThreadedPlanner } from './worker/threaded-planner';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -93,7 +95,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   warnAboutOpenSources(config, logger);
   const inbox = new KnexInboxStore(db);
   const recordStore = new KnexRecordStore(db);
-  const worker = new SyncWorker(db, new KnexInboxQueue(db), recordStore, mappings, clock, logger, config.worker);
+  const planner = config.worker.mappingThread ? new ThreadedPlanner(config.mappings.dir, mappings, logger) : new InlinePlanner(mappings);
+  if (planner instanceof ThreadedPlanner) mappings.onReload(() => planner.reload());
+  const worker = new SyncWorker(db, new KnexInboxQueue(db), recordStore, mappings, clock, logger, config.worker, planner);
   const notifier = new ChangeNotifier();
   worker.onChanges = () => notifier.notify();
   const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
@@ -155,6 +159,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       await receiver.drain();
       await jobs.stop();
       await worker.stop();
+      await planner.close();
       await views.idle();
       await connectors.stop();
       await db.destroy();

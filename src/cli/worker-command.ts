@@ -15,12 +15,7 @@ export function registerWorkerCommand(program: Command): void {
       const config = configFromCli(command);
       const runtime = await buildRuntime(config);
       if (opts.once) {
-        let total = 0;
-        for (;;) {
-          const r = await runtime.worker.tick();
-          total += r.claimed;
-          if (r.claimed === 0) break;
-        }
+        const total = (await runtime.worker.drain()).claimed;
         process.stdout.write(`processed ${total} events\n`);
         await runtime.stop();
         return;

@@ -124,6 +124,8 @@ export const configSchema = z
         backoffMaxMs: z.number().int().min(1).default(300_000),
         /** Poll interval when idle (the receiver also wakes the worker in the same process). */
         idleDelayMs: z.number().int().min(10).default(500),
+        /** Map on a thread of its own, in parallel with applying (docs/adr/0009-mapping-thread.md). */
+        mappingThread: z.boolean().default(true),
       })
       .strict()
       .default({}),

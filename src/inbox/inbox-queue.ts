@@ -35,7 +35,8 @@ export interface EventCompletion {
  * the old ticket can then no longer complete it, so no event is applied twice.
  */
 export interface InboxQueue {
-  claim(limit: number, leaseMs: number, now: Date): Promise<ClaimedEvent[]>;
+  /** Leases up to `limit` due events under a new ticket; inside `trx` when given (the worker claims its next batch in the apply transaction). */
+  claim(limit: number, leaseMs: number, now: Date, trx?: Tx): Promise<ClaimedEvent[]>;
   /** Of `ids`, those still leased under `ticket` (locked on PostgreSQL): only these may be applied. */
   stillHeld(trx: Tx, ids: number[], ticket: string): Promise<Set<number>>;
   complete(trx: Tx, completions: EventCompletion[], now: Date): Promise<void>;

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { chunks } from '../db/chunks';
 import { dialectOf } from '../db/create-knex';
 import { asNumber, type DbInboxEventRow } from '../db/rows';
+import { prepared, sqliteConnectionOf, withSqliteConnection } from '../db/sqlite-statements';
 import type { Tx } from '../db/transaction';
 import type { ResourceAction } from '../receiver/envelope';
 import type { ClaimedEvent, EventCompletion, InboxQueue } from './inbox-queue';
@@ -12,27 +14,33 @@ type ClaimRow = Pick<DbInboxEventRow, 'id' | 'source' | 'delivery_uuid' | 'resou
   attempts: number;
 };
 
+function claimSql(lock: string): string {
+  return `update inbox_events set claim_ticket = ?, lease_until = ?
+    where id in (
+      select id from inbox_events
+      where status = 'accepted'
+        and (lease_until is null or lease_until < ?)
+        and (next_attempt_at is null or next_attempt_at <= ?)
+      order by id limit ? ${lock})
+    returning id, source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, attempts, body`;
+}
+
+// SQLite: a whole batch's ids go in as one JSON array, so these are prepared once instead of once per batch size.
+const HELD_SQL = `select id from inbox_events where id in (select value from json_each(?)) and claim_ticket = ? and status = 'accepted'`;
+const COMPLETE_SQL = `update inbox_events
+  set status = ?, processed_at = ?, mapping_version = ?, claim_ticket = null, lease_until = null, next_attempt_at = null,
+      error_code = null, error_detail = null
+  where id in (select value from json_each(?))`;
+
 /** InboxQueue on knex. One claim is one statement: UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING. */
 export class KnexInboxQueue implements InboxQueue {
   constructor(private readonly db: Knex) {}
 
-  async claim(limit: number, leaseMs: number, now: Date): Promise<ClaimedEvent[]> {
+  async claim(limit: number, leaseMs: number, now: Date, trx?: Tx): Promise<ClaimedEvent[]> {
     const ticket = randomUUID();
     const nowIso = now.toISOString();
-    // PostgreSQL: concurrent workers skip each other's rows instead of waiting or double-claiming.
-    const lock = dialectOf(this.db) === 'pg' ? 'for update skip locked' : '';
-    const result = await this.db.raw(
-      `update inbox_events set claim_ticket = ?, lease_until = ?
-       where id in (
-         select id from inbox_events
-         where status = 'accepted'
-           and (lease_until is null or lease_until < ?)
-           and (next_attempt_at is null or next_attempt_at <= ?)
-         order by id limit ? ${lock})
-       returning id, source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, attempts, body`,
-      [ticket, new Date(now.getTime() + leaseMs).toISOString(), nowIso, nowIso, limit],
-    );
-    const rows = (Array.isArray(result) ? result : (result as { rows: ClaimRow[] }).rows) as ClaimRow[];
+    const params = [ticket, new Date(now.getTime() + leaseMs).toISOString(), nowIso, nowIso, limit];
+    const rows = await this.claimRows(params, trx);
     return rows
       .map((r) => ({
         id: asNumber(r.id),
@@ -49,11 +57,28 @@ export class KnexInboxQueue implements InboxQueue {
       .sort((a, b) => a.id - b.id);
   }
 
+  /** One statement, on `trx` when given (claiming the next batch inside the apply transaction), else on its own. */
+  private async claimRows(params: (string | number)[], trx: Tx | undefined): Promise<ClaimRow[]> {
+    if (dialectOf(this.db) === 'sqlite') {
+      const run = (conn: Database.Database) => prepared(conn, claimSql('')).all(...params) as ClaimRow[];
+      const conn = trx ? await sqliteConnectionOf(trx) : undefined;
+      return conn ? run(conn) : ((await withSqliteConnection(this.db, run)) ?? []);
+    }
+    // PostgreSQL: concurrent workers skip each other's rows instead of waiting or double-claiming.
+    const result = (await (trx ?? this.db).raw(claimSql('for update skip locked'), params)) as { rows: ClaimRow[] };
+    return result.rows;
+  }
+
   async stillHeld(trx: Tx, ids: number[], ticket: string): Promise<Set<number>> {
     const held = new Set<number>();
+    const sqlite = await sqliteConnectionOf(trx);
+    if (sqlite) {
+      const rows = prepared(sqlite, HELD_SQL).all(JSON.stringify(ids), ticket) as { id: number }[];
+      for (const r of rows) held.add(r.id);
+      return held;
+    }
     for (const chunk of chunks(ids, 500)) {
-      let q = trx('inbox_events').select('id').whereIn('id', chunk).andWhere({ claim_ticket: ticket, status: 'accepted' });
-      if (dialectOf(this.db) === 'pg') q = q.forUpdate();
+      const q = trx('inbox_events').select('id').whereIn('id', chunk).andWhere({ claim_ticket: ticket, status: 'accepted' }).forUpdate();
       for (const r of (await q) as { id: number | string }[]) held.add(asNumber(r.id));
     }
     return held;
@@ -74,8 +99,13 @@ export class KnexInboxQueue implements InboxQueue {
       ids.push(c.id);
       plain.set(key, ids);
     }
+    const sqlite = await sqliteConnectionOf(trx);
     for (const [key, ids] of plain) {
       const [status, mappingVersion] = key.split('\u0000') as [EventCompletion['status'], string];
+      if (sqlite) {
+        prepared(sqlite, COMPLETE_SQL).run(status, processedAt, mappingVersion || null, JSON.stringify(ids));
+        continue;
+      }
       for (const chunk of chunks(ids, 500)) {
         await trx('inbox_events')
           .whereIn('id', chunk)

@@ -6,7 +6,8 @@ import type { ClaimedEvent, EventCompletion, InboxQueue } from '../inbox/inbox-q
 import type { MappingRegistry } from '../mapping';
 import { applyEvent, type RecordState } from '../records/apply-event';
 import { refKey, type RecordWrite, type RecordWriter } from '../records/record-store';
-import { planEvent, type EventPlan } from './plan-event';
+import { InlinePlanner, type EventPlanner } from './event-planner';
+import type { EventPlan } from './plan-event';
 
 export interface SyncWorkerOptions {
   batchSize: number;
@@ -15,6 +16,15 @@ export interface SyncWorkerOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   idleDelayMs: number;
+}
+
+/** Batches claimed ahead of the one being applied: while one is applied, the next is being mapped. */
+const PIPELINE_DEPTH = 2;
+
+/** A claimed batch and its plans, being made (possibly on the mapping thread). */
+interface PlannedBatch {
+  events: ClaimedEvent[];
+  plans: Promise<EventPlan[]>;
 }
 
 export interface TickResult {
@@ -39,6 +49,8 @@ export class SyncWorker {
   /** Called after a batch that appended changes has committed: wakes long-polling feed readers. */
   onChanges: (() => void) | undefined;
   private running = false;
+  /** Set by stop(): drain() then claims nothing more and finishes what it holds. */
+  private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
@@ -46,42 +58,53 @@ export class SyncWorker {
     private readonly db: Knex,
     private readonly queue: InboxQueue,
     private readonly records: RecordWriter,
-    private readonly mappings: MappingRegistry,
+    mappings: MappingRegistry,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: SyncWorkerOptions,
+    private readonly planner: EventPlanner = new InlinePlanner(mappings),
     private readonly random: () => number = Math.random,
   ) {}
 
   /** Claims and processes one batch. Callable without the loop (tests, `appdirect-sync worker --once`). */
   async tick(): Promise<TickResult> {
     const events = await this.queue.claim(this.options.batchSize, this.options.leaseMs, this.clock.now());
-    const result: TickResult = { claimed: events.length, done: 0, stale: 0, failed: 0, unmapped: 0, retried: 0 };
-    if (events.length === 0) return result;
-    try {
-      const plans: EventPlan[] = [];
-      for (const e of events) plans.push(await planEvent(e, this.mappings));
-      const { completions, changes } = await this.applyBatch(plans, events[0]?.ticket ?? '');
-      for (const c of completions) result[c.status === 'dead' ? 'failed' : c.status] += 1;
-      if (changes > 0) this.onChanges?.();
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      this.log.warn({ err: { code: e.code, message: e.message }, events: events.length }, 'batch failed, retrying later');
-      await this.queue.retryLater(events, { code: e.code ?? 'WORKER_TRANSIENT', message: e.message ?? String(err) }, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now());
-      result.retried = events.length;
-    }
+    const { result } = await this.process(this.planned(events), false);
     return result;
+  }
+
+  /**
+   * Processes every due event, batch after batch, and returns the totals. Each batch's transaction also claims the
+   * batch after next, so a batch costs one commit, and a batch's mapping runs while the one before it is applied.
+   * Stops early once stop() is called, after applying what it had claimed.
+   */
+  async drain(onBatch?: (totals: TickResult) => void): Promise<TickResult> {
+    const totals = emptyResult(0);
+    const inFlight: PlannedBatch[] = [];
+    for (let i = 0; i < PIPELINE_DEPTH; i++) {
+      const batch = await this.queue.claim(this.options.batchSize, this.options.leaseMs, this.clock.now());
+      if (batch.length === 0) break;
+      inFlight.push(this.planned(batch));
+    }
+    for (let batch = inFlight.shift(); batch; batch = inFlight.shift()) {
+      const { result, next } = await this.process(batch, !this.stopping);
+      addResult(totals, result);
+      if (next.length > 0) inFlight.push(this.planned(next));
+      onBatch?.(totals);
+    }
+    return totals;
   }
 
   /** Runs ticks until stop(): back to back while there is work, otherwise every idleDelayMs or when notified. */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     this.loop = (async () => {
       while (this.running) {
         let claimed = 0;
         try {
-          claimed = (await this.tick()).claimed;
+          claimed = (await this.drain()).claimed;
         } catch (err) {
           this.log.error({ err }, 'worker tick failed');
         }
@@ -98,6 +121,7 @@ export class SyncWorker {
   /** Finishes the batch in hand, then stops. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     this.wake?.();
     await this.loop;
   }
@@ -116,7 +140,36 @@ export class SyncWorker {
     });
   }
 
-  private async applyBatch(plans: EventPlan[], ticket: string): Promise<{ completions: EventCompletion[]; changes: number }> {
+  /**
+   * Maps and applies one claimed batch; with `claimNext`, claims the following batch in the same transaction.
+   * A failure gives the batch back for a later attempt (and claims nothing).
+   */
+  private async process({ events, plans: planning }: PlannedBatch, claimNext: boolean): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
+    const result = emptyResult(events.length);
+    if (events.length === 0) return { result, next: [] };
+    try {
+      const plans = await planning;
+      const { completions, changes, next } = await this.applyBatch(plans, events[0]?.ticket ?? '', claimNext);
+      for (const c of completions) result[c.status === 'dead' ? 'failed' : c.status] += 1;
+      if (changes > 0) this.onChanges?.();
+      return { result, next };
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      this.log.warn({ err: { code: e.code, message: e.message }, events: events.length }, 'batch failed, retrying later');
+      await this.queue.retryLater(events, { code: e.code ?? 'WORKER_TRANSIENT', message: e.message ?? String(err) }, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now());
+      result.retried = events.length;
+      return { result, next: [] };
+    }
+  }
+
+  /** Starts mapping a claimed batch now; the worker awaits the plans when it applies the batch. */
+  private planned(events: ClaimedEvent[]): PlannedBatch {
+    const plans = this.planner.plan(events);
+    plans.catch(() => undefined); // awaited (and its failure handled) in process(); not an unhandled rejection meanwhile
+    return { events, plans };
+  }
+
+  private async applyBatch(plans: EventPlan[], ticket: string, claimNext: boolean): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
     const now = this.clock.now();
     return withTransaction(this.db, async (trx) => {
       const held = await this.queue.stillHeld(trx, plans.map((p) => p.event.id), ticket);
@@ -146,7 +199,8 @@ export class SyncWorker {
       }
       await this.records.write(trx, writes, now);
       await this.queue.complete(trx, completions, now);
-      return { completions, changes: writes.filter((w) => w.change !== null).length };
+      const next = claimNext ? await this.queue.claim(this.options.batchSize, this.options.leaseMs, now, trx) : [];
+      return { completions, changes: writes.filter((w) => w.change !== null).length, next };
     });
   }
 
@@ -155,4 +209,17 @@ export class SyncWorker {
     const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
+}
+
+function emptyResult(claimed: number): TickResult {
+  return { claimed, done: 0, stale: 0, failed: 0, unmapped: 0, retried: 0 };
+}
+
+function addResult(into: TickResult, r: TickResult): void {
+  into.claimed += r.claimed;
+  into.done += r.done;
+  into.stale += r.stale;
+  into.failed += r.failed;
+  into.unmapped += r.unmapped;
+  into.retried += r.retried;
 }

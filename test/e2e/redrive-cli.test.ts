@@ -26,7 +26,8 @@ describe('failure classes end in their status, show through the CLI, and re-driv
         }
       },
     });
-    ws = await openSyncWorkspace({ logger });
+    // Mapping on the worker thread: the transient test takes its lock from inside the mapping registry.
+    ws = await openSyncWorkspace({ logger, worker: { mappingThread: false } });
   });
   after(() => ws.close());
 
@@ -75,13 +76,16 @@ describe('failure classes end in their status, show through the CLI, and re-driv
     const other = new Database(ws.runtime.config.db.filename);
     other.pragma('busy_timeout = 0');
     lockAfterClaim = other;
-    const onResponse = (_r: unknown, query: { sql?: string }) => {
-      if (!lockHeld && query.sql?.includes('set claim_ticket')) {
+    // The worker maps a claimed batch before it opens the apply transaction: take the lock there.
+    const mappings = ws.runtime.mappings;
+    const forResourceType = mappings.forResourceType.bind(mappings);
+    mappings.forResourceType = (type) => {
+      if (!lockHeld) {
         other.exec('BEGIN IMMEDIATE');
         lockHeld = true;
       }
+      return forResourceType(type);
     };
-    ws.runtime.db.on('query-response', onResponse);
     await ws.runtime.db.raw('PRAGMA busy_timeout = 50');
     const id = await ws.accept('WIDGET', 'w-2', { id: 'w-2', name: 'two' });
     try {
@@ -89,7 +93,7 @@ describe('failure classes end in their status, show through the CLI, and re-driv
       ws.clock.advance(1000);
       assert.equal((await ws.runtime.worker.tick()).retried, 1);
     } finally {
-      ws.runtime.db.removeListener('query-response', onResponse);
+      mappings.forResourceType = forResourceType;
       if (lockHeld) other.exec('ROLLBACK');
       other.close();
       await ws.runtime.db.raw('PRAGMA busy_timeout = 5000');

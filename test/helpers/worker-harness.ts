@@ -9,6 +9,7 @@ import { migrateLatest } from '../../src/db/migration-source';
 import { KnexInboxQueue } from '../../src/inbox/knex-inbox-queue';
 import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { FileMappingRegistry } from '../../src/mapping';
+import type { EventPlanner } from '../../src/worker/event-planner';
 import { parseEnvelope } from '../../src/receiver/envelope';
 import { KnexRecordStore } from '../../src/records/knex-record-store';
 import type { RecordWriter } from '../../src/records/record-store';
@@ -47,7 +48,8 @@ export interface EngineHarness {
   /** The harness's mapping folder and its registry (edit a file, then `mappings.reload()`). */
   mappingsDir: string;
   mappings: FileMappingRegistry;
-  newWorker(records?: RecordWriter): SyncWorker;
+  /** A worker on the harness's stores; it maps inline unless given another planner. */
+  newWorker(records?: RecordWriter, planner?: EventPlanner): SyncWorker;
   accept(events: WidgetEvent[]): Promise<void>;
   /** Accepts deliveries given as raw bodies (any resource type, any content). */
   acceptRaw(bodies: Buffer[]): Promise<void>;
@@ -104,7 +106,7 @@ export async function engineHarness(
     records,
     mappingsDir,
     mappings,
-    newWorker: (recordStore = records) => new SyncWorker(db, queue, recordStore, mappings, clock, logger, workerOptions),
+    newWorker: (recordStore = records, planner?: EventPlanner) => new SyncWorker(db, queue, recordStore, mappings, clock, logger, workerOptions, planner),
     accept: (events) => acceptRaw(events.map(widgetBody)),
     acceptRaw,
     close: async () => {

@@ -12,13 +12,15 @@ const eventArb = (i: number) =>
     qty: fc.integer({ min: 0, max: 3 }),
   }).map((e) => ({ ...e, uuid: `e${String(i).padStart(3, '0')}-${e.action}` }));
 
-type Step = { kind: 'deliver'; count: number } | { kind: 'tick' } | { kind: 'crash-after-claim' } | { kind: 'crash-in-transaction' };
+type Step = { kind: 'deliver'; count: number } | { kind: 'tick' } | { kind: 'drain' } | { kind: 'crash-after-claim' } | { kind: 'crash-in-transaction' } | { kind: 'crash-in-drain' };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('deliver' as const), count: fc.integer({ min: 1, max: 5 }) }),
   fc.constant({ kind: 'tick' as const }),
+  fc.constant({ kind: 'drain' as const }),
   fc.constant({ kind: 'crash-after-claim' as const }),
   fc.constant({ kind: 'crash-in-transaction' as const }),
+  fc.constant({ kind: 'crash-in-drain' as const }),
 );
 
 /** A record store that dies after writing, inside the transaction: the whole batch must roll back. */
@@ -61,9 +63,13 @@ describe('sync engine (property): duplicates, any arrival order, crashes', funct
                 next += step.count;
               } else if (step.kind === 'tick') {
                 await h.newWorker().tick();
+              } else if (step.kind === 'drain') {
+                await h.newWorker().drain(); // pipelined: each apply transaction also claims a batch ahead
+              } else if (step.kind === 'crash-in-drain') {
+                await h.newWorker(crashingStore(h.records)).drain();
               } else if (step.kind === 'crash-after-claim') {
                 await h.queue.claim(3, 60_000, h.clock.now()); // claimed, then the process died
-              } else {
+              } else if (step.kind === 'crash-in-transaction') {
                 await h.newWorker(crashingStore(h.records)).tick();
               }
             }

@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../core/app-error';
+import type { Logger } from '../core/logger';
+import type { ClaimedEvent } from '../inbox/inbox-queue';
+import type { MappingRegistry } from '../mapping';
+import { InlinePlanner, type EventPlanner } from './event-planner';
+import type { EventPlan } from './plan-event';
+import type { PlannerReply, PlannerRequest, PlannerThreadData } from './planner-wire';
+
+interface Pending {
+  events: ClaimedEvent[];
+  resolve: (plans: EventPlan[]) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Maps on a worker thread of its own, so JSON parsing and mapping run on the second core while the worker's
+ * thread applies the previous batch (see docs/adr/0009-mapping-thread.md).
+ *
+ * @remarks The thread loads the same mapping folder; `reload()` (wired to the registry's reloads) keeps it in step.
+ * A thread that cannot start (it could not load the folder) is given up for good and mapping falls back to this
+ * thread, with an error logged: the worker keeps going. A thread that dies later fails its pending batches as a
+ * transient error (retried with backoff) and is started again on the next batch.
+ */
+export class ThreadedPlanner implements EventPlanner {
+  private worker: Promise<Worker> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private fallback: InlinePlanner | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly mappingsDir: string,
+    private readonly mappings: MappingRegistry,
+    private readonly log: Logger,
+  ) {}
+
+  async plan(events: ClaimedEvent[]): Promise<EventPlan[]> {
+    if (events.length === 0) return [];
+    if (this.fallback) return this.fallback.plan(events);
+    let worker: Worker;
+    try {
+      worker = await this.started();
+    } catch (err) {
+      this.log.error({ err }, 'mapping thread could not start; mapping on the worker thread instead');
+      this.fallback = new InlinePlanner(this.mappings);
+      return this.fallback.plan(events);
+    }
+    return new Promise<EventPlan[]>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { events, resolve, reject });
+      worker.postMessage({ kind: 'plan', id, events } satisfies PlannerRequest);
+    });
+  }
+
+  /** Makes the thread load the mapping folder again (after the main registry reloaded it). */
+  reload(): void {
+    void this.worker?.then((w) => w.postMessage({ kind: 'reload' } satisfies PlannerRequest), () => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = await this.worker?.catch(() => undefined);
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private started(): Promise<Worker> {
+    this.worker ??= this.spawn();
+    return this.worker;
+  }
+
+  private spawn(): Promise<Worker> {
+    return new Promise<Worker>((resolve, reject) => {
+      const worker = new Worker(threadEntry(), { eval: true, workerData: { mappingsDir: this.mappingsDir } satisfies PlannerThreadData });
+      worker.unref();
+      let ready = false;
+      worker.on('message', (msg: PlannerReply | { kind: 'ready' }) => {
+        if ('kind' in msg) {
+          ready = true;
+          resolve(worker);
+          return;
+        }
+        this.settle(msg);
+      });
+      worker.on('error', (err) => {
+        if (!ready) reject(err);
+        else this.log.error({ err }, 'mapping thread failed');
+      });
+      worker.on('exit', (code) => {
+        if (!ready) reject(new Error(`mapping thread exited with code ${code} before it was ready`));
+        this.worker = undefined;
+        if (!this.closed) this.failPending(code);
+      });
+    });
+  }
+
+  private settle(reply: PlannerReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if ('error' in reply) {
+      p.reject(new AppError('WORKER_MAPPING_THREAD', `mapping thread: ${reply.error.message}`));
+      return;
+    }
+    p.resolve(reply.plans.map((w, i) => ({ ...w, event: p.events[i] as ClaimedEvent })));
+  }
+
+  private failPending(code: number): void {
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new AppError('WORKER_MAPPING_THREAD', `mapping thread exited with code ${code}`));
+    }
+  }
+}
+
+/**
+ * The thread's entry as code to evaluate: it loads planner-thread from this folder. Under tsx (tests, `npm run
+ * dev`) the file is TypeScript and the thread registers tsx first; from dist it is plain JavaScript.
+ */
+function threadEntry(): string {
+  const typescript = __filename.endsWith('.ts');
+  const file = join(__dirname, typescript ? 'planner-thread.ts' : 'planner-thread.js');
+  return `${typescript ? "require('tsx/cjs');" : ''} require(${JSON.stringify(file)});`;
+}
