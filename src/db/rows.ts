@@ -8,12 +8,17 @@ export interface DbInboxEventRow {
   resource_uuid: string;
   resource_action: string;
   event_timestamp: number | string;
-  body: Buffer;
   body_sha256: string;
   envelope: string;
   principal: string;
   status: string;
   received_at: Date | string | number;
+}
+
+/** The body of an inbox event, kept apart so the worker's row updates stay small (migration 006). */
+export interface DbInboxPayloadRow {
+  event_id: number | string;
+  body: Buffer;
 }
 
 export interface DbInboxConflictRow {

@@ -8,7 +8,6 @@ export interface InboxInsert {
   resource_uuid: string;
   resource_action: string;
   event_timestamp: number;
-  body: Buffer;
   body_sha256: string;
   envelope: string;
   principal: string;
@@ -36,7 +35,6 @@ export function inboxRows(deliveries: NewDelivery[]): InboxInsert[] {
     resource_uuid: d.envelope.resourceUuid,
     resource_action: d.envelope.resourceAction,
     event_timestamp: d.envelope.timestamp,
-    body: d.body,
     body_sha256: d.bodySha256,
     envelope: JSON.stringify(d.envelope),
     principal: d.principal,

@@ -6,6 +6,8 @@ import type { EventStatus } from './inbox-queue';
 
 /** The sync engine's columns of inbox_events (migration 003) on top of the receiver's row. */
 interface DbSyncEventRow extends DbInboxEventRow {
+  /** From inbox_payloads; null once retention purged it. */
+  body?: Buffer | null;
   attempts: number;
   claim_ticket: string | null;
   lease_until: Date | string | null;
@@ -36,7 +38,7 @@ export class KnexEventAdminStore implements EventAdminStore {
   }
 
   async get(id: number): Promise<EventDetail | undefined> {
-    const row = (await this.db('inbox_events').where('id', id).first()) as DbSyncEventRow | undefined;
+    const row = (await withBody(this.db('inbox_events')).where('inbox_events.id', id).first()) as DbSyncEventRow | undefined;
     return row ? toDetail(row) : undefined;
   }
 
@@ -100,19 +102,20 @@ export class KnexEventAdminStore implements EventAdminStore {
       if (ids.length === 0) return purged;
       afterId = ids[ids.length - 1] as number;
       // The status condition is repeated: an event re-queued between the two statements keeps its body.
-      purged += await this.db('inbox_events')
-        .whereIn('id', ids)
-        .whereIn('status', ['done', 'stale'])
-        .whereNull('payload_purged_at')
-        .update({ body: Buffer.alloc(0), payload_purged_at: now.toISOString() });
+      purged += await this.db.transaction(async (trx) => {
+        const purgeable = () => trx('inbox_events').whereIn('id', ids).whereIn('status', ['done', 'stale']).whereNull('payload_purged_at');
+        const gone = ((await purgeable().select('id')) as { id: number | string }[]).map((r) => asNumber(r.id));
+        if (gone.length === 0) return 0;
+        await trx('inbox_payloads').whereIn('event_id', gone).delete();
+        return (await purgeable().update({ payload_purged_at: now.toISOString() })) as number;
+      });
       if (ids.length < PURGE_CHUNK) return purged;
     }
   }
 
   async recentProcessed(limit: number, resourceTypes?: string[]): Promise<EventDetail[]> {
-    const rows = (await this.filtered({ statuses: ['done', 'stale'], resourceTypes })
-      .select('*')
-      .orderBy('id', 'desc')
+    const rows = (await withBody(this.filtered({ statuses: ['done', 'stale'], resourceTypes }))
+      .orderBy('inbox_events.id', 'desc')
       .limit(limit)) as DbSyncEventRow[];
     return rows.map(toDetail);
   }
@@ -162,8 +165,13 @@ function toDetail(r: DbSyncEventRow): EventDetail {
     nextAttemptAt: optionalDate(r.next_attempt_at),
     leaseUntil: optionalDate(r.lease_until),
     payloadPurgedAt: optionalDate(r.payload_purged_at),
-    body: r.body,
+    body: r.body ?? Buffer.alloc(0),
   };
+}
+
+/** The event's columns and its body (absent once purged). */
+function withBody(q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return q.leftJoin('inbox_payloads', 'inbox_payloads.event_id', 'inbox_events.id').select('inbox_events.*', 'inbox_payloads.body');
 }
 
 function optionalDate(v: Date | string | null): Date | null {

@@ -10,19 +10,33 @@ import type { ResourceAction } from '../receiver/envelope';
 import type { ClaimedEvent, EventCompletion, InboxQueue } from './inbox-queue';
 
 /** What a claim returns of each event: its envelope columns, attempts and body. */
-type ClaimRow = Pick<DbInboxEventRow, 'id' | 'source' | 'delivery_uuid' | 'resource_type' | 'resource_uuid' | 'resource_action' | 'event_timestamp' | 'body'> & {
+type ClaimRow = Pick<DbInboxEventRow, 'id' | 'source' | 'delivery_uuid' | 'resource_type' | 'resource_uuid' | 'resource_action' | 'event_timestamp'> & {
   attempts: number;
+  /** Null when retention purged it (such events are not claimable in practice: they are done or stale). */
+  body: Buffer | null;
 };
 
-function claimSql(lock: string): string {
-  return `update inbox_events set claim_ticket = ?, lease_until = ?
-    where id in (
-      select id from inbox_events
-      where status = 'accepted'
-        and (lease_until is null or lease_until < ?)
-        and (next_attempt_at is null or next_attempt_at <= ?)
-      order by id limit ? ${lock})
-    returning id, source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, attempts, body`;
+const CLAIMABLE = `select id from inbox_events
+  where status = 'accepted'
+    and (lease_until is null or lease_until < ?)
+    and (next_attempt_at is null or next_attempt_at <= ?)
+  order by id limit ?`;
+const CLAIMED_COLUMNS = 'id, source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, attempts';
+const CLAIM_SQLITE = `update inbox_events set claim_ticket = ?, lease_until = ? where id in (${CLAIMABLE}) returning ${CLAIMED_COLUMNS}`;
+// PostgreSQL: concurrent workers skip each other's rows instead of waiting or double-claiming; the bodies come in
+// the same statement.
+const CLAIM_PG = `with claimed as (
+    update inbox_events set claim_ticket = ?, lease_until = ? where id in (${CLAIMABLE} for update skip locked)
+    returning ${CLAIMED_COLUMNS})
+  select claimed.*, p.body from claimed left join inbox_payloads p on p.event_id = claimed.id`;
+const BODIES_SQLITE = 'select event_id, body from inbox_payloads where event_id in (select value from json_each(?))';
+
+/** SQLite has no UPDATE in a WITH: the bodies of the claimed rows are read in a second statement. */
+function withBodies(conn: Database.Database, rows: Omit<ClaimRow, 'body'>[]): ClaimRow[] {
+  if (rows.length === 0) return [];
+  const payloads = prepared(conn, BODIES_SQLITE).all(JSON.stringify(rows.map((r) => r.id))) as { event_id: number; body: Buffer }[];
+  const bodies = new Map(payloads.map((p) => [p.event_id, p.body]));
+  return rows.map((r) => ({ ...r, body: bodies.get(asNumber(r.id)) ?? null }));
 }
 
 // SQLite: a whole batch's ids go in as one JSON array, so these are prepared once instead of once per batch size.
@@ -32,7 +46,10 @@ const COMPLETE_SQL = `update inbox_events
       error_code = null, error_detail = null
   where id in (select value from json_each(?))`;
 
-/** InboxQueue on knex. One claim is one statement: UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING. */
+/**
+ * InboxQueue on knex. A claim is one UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING, with the bodies read from
+ * inbox_payloads in the same statement (PostgreSQL) or right after it on the same connection (SQLite).
+ */
 export class KnexInboxQueue implements InboxQueue {
   constructor(private readonly db: Knex) {}
 
@@ -52,7 +69,7 @@ export class KnexInboxQueue implements InboxQueue {
         action: r.resource_action as ResourceAction,
         timestamp: asNumber(r.event_timestamp),
         attempts: r.attempts,
-        body: r.body,
+        body: r.body ?? Buffer.alloc(0),
       }))
       .sort((a, b) => a.id - b.id);
   }
@@ -60,12 +77,11 @@ export class KnexInboxQueue implements InboxQueue {
   /** One statement, on `trx` when given (claiming the next batch inside the apply transaction), else on its own. */
   private async claimRows(params: (string | number)[], trx: Tx | undefined): Promise<ClaimRow[]> {
     if (dialectOf(this.db) === 'sqlite') {
-      const run = (conn: Database.Database) => prepared(conn, claimSql('')).all(...params) as ClaimRow[];
+      const run = (conn: Database.Database) => withBodies(conn, prepared(conn, CLAIM_SQLITE).all(...params) as Omit<ClaimRow, 'body'>[]);
       const conn = trx ? await sqliteConnectionOf(trx) : undefined;
       return conn ? run(conn) : ((await withSqliteConnection(this.db, run)) ?? []);
     }
-    // PostgreSQL: concurrent workers skip each other's rows instead of waiting or double-claiming.
-    const result = (await (trx ?? this.db).raw(claimSql('for update skip locked'), params)) as { rows: ClaimRow[] };
+    const result = (await (trx ?? this.db).raw(CLAIM_PG, params)) as { rows: ClaimRow[] };
     return result.rows;
   }
 

@@ -3,7 +3,7 @@ import { chunks } from '../db/chunks';
 import { withSqliteConnection } from '../db/sqlite-statements';
 import { decideOutcomes, deliveryKey, inboxRows } from './accept-decisions';
 import { acceptOnSqlite } from './sqlite-inbox-intake';
-import { asDate, asNumber, type DbInboxEventRow, type DbRejectedDeliveryRow } from '../db/rows';
+import { asDate, asNumber, type DbInboxEventRow, type DbInboxPayloadRow, type DbRejectedDeliveryRow } from '../db/rows';
 import type { AcceptOutcome, InboxStore, NewDelivery, NewRejection, RejectedDelivery, StoredInboxEvent } from './inbox-store';
 
 const EXCERPT_BYTES = 4096;
@@ -59,7 +59,11 @@ export class KnexInboxStore implements InboxStore {
   }
 
   async getEvent(source: string, deliveryUuid: string): Promise<StoredInboxEvent | undefined> {
-    const row = await this.db<DbInboxEventRow>('inbox_events').where({ source, delivery_uuid: deliveryUuid }).first();
+    const row = (await this.db('inbox_events as e')
+      .leftJoin('inbox_payloads as p', 'p.event_id', 'e.id')
+      .select('e.*', 'p.body')
+      .where({ 'e.source': source, 'e.delivery_uuid': deliveryUuid })
+      .first()) as (DbInboxEventRow & { body: Buffer | null }) | undefined;
     return row ? toStoredEvent(row) : undefined;
   }
 
@@ -78,13 +82,22 @@ export class KnexInboxStore implements InboxStore {
  */
 async function acceptOnKnex(trx: Knex.Transaction, deliveries: NewDelivery[]): Promise<AcceptOutcome[]> {
   const inserted = new Map<string, number>();
+  // Within a batch a uuid that repeats is inserted once: the first delivery's body is the stored one.
+  const bodies = new Map<string, Buffer>();
+  for (const d of deliveries) if (!bodies.has(deliveryKey(d.source, d.envelope.uuid))) bodies.set(deliveryKey(d.source, d.envelope.uuid), d.body);
   for (const chunk of chunks(inboxRows(deliveries), INSERT_CHUNK)) {
     const returned = (await trx('inbox_events')
       .insert(chunk)
       .onConflict(['source', 'delivery_uuid'])
       .ignore()
       .returning(['id', 'source', 'delivery_uuid'])) as { id: number | string; source: string; delivery_uuid: string }[];
-    for (const r of returned) inserted.set(deliveryKey(r.source, r.delivery_uuid), asNumber(r.id));
+    const payloads: DbInboxPayloadRow[] = [];
+    for (const r of returned) {
+      const key = deliveryKey(r.source, r.delivery_uuid);
+      inserted.set(key, asNumber(r.id));
+      payloads.push({ event_id: r.id, body: bodies.get(key) as Buffer });
+    }
+    if (payloads.length > 0) await trx('inbox_payloads').insert(payloads);
   }
   const existing = await existingRows(trx, deliveries.filter((d) => !inserted.has(deliveryKey(d.source, d.envelope.uuid))));
   const { outcomes, conflicts } = decideOutcomes(deliveries, inserted, existing);
@@ -107,7 +120,7 @@ async function existingRows(trx: Knex.Transaction, deliveries: NewDelivery[]): P
   return out;
 }
 
-function toStoredEvent(row: DbInboxEventRow): StoredInboxEvent {
+function toStoredEvent(row: DbInboxEventRow & { body: Buffer | null }): StoredInboxEvent {
   return {
     id: asNumber(row.id),
     source: row.source,
@@ -116,7 +129,7 @@ function toStoredEvent(row: DbInboxEventRow): StoredInboxEvent {
     resourceUuid: row.resource_uuid,
     resourceAction: row.resource_action,
     eventTimestamp: asNumber(row.event_timestamp),
-    body: row.body,
+    body: row.body ?? Buffer.alloc(0),
     principal: row.principal,
     status: row.status,
     receivedAt: asDate(row.received_at),

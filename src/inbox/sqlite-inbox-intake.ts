@@ -4,11 +4,12 @@ import { decideOutcomes, deliveryKey, inboxRows } from './accept-decisions';
 import type { AcceptOutcome, NewDelivery } from './inbox-store';
 
 const INSERT = `insert into inbox_events
-  (source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, body, body_sha256,
+  (source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, body_sha256,
    envelope, principal, status, received_at)
-  values (@source, @delivery_uuid, @resource_type, @resource_uuid, @resource_action, @event_timestamp, @body,
+  values (@source, @delivery_uuid, @resource_type, @resource_uuid, @resource_action, @event_timestamp,
    @body_sha256, @envelope, @principal, @status, @received_at)
   on conflict (source, delivery_uuid) do nothing returning id`;
+const INSERT_PAYLOAD = 'insert into inbox_payloads (event_id, body) values (?, ?)';
 const EXISTING = 'select id, body_sha256 from inbox_events where source = ? and delivery_uuid = ?';
 const CONFLICT = `insert into inbox_conflicts (inbox_event_id, source, delivery_uuid, body, body_sha256, principal, received_at)
   values (@inbox_event_id, @source, @delivery_uuid, @body, @body_sha256, @principal, @received_at)
@@ -22,10 +23,14 @@ const CONFLICT = `insert into inbox_conflicts (inbox_event_id, source, delivery_
 export function acceptOnSqlite(conn: Database.Database, deliveries: NewDelivery[]): AcceptOutcome[] {
   return conn.transaction(() => {
     const insert = prepared(conn, INSERT);
+    const insertPayload = prepared(conn, INSERT_PAYLOAD);
     const inserted = new Map<string, number>();
-    for (const row of inboxRows(deliveries)) {
+    const rows = inboxRows(deliveries);
+    for (const [i, row] of rows.entries()) {
       const r = insert.get(row) as { id: number } | undefined;
-      if (r) inserted.set(deliveryKey(row.source, row.delivery_uuid), r.id);
+      if (!r) continue;
+      inserted.set(deliveryKey(row.source, row.delivery_uuid), r.id);
+      insertPayload.run(r.id, (deliveries[i] as NewDelivery).body);
     }
     const existing = new Map<string, { id: number; sha: string }>();
     const lookup = prepared(conn, EXISTING);

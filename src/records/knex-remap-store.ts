@@ -29,7 +29,8 @@ export class KnexRemapStore implements RemapStore {
       .leftJoin('inbox_events as e', function join() {
         this.on('e.source', '=', 'r.source').andOn('e.delivery_uuid', '=', 'r.event_uuid');
       })
-      .select('r.*', 'e.resource_type', 'e.resource_uuid', 'e.body', 'e.payload_purged_at')
+      .leftJoin('inbox_payloads as p', 'p.event_id', 'e.id')
+      .select('r.*', 'e.resource_type', 'e.resource_uuid', 'p.body', 'e.payload_purged_at')
       .orderBy([{ column: 'r.source' }, { column: 'r.entity' }, { column: 'r.record_key' }])
       .limit(limit);
     if (after) q = q.whereRaw('(r.source, r.entity, r.record_key) > (?, ?, ?)', [after.source, after.entity, after.key]);

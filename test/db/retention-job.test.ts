@@ -6,8 +6,8 @@ const DAY_MS = 86_400_000;
 describe('retention job', () => {
   let ws: SyncWorkspace;
   const bodyBytes = async (id: number) => {
-    const row = (await ws.runtime.db('inbox_events').select('body').where('id', id).first()) as { body: Buffer };
-    return row.body.length;
+    const row = (await ws.runtime.db('inbox_payloads').select('body').where('event_id', id).first()) as { body: Buffer } | undefined;
+    return row?.body.length ?? 0;
   };
 
   before(async () => {
