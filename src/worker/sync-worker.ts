@@ -66,7 +66,7 @@ export class SyncWorker {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Claims and processes one batch. Callable without the loop (tests, `appdirect-sync worker --once`). */
+  /** Claims and processes one batch, without claiming ahead. Callable without the loop (tests, `events retry --now`, `remap`). */
   async tick(): Promise<TickResult> {
     const events = await this.queue.claim(this.options.batchSize, this.options.leaseMs, this.clock.now());
     const { result } = await this.process(this.planned(events), false);

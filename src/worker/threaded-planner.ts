@@ -38,6 +38,8 @@ export class ThreadedPlanner implements EventPlanner {
 
   async plan(events: ClaimedEvent[]): Promise<EventPlan[]> {
     if (events.length === 0) return [];
+    // Closed (the runtime is stopping): no new thread for a straggler batch.
+    if (this.closed) this.fallback ??= new InlinePlanner(this.mappings);
     if (this.fallback) return this.fallback.plan(events);
     let worker: Worker;
     try {
@@ -50,6 +52,8 @@ export class ThreadedPlanner implements EventPlanner {
     return new Promise<EventPlan[]>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { events, resolve, reject });
+      // Referenced only while a batch is out: an idle thread must not keep the process alive, a busy one must.
+      worker.ref();
       worker.postMessage({ kind: 'plan', id, events } satisfies PlannerRequest);
     });
   }
@@ -83,6 +87,7 @@ export class ThreadedPlanner implements EventPlanner {
           return;
         }
         this.settle(msg);
+        if (this.pending.size === 0) worker.unref();
       });
       worker.on('error', (err) => {
         if (!ready) reject(err);
