@@ -15,12 +15,6 @@ export interface DbInboxEventRow {
   received_at: Date | string | number;
 }
 
-/** The body of an inbox event, kept apart so the worker's row updates stay small (migration 006). */
-export interface DbInboxPayloadRow {
-  event_id: number | string;
-  body: Buffer;
-}
-
 export interface DbInboxConflictRow {
   id: number | string;
   inbox_event_id: number | string;

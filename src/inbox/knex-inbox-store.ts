@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { chunks } from '../db/chunks';
 import { withSqliteConnection } from '../db/sqlite-statements';
-import { decideOutcomes, deliveryKey, inboxRows } from './accept-decisions';
+import { decideOutcomes, deliveryKey, inboxRows, type InboxInsert } from './accept-decisions';
 import { acceptOnSqlite } from './sqlite-inbox-intake';
-import { asDate, asNumber, type DbInboxEventRow, type DbInboxPayloadRow, type DbRejectedDeliveryRow } from '../db/rows';
+import { asDate, asNumber, type DbInboxEventRow, type DbRejectedDeliveryRow } from '../db/rows';
 import type { AcceptOutcome, InboxStore, NewDelivery, NewRejection, RejectedDelivery, StoredInboxEvent } from './inbox-store';
 
 const EXCERPT_BYTES = 4096;
@@ -77,27 +77,47 @@ export class KnexInboxStore implements InboxStore {
 }
 
 /**
- * The receiver's commit on PostgreSQL: one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per 500 deliveries,
- * then a look-up only for the rows that were not inserted.
+ * One statement per 500 deliveries: the rows come in as one array per column, the new ones go into inbox_events
+ * (ON CONFLICT DO NOTHING) and their bodies into inbox_payloads. A uuid repeated within the batch is inserted once,
+ * with the first delivery's body (`ord`); the others are decided against it like any earlier delivery.
+ */
+const INSERT_WITH_PAYLOADS_PG = `with incoming as (
+    select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[],
+      ?::text[], ?::timestamptz[], ?::bytea[])
+      with ordinality as t(source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, body_sha256,
+        envelope, principal, status, received_at, body, ord)
+  ), inserted as (
+    insert into inbox_events (source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp,
+      body_sha256, envelope, principal, status, received_at)
+    select source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, body_sha256, envelope,
+      principal, status, received_at
+    from incoming order by ord
+    on conflict (source, delivery_uuid) do nothing
+    returning id, source, delivery_uuid
+  ), payloads as (
+    insert into inbox_payloads (event_id, body)
+    select inserted.id, first.body
+    from inserted
+    join (select distinct on (source, delivery_uuid) source, delivery_uuid, body from incoming order by source, delivery_uuid, ord) first
+      on first.source = inserted.source and first.delivery_uuid = inserted.delivery_uuid
+  )
+  select id, source, delivery_uuid from inserted`;
+
+/**
+ * The receiver's commit on PostgreSQL: INSERT_WITH_PAYLOADS_PG per 500 deliveries, then a look-up only for the rows
+ * that were not inserted.
  */
 async function acceptOnKnex(trx: Knex.Transaction, deliveries: NewDelivery[]): Promise<AcceptOutcome[]> {
   const inserted = new Map<string, number>();
-  // Within a batch a uuid that repeats is inserted once: the first delivery's body is the stored one.
-  const bodies = new Map<string, Buffer>();
-  for (const d of deliveries) if (!bodies.has(deliveryKey(d.source, d.envelope.uuid))) bodies.set(deliveryKey(d.source, d.envelope.uuid), d.body);
-  for (const chunk of chunks(inboxRows(deliveries), INSERT_CHUNK)) {
-    const returned = (await trx('inbox_events')
-      .insert(chunk)
-      .onConflict(['source', 'delivery_uuid'])
-      .ignore()
-      .returning(['id', 'source', 'delivery_uuid'])) as { id: number | string; source: string; delivery_uuid: string }[];
-    const payloads: DbInboxPayloadRow[] = [];
-    for (const r of returned) {
-      const key = deliveryKey(r.source, r.delivery_uuid);
-      inserted.set(key, asNumber(r.id));
-      payloads.push({ event_id: r.id, body: bodies.get(key) as Buffer });
-    }
-    if (payloads.length > 0) await trx('inbox_payloads').insert(payloads);
+  for (const chunk of chunks(deliveries, INSERT_CHUNK)) {
+    const rows = inboxRows(chunk);
+    const column = <K extends keyof InboxInsert>(k: K) => rows.map((r) => r[k]);
+    const result = (await trx.raw(INSERT_WITH_PAYLOADS_PG, [
+      column('source'), column('delivery_uuid'), column('resource_type'), column('resource_uuid'), column('resource_action'),
+      column('event_timestamp'), column('body_sha256'), column('envelope'), column('principal'), column('status'), column('received_at'),
+      chunk.map((d) => d.body),
+    ])) as { rows: { id: number | string; source: string; delivery_uuid: string }[] };
+    for (const r of result.rows) inserted.set(deliveryKey(r.source, r.delivery_uuid), asNumber(r.id));
   }
   const existing = await existingRows(trx, deliveries.filter((d) => !inserted.has(deliveryKey(d.source, d.envelope.uuid))));
   const { outcomes, conflicts } = decideOutcomes(deliveries, inserted, existing);

@@ -172,6 +172,9 @@ export class SyncWorker {
   private async applyBatch(plans: EventPlan[], ticket: string, claimNext: boolean): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
     const now = this.clock.now();
     return withTransaction(this.db, async (trx) => {
+      // First: on PostgreSQL the change-append lock, taken by records.write, is held to commit, so nothing that
+      // can wait comes after it.
+      const next = claimNext ? await this.queue.claim(this.options.batchSize, this.options.leaseMs, now, trx) : [];
       const held = await this.queue.stillHeld(trx, plans.map((p) => p.event.id), ticket);
       const live = plans.filter((p) => held.has(p.event.id));
       const refs = live.flatMap((p) => (p.kind === 'apply' ? [p.ref] : []));
@@ -199,7 +202,6 @@ export class SyncWorker {
       }
       await this.records.write(trx, writes, now);
       await this.queue.complete(trx, completions, now);
-      const next = claimNext ? await this.queue.claim(this.options.batchSize, this.options.leaseMs, now, trx) : [];
       return { completions, changes: writes.filter((w) => w.change !== null).length, next };
     });
   }
