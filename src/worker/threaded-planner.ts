@@ -45,8 +45,9 @@ export class ThreadedPlanner implements EventPlanner {
     try {
       worker = await this.started();
     } catch (err) {
-      this.log.error({ err }, 'mapping thread could not start; mapping on the worker thread instead');
-      this.fallback = new InlinePlanner(this.mappings);
+      // Two batches may be waiting on the same failed start: say it once.
+      if (!this.fallback) this.log.error({ err }, 'mapping thread could not start; mapping on the worker thread instead');
+      this.fallback ??= new InlinePlanner(this.mappings);
       return this.fallback.plan(events);
     }
     return new Promise<EventPlan[]>((resolve, reject) => {
@@ -68,6 +69,7 @@ export class ThreadedPlanner implements EventPlanner {
     const worker = await this.worker?.catch(() => undefined);
     this.worker = undefined;
     await worker?.terminate();
+    this.failPending(0);
   }
 
   private started(): Promise<Worker> {
@@ -115,7 +117,7 @@ export class ThreadedPlanner implements EventPlanner {
   private failPending(code: number): void {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      p.reject(new AppError('WORKER_MAPPING_THREAD', `mapping thread exited with code ${code}`));
+      p.reject(new AppError('WORKER_MAPPING_THREAD', this.closed ? 'mapping thread closed' : `mapping thread exited with code ${code}`));
     }
   }
 }

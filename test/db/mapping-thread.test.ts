@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { eventMix } from '../../bench/lib/event-mix';
 import type { ClaimedEvent } from '../../src/inbox/inbox-queue';
@@ -81,10 +82,28 @@ describe('mapping thread (ThreadedPlanner)', () => {
     const planner = new ThreadedPlanner(dir, mappings, pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }));
     planners.push(planner);
     const events = claimed([delivery('d1', 'WIDGET', 'ADDED', { name: 'a', qty: 1 })]);
-    assert.deepEqual(await planner.plan(events), await new InlinePlanner(mappings).plan(events));
+    // Two batches in flight wait on the same failed start, as in a pipelined drain.
+    const [first, second] = await Promise.all([planner.plan(events), planner.plan(events)]);
+    assert.deepEqual(first, await new InlinePlanner(mappings).plan(events));
+    assert.deepEqual(second, first);
     assert.equal(lines.filter((l) => l.includes('mapping thread could not start')).length, 1);
     await planner.plan(events);
     assert.equal(lines.filter((l) => l.includes('mapping thread could not start')).length, 1, 'gives the thread up once, not per batch');
+  });
+
+  it('fails the batches of a thread that dies as a transient error, and starts a new thread for the next batch', async () => {
+    const dir = widgetFolder();
+    const mappings = FileMappingRegistry.open(dir, silent);
+    const planner = new ThreadedPlanner(dir, mappings, silent);
+    planners.push(planner);
+    const small = claimed([delivery('d1', 'WIDGET', 'ADDED', { name: 'a', qty: 1 })]);
+    await planner.plan(small); // the thread is up
+    const big = claimed(Array.from({ length: 20_000 }, (_, i) => delivery(`b${i}`, 'WIDGET', 'ADDED', { name: 'b', qty: i })));
+    const dying = planner.plan(big);
+    const thread = await (planner as unknown as { worker: Promise<Worker> }).worker;
+    await thread.terminate();
+    await assert.rejects(dying, (err: Error & { code?: string }) => err.code === 'WORKER_MAPPING_THREAD');
+    assert.deepEqual(await planner.plan(small), await new InlinePlanner(mappings).plan(small));
   });
 });
 
