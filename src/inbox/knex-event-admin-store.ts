@@ -101,13 +101,17 @@ export class KnexEventAdminStore implements EventAdminStore {
       ).map((r) => asNumber(r.id));
       if (ids.length === 0) return purged;
       afterId = ids[ids.length - 1] as number;
-      // The status condition is repeated: an event re-queued between the two statements keeps its body.
+      // The status condition is repeated: an event re-queued between the two statements keeps its body. Stamping
+      // comes first, in one statement with its condition; a stamped event is never re-queued (requeue refuses purged
+      // events), so deleting the bodies of the chunk's stamped events deletes no body still needed.
       purged += await this.db.transaction(async (trx) => {
-        const purgeable = () => trx('inbox_events').whereIn('id', ids).whereIn('status', ['done', 'stale']).whereNull('payload_purged_at');
-        const gone = ((await purgeable().select('id')) as { id: number | string }[]).map((r) => asNumber(r.id));
-        if (gone.length === 0) return 0;
-        await trx('inbox_payloads').whereIn('event_id', gone).delete();
-        return (await purgeable().update({ payload_purged_at: now.toISOString() })) as number;
+        const stamped = (await trx('inbox_events')
+          .whereIn('id', ids)
+          .whereIn('status', ['done', 'stale'])
+          .whereNull('payload_purged_at')
+          .update({ payload_purged_at: now.toISOString() })) as number;
+        await trx('inbox_payloads').whereIn('event_id', trx('inbox_events').select('id').whereIn('id', ids).whereNotNull('payload_purged_at')).delete();
+        return stamped;
       });
       if (ids.length < PURGE_CHUNK) return purged;
     }

@@ -74,7 +74,7 @@ export class KnexInboxQueue implements InboxQueue {
       .sort((a, b) => a.id - b.id);
   }
 
-  /** One statement, on `trx` when given (claiming the next batch inside the apply transaction), else on its own. */
+  /** The claim (and its bodies), on `trx` when given (claiming the next batch inside the apply transaction), else on its own. */
   private async claimRows(params: (string | number)[], trx: Tx | undefined): Promise<ClaimRow[]> {
     if (dialectOf(this.db) === 'sqlite') {
       const run = (conn: Database.Database) => withBodies(conn, prepared(conn, CLAIM_SQLITE).all(...params) as Omit<ClaimRow, 'body'>[]);

@@ -14,8 +14,9 @@ const SELECT_ONE = `select * from records where source = ? and entity = ? and re
 const UPSERT = `insert into records
   (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version,
    data_timestamp, data_action, data_uuid, deleted, created_at, updated_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  on conflict (entity, source, record_key) do update set
+  values (@source, @entity, @record_key, @data, @raw_content, @event_uuid, @event_timestamp, @event_action, @mapping_version,
+   @data_timestamp, @data_action, @data_uuid, @deleted, @created_at, @updated_at)
+  on conflict (source, entity, record_key) do update set
     data = excluded.data, raw_content = excluded.raw_content, event_uuid = excluded.event_uuid,
     event_timestamp = excluded.event_timestamp, event_action = excluded.event_action,
     mapping_version = excluded.mapping_version, data_timestamp = excluded.data_timestamp,
@@ -23,7 +24,7 @@ const UPSERT = `insert into records
     updated_at = excluded.updated_at`;
 const INSERT_CHANGE = `insert into changes
   (source, entity, record_key, kind, data, inbox_event_id, event_uuid, event_timestamp, mapping_version, cause, created_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  values (@source, @entity, @record_key, @kind, @data, @inbox_event_id, @event_uuid, @event_timestamp, @mapping_version, @cause, @created_at)`;
 
 const MERGED_COLUMNS = ['data', 'raw_content', 'event_uuid', 'event_timestamp', 'event_action', 'mapping_version', 'data_timestamp', 'data_action', 'data_uuid', 'deleted', 'updated_at'];
 
@@ -57,21 +58,20 @@ export class KnexRecordStore implements RecordStore {
 
   async write(trx: Tx, writes: RecordWrite[], now: Date): Promise<void> {
     const nowIso = now.toISOString();
+    const changes = writes.filter((w) => w.change !== null).map((w) => changeRow(w, nowIso));
     // Several events of one batch may touch one record: only its last state is written.
-    const finalStates = new Map<string, RecordWrite>();
-    for (const w of writes) finalStates.set(refKey(w.ref), w);
+    const finalStates = new Map<string, ReturnType<typeof recordRow>>();
+    for (const w of writes) finalStates.set(refKey(w.ref), recordRow(w, nowIso));
+    const records = [...finalStates.values()];
 
     const sqlite = await sqliteConnectionOf(trx);
     if (sqlite) {
-      // Positional parameters straight from the writes: this runs for every applied event.
       const insertChange = prepared(sqlite, INSERT_CHANGE);
-      for (const w of writes) if (w.change) insertChange.run(...changeValues(w, nowIso));
+      for (const c of changes) insertChange.run(c);
       const upsert = prepared(sqlite, UPSERT);
-      for (const w of finalStates.values()) upsert.run(...recordValues(w, nowIso));
+      for (const r of records) upsert.run({ ...r, deleted: r.deleted ? 1 : 0 });
       return;
     }
-    const changes = writes.filter((w) => w.change !== null).map((w) => changeRow(w, nowIso));
-    const records = [...finalStates.values()].map((w) => recordRow(w, nowIso));
     if (changes.length > 0) await lockChangeAppends(trx);
     for (const chunk of chunks(changes, 500)) await trx('changes').insert(chunk);
     for (const chunk of chunks(records, 500)) {
@@ -138,20 +138,6 @@ function recordRow(w: RecordWrite, nowIso: string) {
     created_at: nowIso,
     updated_at: nowIso,
   };
-}
-
-/** recordRow's values in UPSERT's column order, deleted as SQLite's 0/1. */
-function recordValues(w: RecordWrite, nowIso: string): unknown[] {
-  const n = w.next;
-  return [w.ref.source, w.ref.entity, w.ref.key, n.data, n.rawContent, n.version.uuid, n.version.timestamp, n.version.action, n.mappingVersion,
-    n.dataVersion?.timestamp ?? null, n.dataVersion?.action ?? null, n.dataVersion?.uuid ?? null, n.deleted ? 1 : 0, nowIso, nowIso];
-}
-
-/** changeRow's values in INSERT_CHANGE's column order. */
-function changeValues(w: RecordWrite, nowIso: string): unknown[] {
-  const n = w.next;
-  return [w.ref.source, w.ref.entity, w.ref.key, w.change?.kind ?? 'updated', n.data, w.change?.inboxEventId ?? null, n.version.uuid,
-    n.version.timestamp, n.mappingVersion, w.change?.cause ?? 'event', nowIso];
 }
 
 function changeRow(w: RecordWrite, nowIso: string) {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { KnexEventAdminStore } from '../../src/inbox/knex-event-admin-store';
 import { openSyncWorkspace, WIDGET_STRICT, type SyncWorkspace } from '../helpers/sync-workspace';
+import { forEachDatabase } from '../helpers/test-databases';
+import { engineHarness, type WidgetEvent } from '../helpers/worker-harness';
 
 const DAY_MS = 86_400_000;
 
@@ -62,5 +65,34 @@ describe('retention job', () => {
     assert.equal(a, b);
     await a;
     assert.throws(() => ws.runtime.jobs.run('nope'), { code: 'JOB_UNKNOWN' });
+  });
+});
+
+forEachDatabase('purging processed payloads (the store under the retention job)', (ctx) => {
+  it('deletes the bodies of old done and stale events only, stamps them, and leaves their rows', async () => {
+    await ctx.clean();
+    const h = await engineHarness({}, ctx.db);
+    try {
+      const w = (uuid: string, timestamp: number): WidgetEvent => ({ uuid, key: 'k1', action: 'ADDED', timestamp, name: uuid, qty: 1 });
+      await h.accept([w('new', 20), w('old', 10)]);
+      await h.newWorker().tick();
+      await h.acceptRaw([Buffer.from(JSON.stringify({ uuid: 'bad', timestamp: 5, resource: { type: 'WIDGET', uuid: 'k2', content: { qty: 1 } }, resourceAction: 'ADDED' }))]);
+      await h.newWorker().tick();
+      await h.accept([w('waiting', 30)]);
+      const events = new KnexEventAdminStore(ctx.db);
+      const purged = await events.purgeProcessedPayloads(new Date(h.clock.now().getTime() + 1), h.clock.now());
+      assert.equal(purged, 2);
+      const rows = (await ctx.db('inbox_events as e')
+        .leftJoin('inbox_payloads as p', 'p.event_id', 'e.id')
+        .select('e.delivery_uuid', 'e.status', 'e.payload_purged_at', 'p.body')
+        .orderBy('e.id')) as { delivery_uuid: string; status: string; payload_purged_at: unknown; body: Buffer | null }[];
+      assert.deepEqual(
+        rows.map((r) => [r.delivery_uuid, r.status, r.payload_purged_at !== null, r.body !== null]),
+        [['new', 'done', true, false], ['old', 'stale', true, false], ['bad', 'failed', false, true], ['waiting', 'accepted', false, true]],
+      );
+      assert.equal(await events.purgeProcessedPayloads(new Date(h.clock.now().getTime() + 1), h.clock.now()), 0, 'nothing twice');
+    } finally {
+      await h.close();
+    }
   });
 });
