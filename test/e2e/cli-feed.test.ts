@@ -13,16 +13,15 @@ describe('CLI: api-keys and consumers against a running service (e2e)', function
   const cli = (...args: string[]) => runCli(['--config', configFile, ...args]);
 
   before(async () => {
-    const scratch = await startTestServer();
-    const dir = scratch.dir;
-    await scratch.runtime.stop();
-    mkdirSync(join(dir, 'mappings'));
-    writeFileSync(join(dir, 'mappings', 'widget.yaml'), WIDGET_MAPPING);
-    const config = { db: { client: 'sqlite', filename: join(dir, 'cli.db') }, mappings: { dir: join(dir, 'mappings') }, sources: { shop: { auth: { mode: 'none' } } } };
-    server = await startTestServer(config);
-    server.dir = dir;
-    configFile = join(dir, 'cli.yaml');
-    writeFileSync(configFile, stringify({ environment: 'test', log: { level: 'warn' }, ...config }));
+    server = await startTestServer((dir) => {
+      mkdirSync(join(dir, 'mappings'));
+      writeFileSync(join(dir, 'mappings', 'widget.yaml'), WIDGET_MAPPING);
+      const config = { db: { client: 'sqlite', filename: join(dir, 'cli.db') }, mappings: { dir: join(dir, 'mappings') }, sources: { shop: { auth: { mode: 'none' } } } };
+      // The CLI reads the same database and mappings through its own config file.
+      configFile = join(dir, 'cli.yaml');
+      writeFileSync(configFile, stringify({ environment: 'test', log: { level: 'warn' }, ...config }));
+      return config;
+    });
     for (let i = 0; i < 5; i++) {
       const body = widgetBody({ uuid: `u${i}`, key: `k${i}`, action: 'ADDED', timestamp: 100 + i, name: `w${i}`, qty: i });
       assert.equal((await fetch(`${server.url}/webhooks/shop`, { method: 'POST', body })).status, 200);

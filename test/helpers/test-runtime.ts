@@ -16,11 +16,16 @@ export interface TestServer {
 
 /**
  * Starts the real service on a fresh SQLite file in a temp folder, listening on a free localhost port.
- * `overrides` is laid over the defaults as a config file would be.
+ * `overrides` is laid over the defaults as a config file would be. Given as a function, it is called with the
+ * temp folder first, to write files there (mappings, certificates) and name them in the config.
  */
-export async function startTestServer(overrides: Record<string, unknown> = {}, clock?: Clock, logger?: Logger): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, unknown> | ((dir: string) => Record<string, unknown>) = {},
+  clock?: Clock,
+  logger?: Logger,
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-test-'));
-  const config = testConfig({ db: { client: 'sqlite', filename: join(dir, 'test.db') }, ...overrides });
+  const config = testConfig({ db: { client: 'sqlite', filename: join(dir, 'test.db') }, ...(typeof overrides === 'function' ? overrides(dir) : overrides) });
   const runtime = await buildRuntime(config, { logger: logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock });
   const address = await runtime.listen();
   return {

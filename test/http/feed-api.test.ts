@@ -53,13 +53,11 @@ describe('change feed, consumers and records over HTTP', function () {
   }
 
   before(async () => {
-    const scratch = await startTestServer();
-    const dir = scratch.dir;
-    await scratch.runtime.stop();
-    mkdirSync(join(dir, 'mappings'));
-    writeFileSync(join(dir, 'mappings', 'widget.yaml'), WIDGET_MAPPING);
-    server = await startTestServer({ ...overrides(dir), db: { client: 'sqlite', filename: join(dir, 'feed.db') } });
-    server.dir = dir;
+    server = await startTestServer((dir) => {
+      mkdirSync(join(dir, 'mappings'));
+      writeFileSync(join(dir, 'mappings', 'widget.yaml'), WIDGET_MAPPING);
+      return { ...overrides(dir), db: { client: 'sqlite', filename: join(dir, 'feed.db') } };
+    });
     feedKey = await keyWith(server.runtime, ['feed:read']);
     adminKey = await keyWith(server.runtime, ['admin']);
     recordsKey = await keyWith(server.runtime, ['records:read']);

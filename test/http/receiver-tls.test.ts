@@ -4,9 +4,8 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import selfsigned from 'selfsigned';
-import { buildRuntime, type Runtime } from '../../src/main';
 import { createLogger } from '../../src/core/logger';
-import { delivery, startTestServer, testConfig } from '../helpers/test-runtime';
+import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
 
 const TOKEN = 'tls-test-token-0123456789abcdef';
 
@@ -26,30 +25,30 @@ function postHttps(port: number, ca: string, body: string, token: string): Promi
 }
 
 describe('receiver over TLS, and what it logs', () => {
-  let runtime: Runtime;
+  let server: TestServer;
   let port: number;
   let ca: string;
   let logged = '';
 
   before(async () => {
-    const scratch = await startTestServer();
-    const dir = scratch.dir;
-    await scratch.runtime.stop();
     const pems = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { days: 2, keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }] });
     ca = pems.cert;
-    writeFileSync(join(dir, 'cert.pem'), pems.cert);
-    writeFileSync(join(dir, 'key.pem'), pems.private);
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((logged += chunk.toString()), done()) });
-    const config = testConfig({
-      server: { tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } },
-      db: { client: 'sqlite', filename: join(dir, 'tls.db') },
-      log: { level: 'debug' },
-      sources: { shop: { auth: { mode: 'token', tokens: [{ name: 'k', value: TOKEN }] } } },
-    });
-    runtime = await buildRuntime(config, { logger: createLogger({ level: 'debug', destination: sink }) });
-    port = (await runtime.listen()).port;
+    const config = (dir: string) => {
+      writeFileSync(join(dir, 'cert.pem'), pems.cert);
+      writeFileSync(join(dir, 'key.pem'), pems.private);
+      return {
+        server: { tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } },
+        db: { client: 'sqlite', filename: join(dir, 'tls.db') },
+        log: { level: 'debug' },
+        sources: { shop: { auth: { mode: 'token', tokens: [{ name: 'k', value: TOKEN }] } } },
+      };
+    };
+    server = await startTestServer(config, undefined, createLogger({ level: 'debug', destination: sink }));
+    // The server speaks HTTPS; only its port is taken from the (http://) url.
+    port = Number(new URL(server.url).port);
   });
-  after(() => runtime.stop());
+  after(() => server.close());
 
   it('serves HTTPS when a certificate and key are configured', async () => {
     const ok = await postHttps(port, ca, JSON.stringify(delivery()), TOKEN);
