@@ -55,6 +55,26 @@ describe('compiled mappings', () => {
     assert.deepEqual(r.data.lines, [{ qty: '2', card: null }, { qty: '1.5', card: null }]);
   });
 
+  it('lists the keys of every mapped level in sorted order, whatever the file order, sync or async', async () => {
+    // canonicalJson relies on it to serialize mapped data without building a sorted copy.
+    const r = ok(await compileYaml(ORDER).map(envelope(content)));
+    assert.deepEqual(Object.keys(r.data), ['id', 'kind', 'lines', 'raw', 'seats', 'status', 'total']);
+    for (const line of r.data.lines as Record<string, unknown>[]) assert.deepEqual(Object.keys(line), ['card', 'qty']);
+
+    const plain = compileYaml(`
+resourceType: ORDER
+entity: order
+fields:
+  zone: { type: string, from: resource.content.status }
+  id: { type: string, from: resource.content.id }
+  lines: { type: collection, from: resource.content.orderLines, fields: { qty: { type: decimal, from: quantity }, cost: { type: decimal, from: quantity } } }
+`);
+    assert.equal(plain.isAsync, false);
+    const p = ok(await plain.map(envelope(content)));
+    assert.deepEqual(Object.keys(p.data), ['id', 'lines', 'zone']);
+    for (const line of p.data.lines as Record<string, unknown>[]) assert.deepEqual(Object.keys(line), ['cost', 'qty']);
+  });
+
   it('never lets dropped paths into the output, even through a json field or an expression', async () => {
     const r = ok(await compileYaml(ORDER).map(envelope(content)));
     const text = JSON.stringify(r.data);
