@@ -10,7 +10,9 @@ import type { RecordState } from './apply-event';
 import { refKey, type RecordListQuery, type RecordRef, type RecordStore, type RecordWrite, type StoredRecord } from './record-store';
 
 
-const SELECT_ONE = `select * from records where source = ? and entity = ? and record_key = ?`;
+/** What the ordering rule reads of a record (toState): not its identity, which the caller has, nor its times. */
+const STATE_COLUMNS = 'data, raw_content, event_uuid, event_timestamp, event_action, mapping_version, data_timestamp, data_action, data_uuid, deleted';
+const SELECT_STATE = `select ${STATE_COLUMNS} from records where source = ? and entity = ? and record_key = ?`;
 const UPSERT = `insert into records
   (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version,
    data_timestamp, data_action, data_uuid, deleted, created_at, updated_at)
@@ -41,9 +43,9 @@ export class KnexRecordStore implements RecordStore {
     const out = new Map<string, RecordState>();
     const sqlite = await sqliteConnectionOf(trx);
     if (sqlite) {
-      const select = prepared(sqlite, SELECT_ONE);
+      const select = prepared(sqlite, SELECT_STATE);
       for (const ref of refs) {
-        const row = select.get(ref.source, ref.entity, ref.key) as DbRecordRow | undefined;
+        const row = select.get(ref.source, ref.entity, ref.key) as StateRow | undefined;
         if (row) out.set(refKey(ref), toState(row));
       }
       return out;
@@ -102,11 +104,13 @@ export class KnexRecordStore implements RecordStore {
   }
 }
 
+type StateRow = Omit<DbRecordRow, 'source' | 'entity' | 'record_key' | 'created_at' | 'updated_at'>;
+
 function toStored(row: DbRecordRow): StoredRecord {
   return { source: row.source, entity: row.entity, key: row.record_key, ...toState(row), createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
 }
 
-function toState(row: DbRecordRow): RecordState {
+function toState(row: StateRow): RecordState {
   return {
     data: row.data,
     rawContent: row.raw_content,
