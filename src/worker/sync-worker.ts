@@ -101,6 +101,7 @@ export class SyncWorker {
     this.running = true;
     this.stopping = false;
     this.loop = (async () => {
+      await this.planner.start();
       while (this.running) {
         let claimed = 0;
         try {

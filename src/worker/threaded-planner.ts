@@ -36,20 +36,15 @@ export class ThreadedPlanner implements EventPlanner {
     private readonly log: Logger,
   ) {}
 
+  /** Starts the thread now (the worker does at its start), rather than when the first batch arrives. */
+  async start(): Promise<void> {
+    await this.thread();
+  }
+
   async plan(events: ClaimedEvent[]): Promise<EventPlan[]> {
     if (events.length === 0) return [];
-    // Closed (the runtime is stopping): no new thread for a straggler batch.
-    if (this.closed) this.fallback ??= new InlinePlanner(this.mappings);
-    if (this.fallback) return this.fallback.plan(events);
-    let worker: Worker;
-    try {
-      worker = await this.started();
-    } catch (err) {
-      // Two batches may be waiting on the same failed start: say it once.
-      if (!this.fallback) this.log.error({ err }, 'mapping thread could not start; mapping on the worker thread instead');
-      this.fallback ??= new InlinePlanner(this.mappings);
-      return this.fallback.plan(events);
-    }
+    const worker = await this.thread();
+    if (!worker) return (this.fallback as InlinePlanner).plan(events);
     return new Promise<EventPlan[]>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { events, resolve, reject });
@@ -70,6 +65,21 @@ export class ThreadedPlanner implements EventPlanner {
     this.worker = undefined;
     await worker?.terminate();
     this.failPending(0);
+  }
+
+  /** The running thread, started if need be; undefined once mapping has fallen back to this thread. */
+  private async thread(): Promise<Worker | undefined> {
+    // Closed (the runtime is stopping): no new thread for a straggler batch.
+    if (this.closed) this.fallback ??= new InlinePlanner(this.mappings);
+    if (this.fallback) return undefined;
+    try {
+      return await this.started();
+    } catch (err) {
+      // Two batches (or start() and a batch) may be waiting on the same failed start: say it once.
+      if (!this.fallback) this.log.error({ err }, 'mapping thread could not start; mapping on the worker thread instead');
+      this.fallback ??= new InlinePlanner(this.mappings);
+      return undefined;
+    }
   }
 
   private started(): Promise<Worker> {

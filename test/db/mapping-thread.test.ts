@@ -82,13 +82,26 @@ describe('mapping thread (ThreadedPlanner)', () => {
     const planner = new ThreadedPlanner(dir, mappings, pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }));
     planners.push(planner);
     const events = claimed([delivery('d1', 'WIDGET', 'ADDED', { name: 'a', qty: 1 })]);
-    // Two batches in flight wait on the same failed start, as in a pipelined drain.
-    const [first, second] = await Promise.all([planner.plan(events), planner.plan(events)]);
+    // The worker's start and two batches in flight wait on the same failed start, as in a pipelined drain.
+    const [, first, second] = await Promise.all([planner.start(), planner.plan(events), planner.plan(events)]);
     assert.deepEqual(first, await new InlinePlanner(mappings).plan(events));
     assert.deepEqual(second, first);
     assert.equal(lines.filter((l) => l.includes('mapping thread could not start')).length, 1);
     await planner.plan(events);
     assert.equal(lines.filter((l) => l.includes('mapping thread could not start')).length, 1, 'gives the thread up once, not per batch');
+  });
+
+  it('starts the thread at start(), before any batch, and maps the first batch on it', async () => {
+    const dir = widgetFolder();
+    const mappings = FileMappingRegistry.open(dir, silent);
+    const planner = new ThreadedPlanner(dir, mappings, silent);
+    planners.push(planner);
+    await planner.start();
+    const thread = await (planner as unknown as { worker?: Promise<Worker> }).worker;
+    assert.ok(thread, 'the thread is up before the first batch');
+    const events = claimed([delivery('d1', 'WIDGET', 'ADDED', { name: 'a', qty: 1 })]);
+    assert.deepEqual(await planner.plan(events), await new InlinePlanner(mappings).plan(events));
+    assert.equal(await (planner as unknown as { worker?: Promise<Worker> }).worker, thread, 'the same thread, not a second one');
   });
 
   it('fails the batches of a thread that dies as a transient error, and starts a new thread for the next batch', async () => {
