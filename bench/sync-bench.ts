@@ -6,6 +6,7 @@ import pino from 'pino';
 import { systemClock } from '../src/core/clock';
 import { createKnex } from '../src/db/create-knex';
 import { migrateLatest } from '../src/db/migration-source';
+import { WalCheckpointer } from '../src/db/wal-checkpointer';
 import { KnexInboxQueue } from '../src/inbox/knex-inbox-queue';
 import { FileMappingRegistry } from '../src/mapping';
 import { KnexRecordStore } from '../src/records/knex-record-store';
@@ -29,10 +30,14 @@ const rounds = Number(argValue('--rounds') ?? 3);
 const ROOT = join(__dirname, '..', '..');
 
 async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; statuses: Record<string, number>; changes: number }> {
-  const db = createKnex({ client: 'sqlite', filename: join(dir, 'sync.db'), pool: { max: 1 } });
+  const filename = join(dir, 'sync.db');
+  const db = createKnex({ client: 'sqlite', filename, pool: { max: 1 } });
   await migrateLatest(db);
   await preloadInbox(db, bodies);
   const logger = pino({ level: 'silent' });
+  // As `serve` and `worker` run: WAL checkpoints on their own thread.
+  const checkpoints = new WalCheckpointer(db, filename, logger);
+  await checkpoints.start();
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), logger);
   // As `serve` and `worker` run it by default: mapping on its own thread (--inline-mapping: on this one).
   const planner = inlineMapping ? new InlinePlanner(mappings) : new ThreadedPlanner(join(ROOT, 'mappings'), mappings, logger);
@@ -59,6 +64,7 @@ async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; s
   const changes = Number(((await db('changes').count({ n: '*' })) as { n: number }[])[0]?.n ?? 0);
   await planner.close();
   mappings.close();
+  await checkpoints.stop();
   await db.destroy();
   return { perSec: processed / seconds, statuses: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])), changes };
 }

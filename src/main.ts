@@ -37,6 +37,7 @@ import { KnexEntityViewStore } from './records/knex-entity-view-store';
 import { KnexRecordStore } from './records/knex-record-store';
 import { KnexRemapStore } from './records/knex-remap-store';
 import { recordsRouter } from './records/records-router';
+import { WalCheckpointer } from './db/wal-checkpointer';
 import { RemapService } from './worker/remap-service';
 import { InlinePlanner } from './worker/event-planner';
 import { SyncWorker } from './worker/sync-worker';
@@ -66,6 +67,8 @@ export interface Runtime {
   views: EntityViewService;
   /** Downstream connectors; `serve` starts their schedules, `connectors run` runs one on demand. */
   connectors: ConnectorRunner;
+  /** SQLite WAL checkpoints on a thread of their own; `serve` and `worker` start it (a no-op on PostgreSQL). */
+  checkpoints: WalCheckpointer;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
   stop(): Promise<void>;
 }
@@ -86,6 +89,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const mappings = FileMappingRegistry.open(config.mappings.dir, logger);
   if (config.mappings.hotReload) mappings.watch();
   const db = createKnex(config.db);
+  const checkpoints = new WalCheckpointer(db, config.db.client === 'sqlite' ? config.db.filename : undefined, logger);
   const ran = await migrateLatest(db);
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
   const views = new EntityViewService(new KnexEntityViewStore(db), mappings, logger);
@@ -141,6 +145,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     jobs,
     views,
     connectors,
+    checkpoints,
     listen: () =>
       new Promise((resolve, reject) => {
         server = createServer(config, app);
@@ -162,6 +167,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
       await planner.close();
       await views.idle();
       await connectors.stop();
+      await checkpoints.stop();
       await db.destroy();
       logger.info('stopped');
     },

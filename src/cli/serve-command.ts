@@ -10,6 +10,7 @@ export function registerServeCommand(program: Command): void {
     .action(async (_opts, command: Command) => {
       const config = configFromCli(command);
       const runtime = await buildRuntime(config);
+      await runtime.checkpoints.start();
       await runtime.listen();
       if (config.worker.enabled) runtime.worker.start();
       runtime.jobs.start();

@@ -21,6 +21,7 @@ export function registerWorkerCommand(program: Command): void {
         return;
       }
       runtime.logger.info('worker started');
+      await runtime.checkpoints.start();
       runtime.worker.start();
       runtime.jobs.start();
       const stop = (signal: string) => {

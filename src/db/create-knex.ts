@@ -42,10 +42,6 @@ export function createKnex(db: Config['db']): Knex {
           // statement journal to undo itself alone. On disk it spilled past 64 KB into a temporary file: a quarter
           // of the worker's write syscalls. In memory it is as large as the pages the statement touches.
           conn.pragma('temp_store = MEMORY');
-          // Checkpoint every 10,000 pages (about 40 MB of WAL) instead of 1,000: a record page rewritten by many
-          // batches is copied into the database once per checkpoint, not once per batch. Halves the worker's
-          // checkpoint reads and writes; durability is the WAL's and does not change.
-          conn.pragma('wal_autocheckpoint = 10000');
           done(null, conn);
         } catch (err) {
           done(err as Error, conn);

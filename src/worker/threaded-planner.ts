@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../core/app-error';
 import type { Logger } from '../core/logger';
+import { threadEntry } from '../core/thread-entry';
 import type { ClaimedEvent } from '../inbox/inbox-queue';
 import type { MappingRegistry } from '../mapping';
 import { InlinePlanner, type EventPlanner } from './event-planner';
@@ -89,7 +89,7 @@ export class ThreadedPlanner implements EventPlanner {
 
   private spawn(): Promise<Worker> {
     return new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(threadEntry(), { eval: true, workerData: { mappingsDir: this.mappingsDir } satisfies PlannerThreadData });
+      const worker = new Worker(threadEntry(__dirname, 'planner-thread'), { eval: true, workerData: { mappingsDir: this.mappingsDir } satisfies PlannerThreadData });
       worker.unref();
       let ready = false;
       worker.on('message', (msg: PlannerReply | { kind: 'ready' }) => {
@@ -130,14 +130,4 @@ export class ThreadedPlanner implements EventPlanner {
       p.reject(new AppError('WORKER_MAPPING_THREAD', this.closed ? 'mapping thread closed' : `mapping thread exited with code ${code}`));
     }
   }
-}
-
-/**
- * The thread's entry as code to evaluate: it loads planner-thread from this folder. Under tsx (tests, `npm run
- * dev`) the file is TypeScript and the thread registers tsx first; from dist it is plain JavaScript.
- */
-function threadEntry(): string {
-  const typescript = __filename.endsWith('.ts');
-  const file = join(__dirname, typescript ? 'planner-thread.ts' : 'planner-thread.js');
-  return `${typescript ? "require('tsx/cjs');" : ''} require(${JSON.stringify(file)});`;
 }
