@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../core/app-error';
-import { compileFields, describeFields, type CompileProblem } from './field-plan';
+import { compileFields, describeFields, inNameOrder, type CompileProblem } from './field-plan';
 import type { MappingFile } from './mapping-schema';
 import type { CompiledMapping, MappingIssue, MapResult } from './mapping-types';
 import { compilePath } from './path-reader';
@@ -36,6 +36,7 @@ export function compileMapping(
   const dropSegs = drop.map(parseDropPath);
   const version = mappingVersion(bytes);
   const isAsync = plans.some((p) => p.isAsync);
+  const running = inNameOrder(plans);
 
   const keyOf = (delivery: unknown): string => {
     const key = idText(readKey(delivery));
@@ -71,8 +72,8 @@ export function compileMapping(
     const ctx: RunContext = { file, deliveryUuid, root, errors: [] };
     const finish = (data: Record<string, unknown>): MapResult =>
       ctx.errors.length > 0 ? { ok: false, errors: ctx.errors } : { ok: true, key: key as string, data, mappingVersion: version };
-    if (!isAsync) return finish(runFieldsSync(plans, root, ctx, '', ''));
-    return runFieldsAsync(plans, root, ctx, '', '').then(finish);
+    if (!isAsync) return finish(runFieldsSync(running, root, ctx, '', ''));
+    return runFieldsAsync(running, root, ctx, '', '').then(finish);
   };
 
   const mapping: CompiledMapping = {

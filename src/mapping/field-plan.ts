@@ -57,6 +57,17 @@ export function compileFields(
   return Object.entries(specs).map(([name, spec]) => compileField(name, spec, [...yamlPath, name], drop, problems, sourcePrefix));
 }
 
+/**
+ * The same plans with every level in field-name order, as mappings run them: the objects they fill then list their
+ * keys sorted, so canonicalJson serializes mapped data as it is instead of building a sorted copy. Issues come out
+ * in the same order. describeFields keeps the file's order.
+ */
+export function inNameOrder(plans: readonly FieldPlan[]): FieldPlan[] {
+  return [...plans]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((p) => (p.items ? { ...p, items: inNameOrder(p.items) } : p));
+}
+
 /** What the rest of the service may know about the fields. */
 export function describeFields(plans: readonly FieldPlan[]): FieldDescriptor[] {
   return plans.map((p) => ({

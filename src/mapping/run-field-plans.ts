@@ -22,7 +22,7 @@ export function runFieldsSync(
   fieldPrefix: string,
   pathPrefix: string,
 ): Record<string, unknown> {
-  const out = emptyOutput(plans);
+  const out: Record<string, unknown> = {};
   for (const plan of plans) {
     const raw = plan.read ? plan.read(scope) : plan.constant;
     out[plan.name] = plan.items
@@ -54,7 +54,7 @@ export async function runFieldsAsync(
         : undefined,
     ),
   );
-  const out = emptyOutput(plans);
+  const out: Record<string, unknown> = {};
   for (const [i, plan] of plans.entries()) {
     const result = evaluated[i];
     if (result?.failed) {
@@ -79,23 +79,6 @@ export async function runFieldsAsync(
     out[plan.name] = mapped;
   }
   return out;
-}
-
-const outputShapes = new WeakMap<readonly FieldPlan[], Record<string, unknown>>();
-
-/**
- * A level's output object with its keys already in sorted order. Fields are still evaluated in file order (issues
- * are reported in that order), but the object they fill lists its keys sorted, so canonicalJson can serialize it
- * as it is instead of building a sorted copy.
- */
-function emptyOutput(plans: readonly FieldPlan[]): Record<string, unknown> {
-  let shape = outputShapes.get(plans);
-  if (!shape) {
-    shape = {};
-    for (const name of plans.map((p) => p.name).sort()) shape[name] = undefined;
-    outputShapes.set(plans, shape);
-  }
-  return { ...shape };
 }
 
 /** Applies default, required and type to one present-or-missing value. */

@@ -59,7 +59,10 @@ function failed(event: ClaimedEvent, code: string, detail: Record<string, unknow
   return { id: event.id, status: 'failed', errorCode: code, errorDetail: detail, mappingVersion };
 }
 
-/** The first issue's code is the event's error code; every issue (file, field, path) is kept as detail. */
+/**
+ * The first issue's code (issues come in field-name order, see inNameOrder) is the event's error code; every issue
+ * (file, field, path) is kept as detail.
+ */
 function failedMapping(event: ClaimedEvent, issues: MappingIssue[], mappingVersion: string): EventCompletion {
   const code = issues[0]?.code ?? 'MAPPING_FAILED';
   return failed(event, code, { issues }, mappingVersion);

@@ -95,13 +95,14 @@ fields:
     const m = compileYaml(ORDER);
     const errors = failed(await m.map(envelope({ ...content, id: undefined, status: 'PAUSED', totalPrice: '1,5', orderLines: [{ quantity: 'x' }] })));
     const byCode = (code: string) => errors.find((e) => e.code === code);
+    // In field-name order at each level, as mappings run (the first one's code becomes the event's error code).
     assert.deepEqual(
       errors.map((e) => [e.code, e.field, e.path]),
       [
         ['MAPPING_REQUIRED_FIELD_MISSING', 'id', 'resource.content.id'],
+        ['MAPPING_WRONG_TYPE', 'lines[0].qty', 'resource.content.orderLines[0].quantity'],
         ['MAPPING_UNKNOWN_ENUM_VALUE', 'status', 'resource.content.status'],
         ['MAPPING_WRONG_TYPE', 'total', 'resource.content.totalPrice'],
-        ['MAPPING_WRONG_TYPE', 'lines[0].qty', 'resource.content.orderLines[0].quantity'],
       ],
     );
     for (const e of errors) {
