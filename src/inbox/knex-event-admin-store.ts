@@ -3,6 +3,7 @@ import { chunks } from '../db/chunks';
 import { asDate, asNumber, type DbInboxEventRow } from '../db/rows';
 import type { EventDetail, EventAdminStore, EventFilter, EventSummary, RequeueResult } from './event-admin-store';
 import type { EventStatus } from './inbox-queue';
+import { withPayloadBody } from './payload-join';
 
 /** The sync engine's columns of inbox_events (migration 003) on top of the receiver's row. */
 interface DbSyncEventRow extends DbInboxEventRow {
@@ -38,7 +39,7 @@ export class KnexEventAdminStore implements EventAdminStore {
   }
 
   async get(id: number): Promise<EventDetail | undefined> {
-    const row = (await withBody(this.db('inbox_events')).where('inbox_events.id', id).first()) as DbSyncEventRow | undefined;
+    const row = (await withPayloadBody(this.db('inbox_events')).where('inbox_events.id', id).first()) as DbSyncEventRow | undefined;
     return row ? toDetail(row) : undefined;
   }
 
@@ -118,7 +119,7 @@ export class KnexEventAdminStore implements EventAdminStore {
   }
 
   async recentProcessed(limit: number, resourceTypes?: string[]): Promise<EventDetail[]> {
-    const rows = (await withBody(this.filtered({ statuses: ['done', 'stale'], resourceTypes }))
+    const rows = (await withPayloadBody(this.filtered({ statuses: ['done', 'stale'], resourceTypes }))
       .orderBy('inbox_events.id', 'desc')
       .limit(limit)) as DbSyncEventRow[];
     return rows.map(toDetail);
@@ -171,11 +172,6 @@ function toDetail(r: DbSyncEventRow): EventDetail {
     payloadPurgedAt: optionalDate(r.payload_purged_at),
     body: r.body ?? Buffer.alloc(0),
   };
-}
-
-/** The event's columns and its body (absent once purged). */
-function withBody(q: Knex.QueryBuilder): Knex.QueryBuilder {
-  return q.leftJoin('inbox_payloads', 'inbox_payloads.event_id', 'inbox_events.id').select('inbox_events.*', 'inbox_payloads.body');
 }
 
 function optionalDate(v: Date | string | null): Date | null {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { chunks } from '../db/chunks';
 import { withSqliteConnection } from '../db/sqlite-statements';
 import { decideOutcomes, deliveryKey, inboxRows, type InboxInsert } from './accept-decisions';
+import { withPayloadBody } from './payload-join';
 import { acceptOnSqlite } from './sqlite-inbox-intake';
 import { asDate, asNumber, type DbInboxEventRow, type DbRejectedDeliveryRow } from '../db/rows';
 import type { AcceptOutcome, InboxStore, NewDelivery, NewRejection, RejectedDelivery, StoredInboxEvent } from './inbox-store';
@@ -59,10 +60,8 @@ export class KnexInboxStore implements InboxStore {
   }
 
   async getEvent(source: string, deliveryUuid: string): Promise<StoredInboxEvent | undefined> {
-    const row = (await this.db('inbox_events as e')
-      .leftJoin('inbox_payloads as p', 'p.event_id', 'e.id')
-      .select('e.*', 'p.body')
-      .where({ 'e.source': source, 'e.delivery_uuid': deliveryUuid })
+    const row = (await withPayloadBody(this.db('inbox_events'))
+      .where({ 'inbox_events.source': source, 'inbox_events.delivery_uuid': deliveryUuid })
       .first()) as (DbInboxEventRow & { body: Buffer | null }) | undefined;
     return row ? toStoredEvent(row) : undefined;
   }

@@ -95,7 +95,7 @@ export class SyncWorker {
     return totals;
   }
 
-  /** Runs ticks until stop(): back to back while there is work, otherwise every idleDelayMs or when notified. */
+  /** Drains until stop(): back to back while there is work, otherwise every idleDelayMs or when notified. */
   start(): void {
     if (this.running) return;
     this.running = true;
