@@ -51,19 +51,27 @@ export class WalCheckpointer {
     // Never what keeps the process alive.
     worker.unref();
     this.worker = worker;
+    let ready = false;
+    let failed = false;
     const running = await new Promise<boolean>((resolve) => {
       worker.on('message', (msg: CheckpointerMessage) => {
-        if (msg.kind === 'ready') resolve(true);
-        else this.log.error({ err: { message: msg.message } }, 'background WAL checkpoint failed');
+        if (msg.kind === 'ready') {
+          ready = true;
+          resolve(true);
+        } else this.log.error({ err: { message: msg.message } }, 'background WAL checkpoint failed');
       });
       worker.on('error', (err) => {
+        failed = true;
         this.log.error({ err }, 'WAL checkpointer thread failed; checkpoints are back on commits');
         resolve(false);
       });
-      worker.on('exit', () => {
+      worker.on('exit', (code) => {
         resolve(false);
         if (this.worker === worker) this.worker = undefined;
-        if (!this.stopping) void this.setAutocheckpoint(DEFAULT_AUTOCHECKPOINT_PAGES);
+        if (this.stopping) return;
+        // An exit without an error event (the error path logged already) is said once too.
+        if (ready && !failed) this.log.error({ code }, 'WAL checkpointer thread failed (exited); checkpoints are back on commits');
+        void this.setAutocheckpoint(DEFAULT_AUTOCHECKPOINT_PAGES);
       });
     });
     if (running) await this.setAutocheckpoint(SAFETY_NET_PAGES);

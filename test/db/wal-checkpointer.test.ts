@@ -63,12 +63,15 @@ describe('WAL checkpointer (SQLite)', () => {
     await eventually(async () => (await autocheckpoint(db)) === 1_000, 'SQLite default autocheckpoint');
   });
 
-  it('gives checkpoints back to the commits when a running thread stops', async () => {
-    checkpointer = new WalCheckpointer(db, join(dir, 'a.db'), silent, 20);
+  it('gives checkpoints back to the commits, with an error logged, when a running thread stops', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    checkpointer = new WalCheckpointer(db, join(dir, 'a.db'), log, 20);
     await checkpointer.start();
     assert.equal(await autocheckpoint(db), 10_000);
     await (checkpointer as unknown as { worker: Worker }).worker.terminate();
     await eventually(async () => (await autocheckpoint(db)) === 1_000, 'SQLite default autocheckpoint after the thread stopped');
+    assert.equal(lines.filter((l) => l.includes('WAL checkpointer thread failed')).length, 1);
   });
 
   it('does nothing for an in-memory database or without a file name', async () => {
