@@ -28,6 +28,7 @@ import { KnexInboxQueue } from './inbox/knex-inbox-queue';
 import { KnexInboxStore } from './inbox/knex-inbox-store';
 import { JobSchedule } from './jobs/job-schedule';
 import { KnexJobLockStore } from './jobs/knex-job-lock-store';
+import { KnexRetentionStore } from './jobs/knex-retention-store';
 import { RetentionJob } from './jobs/retention-job';
 import { FileMappingRegistry, type MappingRegistry } from './mapping';
 import { createAuthenticators } from './receiver/authenticator-factory';
@@ -108,7 +109,8 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const events = new KnexEventAdminStore(db);
   const remap = new RemapService({ events, records: new KnexRemapStore(db), mappings, worker, clock, logger });
   const jobLocks = { store: new KnexJobLockStore(db), owner: instanceId() };
-  const jobs = new JobSchedule([new RetentionJob(events, config.retention.days, config.retention.schedule, logger)], clock, logger, jobLocks);
+  const retention = new RetentionJob({ events, store: new KnexRetentionStore(db), consumers: new KnexConsumerStore(db) }, config.retention, logger);
+  const jobs = new JobSchedule([retention], clock, logger, jobLocks);
   const connectors = createConnectors(config.connectors, { feed, logger, locks: jobLocks });
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,

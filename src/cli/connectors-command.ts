@@ -86,6 +86,7 @@ async function listConnectors(db: Knex, config: Readonly<Config>) {
       behind: lag?.behind ?? head,
       oldestUnackedSeconds: lag?.oldestUnackedSeconds ?? null,
       ackedAt: lag?.ackedAt?.toISOString() ?? null,
+      fellBehindRetention: lag?.fellBehindRetention ?? false,
     };
   });
 }

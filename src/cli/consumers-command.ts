@@ -26,7 +26,11 @@ export function registerConsumersCommand(program: Command): void {
         }
         if (lags.length === 0) process.stdout.write('no consumers yet\n');
         for (const l of lags) {
-          const age = l.behind === 0 ? 'caught up' : `${l.behind} behind, oldest unacked ${l.oldestUnackedSeconds}s old`;
+          const age = l.fellBehindRetention
+            ? `FELL BEHIND RETENTION: changes through ${l.purgedThrough} purged; rewind to ${l.purgedThrough} to continue`
+            : l.behind === 0
+              ? 'caught up'
+              : `${l.behind} behind, oldest unacked ${l.oldestUnackedSeconds}s old`;
           process.stdout.write(`${l.name.padEnd(32)} checkpoint ${String(l.cursor).padStart(10)} / head ${l.head}  ${age}  last ack ${l.ackedAt?.toISOString() ?? 'never'}\n`);
         }
       });

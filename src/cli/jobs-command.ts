@@ -17,9 +17,8 @@ export function registerJobsCommand(program: Command): void {
     .description('run one job now, e.g. `jobs run retention`')
     .action(async (name: string, _opts, command: Command) => {
       await withCliRuntime(command, async (runtime) => {
-        const count = await runtime.jobs.run(name);
-        const unit = runtime.jobs.jobs.find((j) => j.name === name)?.unit ?? 'items';
-        process.stdout.write(`${name}: ${count} ${unit}\n`);
+        const counts = await runtime.jobs.run(name);
+        for (const [what, count] of Object.entries(counts)) process.stdout.write(`${name}: ${count} ${what}\n`);
       });
     });
 }

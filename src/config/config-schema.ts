@@ -135,6 +135,35 @@ export const configSchema = z
         days: z.number().int().min(1).default(90),
         /** node-cron schedule of the purge. */
         schedule: z.string().default('17 3 * * *'),
+        /** Rows deleted per statement (keyset chunks), so a purge never holds SQLite's write lock for long. */
+        chunkSize: z.number().int().min(1).max(10_000).default(1000),
+        changes: z
+          .object({
+            /** Changes older than this are deleted, never past the checkpoint of a registered consumer; null keeps them. */
+            days: z.number().int().min(1).nullable().default(90),
+            /**
+             * A consumer whose checkpoint is older than this stops holding changes back: retention purges past it and it
+             * is marked fallen behind (FEED_CURSOR_EXPIRED). null (the default): consumers always hold changes back.
+             */
+            maxConsumerLagDays: z.number().int().min(1).nullable().default(null),
+          })
+          .strict()
+          .default({}),
+        inboxEvents: z
+          .object({
+            /** Rows of done and stale events processed longer ago are deleted (the dedupe window); null keeps them. */
+            days: z.number().int().min(1).nullable().default(180),
+            /** Rows of failed, dead and unmapped events received longer ago are deleted; null (the default) keeps them. */
+            unresolvedDays: z.number().int().min(1).nullable().default(null),
+          })
+          .strict()
+          .default({}),
+        /** Same-uuid conflicts received longer ago are deleted. */
+        conflicts: z.object({ days: z.number().int().min(1).default(90) }).strict().default({}),
+        /** Rejected deliveries received longer ago are deleted (the receiver also keeps only the newest N). */
+        rejectedDeliveries: z.object({ days: z.number().int().min(1).default(30) }).strict().default({}),
+        /** OAuth2 tokens expired (or revoked) longer ago are deleted. */
+        oauthTokens: z.object({ days: z.number().int().min(1).default(7) }).strict().default({}),
       })
       .strict()
       .default({}),

@@ -1,3 +1,5 @@
+import { AppError } from '../core/app-error';
+
 /** One entry of the change log as consumers see it. `data` is the record's whole normalized data after the change. */
 export interface Change {
   /** Position in the feed: strictly increasing in commit order. The cursor of a change is its seq as text. */
@@ -33,11 +35,23 @@ export interface ReadOptions {
  * See docs/adr/0007-gap-free-change-feed.md.
  */
 export interface ChangeFeed {
+  /** @throws AppError FEED_CURSOR_EXPIRED when retention purged changes after `cursor`: a read never silently skips. */
   readAfter(cursor: string, options: ReadOptions): Promise<ChangePage>;
   /** The seq of the newest change (0 when none): the head consumers' lag is measured against. */
   head(): Promise<number>;
   /** The cursor just before the first change created at or after `time`: for a rewind to a point in time. */
   cursorAt(time: Date): Promise<string>;
+  /** The highest seq retention may have deleted (0 before any purge); reads after a lower cursor are refused. */
+  purgedThrough(): Promise<number>;
+}
+
+/** FEED_CURSOR_EXPIRED for a read or rewind after `cursor` when retention purged changes up to `horizon`. */
+export function cursorExpired(cursor: number, horizon: number): AppError {
+  return new AppError(
+    'FEED_CURSOR_EXPIRED',
+    `changes after cursor ${cursor} up to ${horizon} were purged by retention; rewind to cursor ${horizon} (or to a time) to continue with the oldest change kept`,
+    { cursor: String(cursor), purgedThrough: String(horizon) },
+  );
 }
 
 /** Parses a cursor from a query string or a config: a non-negative integer in text. */

@@ -62,7 +62,7 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   });
 
   router.get('/api/v1/consumers', ...auth.require('admin'), (_req, res, next) => {
-    feed.lag().then((lags) => res.json({ consumers: lags.map((l) => ({ ...l, cursor: String(l.cursor), head: String(l.head) })) }), next);
+    feed.lag().then((lags) => res.json({ consumers: lags.map((l) => ({ ...l, cursor: String(l.cursor), head: String(l.head), purgedThrough: String(l.purgedThrough) })) }), next);
   });
 
   return router;

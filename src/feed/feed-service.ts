@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock';
 import { AppError } from '../core/app-error';
-import type { ChangeFeed, ChangePage } from './change-feed';
+import { cursorExpired, type ChangeFeed, type ChangePage } from './change-feed';
 import type { ChangeNotifier } from './change-notifier';
 import type { Consumer, ConsumerStore } from './consumer-store';
 
@@ -19,8 +19,15 @@ export interface ConsumerLag {
   /** Changes the consumer has not acknowledged yet. */
   behind: number;
   ackedAt: Date | null;
-  /** Age of the oldest change it has not acknowledged, in seconds (0 when caught up). */
+  /** Age of the oldest change it has not acknowledged (and still kept), in seconds (0 when caught up). */
   oldestUnackedSeconds: number;
+  /**
+   * True when retention purged changes it had not acknowledged (retention.changes.maxConsumerLagDays): its reads
+   * answer FEED_CURSOR_EXPIRED until it is rewound on purpose.
+   */
+  fellBehindRetention: boolean;
+  /** The highest seq retention purged (0 when none): the oldest cursor a read may start after. */
+  purgedThrough: number;
 }
 
 /** The change feed as consumers use it: reads with long-poll, named consumers, ack and rewind, lag. */
@@ -61,6 +68,9 @@ export class FeedService {
   async rewind(name: string, to: { cursor: number } | { time: Date }): Promise<Consumer> {
     const cursor = 'cursor' in to ? to.cursor : Number(await this.feed.cursorAt(to.time));
     if (cursor > (await this.feed.head())) throw new AppError('API_BAD_REQUEST', `cursor ${cursor} is beyond the newest change`);
+    // A checkpoint below the horizon could only answer FEED_CURSOR_EXPIRED; refuse it now and name the oldest cursor.
+    const horizon = await this.feed.purgedThrough();
+    if (cursor < horizon) throw cursorExpired(cursor, horizon);
     await this.consumers.rewind(name, cursor, this.clock.now());
     return this.consumers.getOrCreate(name, this.clock.now());
   }
@@ -72,10 +82,11 @@ export class FeedService {
 
   async lag(): Promise<ConsumerLag[]> {
     const head = await this.feed.head();
+    const horizon = await this.feed.purgedThrough();
     const now = this.clock.now().getTime();
     const out: ConsumerLag[] = [];
     for (const c of await this.consumers.list()) {
-      const next = (await this.feed.readAfter(String(c.cursor), { limit: 1 })).changes[0];
+      const next = (await this.feed.readAfter(String(Math.max(c.cursor, horizon)), { limit: 1 })).changes[0];
       out.push({
         name: c.name,
         cursor: c.cursor,
@@ -83,6 +94,8 @@ export class FeedService {
         behind: Math.max(0, head - c.cursor),
         ackedAt: c.ackedAt,
         oldestUnackedSeconds: next ? Math.max(0, Math.round((now - next.createdAt.getTime()) / 1000)) : 0,
+        fellBehindRetention: c.cursor < horizon,
+        purgedThrough: horizon,
       });
     }
     return out;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { asDate, asNumber } from '../db/rows';
-import { parseCursor, type Change, type ChangeFeed, type ChangePage, type ReadOptions } from './change-feed';
+import { cursorExpired, parseCursor, type Change, type ChangeFeed, type ChangePage, type ReadOptions } from './change-feed';
+import { readFeedHorizon } from './knex-feed-horizon';
 
 interface DbChangeRow {
   seq: number | string;
@@ -16,7 +17,11 @@ interface DbChangeRow {
   created_at: Date | string;
 }
 
-/** ChangeFeed on knex: keyset reads on the `changes` primary key. */
+/**
+ * ChangeFeed on knex: keyset reads on the `changes` primary key.
+ * @remarks The horizon is read after the rows, never before: retention deletes changes and raises the horizon in one
+ * transaction, so a read that missed a purged row is always followed by a horizon check that sees the purge.
+ */
 export class KnexChangeFeed implements ChangeFeed {
   constructor(private readonly db: Knex) {}
 
@@ -25,6 +30,8 @@ export class KnexChangeFeed implements ChangeFeed {
     let q = this.db<DbChangeRow>('changes').where('seq', '>', after).orderBy('seq').limit(options.limit);
     if (options.entities && options.entities.length > 0) q = q.whereIn('entity', options.entities);
     const rows = (await q) as DbChangeRow[];
+    const horizon = await readFeedHorizon(this.db);
+    if (after < horizon) throw cursorExpired(after, horizon);
     const changes = rows.map(toChange);
     const last = changes[changes.length - 1];
     return { changes, nextCursor: String(last ? last.seq : after) };
@@ -32,7 +39,12 @@ export class KnexChangeFeed implements ChangeFeed {
 
   async head(): Promise<number> {
     const row = (await this.db('changes').max({ seq: 'seq' }).first()) as { seq: number | string | null } | undefined;
-    return row?.seq == null ? 0 : asNumber(row.seq);
+    // After a purge of every change, the head stays where it was: seqs never go back, cursors stay valid.
+    return Math.max(row?.seq == null ? 0 : asNumber(row.seq), await readFeedHorizon(this.db));
+  }
+
+  purgedThrough(): Promise<number> {
+    return readFeedHorizon(this.db);
   }
 
   async cursorAt(time: Date): Promise<string> {

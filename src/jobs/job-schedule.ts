@@ -7,15 +7,16 @@ import type { JobLockStore } from './job-lock-store';
 /** How long an instance may hold a job before another may take it over (a crashed run's lease runs out). */
 const JOB_LEASE_MS = 30 * 60_000;
 
+/** What one run did, as counts by what they count (`payloads purged: 2`), in output order. */
+export type JobCounts = Readonly<Record<string, number>>;
+
 /** A periodic job: a handler that takes "now" and can be called without cron. */
 export interface Job {
   readonly name: string;
   /** node-cron expression. */
   readonly schedule: string;
-  /** What the count of a run counts, for output: `payloads purged`. */
-  readonly unit: string;
-  /** Runs once; resolves with a count of what it did (for logs and `jobs run`). */
-  run(now: Date): Promise<number>;
+  /** Runs once; resolves with counts of what it did (for logs and `jobs run`). */
+  run(now: Date): Promise<JobCounts>;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface Job {
  */
 export class JobSchedule {
   private tasks: ScheduledTask[] = [];
-  private readonly running = new Map<string, Promise<number>>();
+  private readonly running = new Map<string, Promise<JobCounts>>();
 
   constructor(
     readonly jobs: readonly Job[],
@@ -62,15 +63,36 @@ export class JobSchedule {
   }
 
   /**
-   * Runs one job now, or joins the run already in progress.
-   * @throws AppError JOB_UNKNOWN for a name not in the list.
+   * Runs one job now, or joins the run already in progress here. With a lock store it takes the job's lease
+   * first, so an on-demand run (`jobs run`) never overlaps another instance's scheduled one.
+   * @throws AppError JOB_UNKNOWN for a name not in the list; (the promise) JOB_RUNNING when another instance holds it.
    */
-  run(name: string): Promise<number> {
-    const job = this.jobs.find((j) => j.name === name);
-    if (!job) throw new AppError('JOB_UNKNOWN', `no job named ${JSON.stringify(name)}; jobs: ${this.jobs.map((j) => j.name).join(', ')}`);
+  run(name: string): Promise<JobCounts> {
+    this.jobNamed(name);
     const inProgress = this.running.get(name);
     if (inProgress) return inProgress;
-    const run = job.run(this.clock.now()).finally(() => this.running.delete(name));
+    return this.execute(name, async () => {
+      const now = this.clock.now();
+      if (this.locks && !(await this.locks.store.acquire(name, this.locks.owner, undefined, JOB_LEASE_MS, now))) {
+        throw new AppError('JOB_RUNNING', `job ${name} is running on another instance; try again when it is done`);
+      }
+      try {
+        return await this.jobNamed(name).run(now);
+      } finally {
+        await this.locks?.store.release(name, this.locks.owner, this.clock.now());
+      }
+    });
+  }
+
+  private jobNamed(name: string): Job {
+    const job = this.jobs.find((j) => j.name === name);
+    if (!job) throw new AppError('JOB_UNKNOWN', `no job named ${JSON.stringify(name)}; jobs: ${this.jobs.map((j) => j.name).join(', ')}`);
+    return job;
+  }
+
+  /** Registers a run as in progress here until it settles. */
+  private execute(name: string, fn: () => Promise<JobCounts>): Promise<JobCounts> {
+    const run = fn().finally(() => this.running.delete(name));
     this.running.set(name, run);
     return run;
   }
@@ -89,7 +111,7 @@ export class JobSchedule {
         return;
       }
       try {
-        await this.run(name);
+        await this.execute(name, () => this.jobNamed(name).run(now));
       } finally {
         await this.locks?.store.release(name, this.locks.owner, this.clock.now());
       }

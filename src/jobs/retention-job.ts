@@ -1,38 +1,91 @@
+import type { Config } from '../config/config-schema';
 import type { Logger } from '../core/logger';
+import type { ConsumerStore } from '../feed/consumer-store';
 import type { EventAdminStore } from '../inbox/event-admin-store';
-import type { Job } from './job-schedule';
+import type { JobCounts, Job } from './job-schedule';
+import type { RetentionStore } from './retention-store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** What retention reads and deletes through. */
+export interface RetentionDeps {
+  events: EventAdminStore;
+  store: RetentionStore;
+  consumers: ConsumerStore;
+}
+
 /**
- * Payload retention: the bodies of processed inbox events are kept `days` days (AppDirect keeps 90), then
- * emptied. The row stays, with its envelope fields, status and body hash, so dedupe still recognises a
- * re-sent delivery and `events show` can say when the payload went.
+ * Retention of every table that grows with traffic, one run per tick under one job lock (JobSchedule):
+ * payloads of processed events, then rows of processed (and, when configured, unresolved) inbox events, changes,
+ * conflicts, rejected deliveries and old OAuth2 tokens. Settings: `retention.*` (docs/configuration.md).
  *
- * @remarks Only `done` and `stale` events are purged. `accepted`, `failed`, `dead` and `unmapped` events are
- * still to be processed or re-driven and need their body, whatever their age.
+ * @remarks Payloads of `accepted`, `failed`, `dead` and `unmapped` events are never purged: they are still to be
+ * processed or re-driven. Changes are never purged past the checkpoint of a registered consumer, unless that
+ * checkpoint is older than `changes.maxConsumerLagDays`; such a consumer is then logged as fallen behind, and its
+ * reads answer FEED_CURSOR_EXPIRED instead of skipping (docs/adr/0016-retention.md).
  */
 export class RetentionJob implements Job {
   readonly name = 'retention';
-  readonly unit = 'payloads purged';
+  readonly schedule: string;
 
   constructor(
-    private readonly events: EventAdminStore,
-    private readonly days: number,
-    readonly schedule: string,
+    private readonly deps: RetentionDeps,
+    private readonly config: Config['retention'],
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.schedule = config.schedule;
+  }
 
   /** The job handler; callable without cron (`appdirect-sync jobs run retention`, tests). */
-  async run(now: Date): Promise<number> {
-    return this.purgeProcessedPayloads(now);
+  async run(now: Date): Promise<JobCounts> {
+    const { store } = this.deps;
+    const { chunkSize: chunk, inboxEvents, conflicts, rejectedDeliveries, oauthTokens } = this.config;
+    const ago = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    const counts: Record<string, number> = {};
+    counts['payloads purged'] = await this.purgeProcessedPayloads(now);
+    counts['inbox events deleted'] =
+      (inboxEvents.days === null ? 0 : await store.purgeInboxEvents(['done', 'stale'], 'processed_at', ago(inboxEvents.days), chunk)) +
+      (inboxEvents.unresolvedDays === null ? 0 : await store.purgeInboxEvents(['failed', 'dead', 'unmapped'], 'received_at', ago(inboxEvents.unresolvedDays), chunk));
+    counts['changes deleted'] = await this.purgeChanges(now);
+    counts['conflicts deleted'] = await store.purgeConflicts(ago(conflicts.days), chunk);
+    counts['rejected deliveries deleted'] = await store.purgeRejectedDeliveries(ago(rejectedDeliveries.days), chunk);
+    counts['oauth tokens deleted'] = await store.purgeOAuthTokens(ago(oauthTokens.days), chunk);
+    this.logger.info({ ...counts }, 'retention done');
+    return counts;
   }
 
   /** Purges payloads of done and stale events processed more than `days` days before `now`; returns how many. */
   async purgeProcessedPayloads(now: Date): Promise<number> {
-    const before = new Date(now.getTime() - this.days * DAY_MS);
-    const purged = await this.events.purgeProcessedPayloads(before, now);
-    this.logger.info({ purged, processedBefore: before.toISOString(), days: this.days }, 'payloads purged');
+    const before = new Date(now.getTime() - this.config.days * DAY_MS);
+    const purged = await this.deps.events.purgeProcessedPayloads(before, now);
+    this.logger.info({ purged, processedBefore: before.toISOString(), days: this.config.days }, 'payloads purged');
     return purged;
+  }
+
+  /**
+   * Deletes changes older than `changes.days`, but never one a registered consumer has not acknowledged, unless
+   * it is older than `changes.maxConsumerLagDays` too. Returns how many were deleted.
+   */
+  async purgeChanges(now: Date): Promise<number> {
+    const { days, maxConsumerLagDays } = this.config.changes;
+    if (days === null) return 0;
+    const { store, consumers } = this.deps;
+    let through = await store.lastSeqBefore(new Date(now.getTime() - days * DAY_MS));
+    const registered = await consumers.list();
+    if (registered.length > 0) {
+      let hold = Math.min(...registered.map((c) => c.cursor));
+      if (maxConsumerLagDays !== null) hold = Math.max(hold, await store.lastSeqBefore(new Date(now.getTime() - maxConsumerLagDays * DAY_MS)));
+      through = Math.min(through, hold);
+    }
+    if (through <= 0) return 0;
+    const deleted = await store.purgeChangesThrough(through, this.config.chunkSize, now);
+    for (const c of registered) {
+      if (c.cursor < through) {
+        // A person must act: the consumer missed changes for good and needs a rewind (and maybe a full resync).
+        this.logger.error({ consumer: c.name, checkpoint: c.cursor, purgedThrough: through }, 'consumer fell behind retention');
+      }
+    }
+    this.logger.info({ deleted, purgedThrough: through }, 'changes purged');
+    return deleted;
   }
 }

@@ -16,11 +16,10 @@ forEachDatabase('periodic jobs across instances', (ctx) => {
     return {
       name: 'retention',
       schedule: '* * * * *',
-      unit: 'runs',
       run: async () => {
         runs.push(owner);
         if (slow) await new Promise<void>((r) => (release = r));
-        return 1;
+        return { runs: 1 };
       },
     };
   }

@@ -72,7 +72,7 @@ describe('remap', () => {
     await ws.drain();
     assert.equal((await ws.record('widget', 'w1'))?.deleted, true);
     ws.clock.advance(91 * DAY_MS);
-    assert.equal(await ws.runtime.jobs.run('retention'), 3);
+    assert.equal((await ws.runtime.jobs.run('retention'))['payloads purged'], 3);
     const seqBefore = (await changes()).length;
 
     ws.writeMapping('widget.yaml', COLOR_CRIMSON_BLUE);

@@ -37,11 +37,11 @@ describe('retention job', () => {
     await ws.runtime.db('inbox_events').where('id', accepted).update({ status: 'accepted', processed_at: null });
 
     ws.clock.advance(31 * DAY_MS);
-    assert.equal(await ws.runtime.jobs.run('retention'), 2);
+    assert.equal((await ws.runtime.jobs.run('retention'))['payloads purged'], 2);
     assert.equal(await bodyBytes(done), 0);
     assert.equal(await bodyBytes(stale), 0);
     for (const kept of [failed, unmapped, dead, accepted, recentDone]) assert.ok((await bodyBytes(kept)) > 0, `event ${kept} lost its body`);
-    assert.equal(await ws.runtime.jobs.run('retention'), 0, 'a second run purges nothing more');
+    assert.equal((await ws.runtime.jobs.run('retention'))['payloads purged'], 0, 'a second run purges nothing more');
 
     const show = await ws.cli('events', 'show', String(done));
     assert.equal(show.code, 0, show.stderr);
