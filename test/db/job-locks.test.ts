@@ -57,6 +57,18 @@ forEachDatabase('periodic jobs across instances', (ctx) => {
     await other.runScheduled('retention');
     assert.deepEqual(runs, ['slow', 'other']);
   });
+
+  it('an on-demand run (jobs run) takes the same lock: refused while another instance runs the job', async () => {
+    const slow = instance('slow', true);
+    const other = instance('other');
+    const first = slow.runScheduled('retention');
+    while (runs.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await assert.rejects(other.run('retention'), { code: 'JOB_RUNNING', status: 409 });
+    release?.();
+    await first;
+    assert.deepEqual(await other.run('retention'), { runs: 1 });
+    assert.deepEqual(runs, ['slow', 'other']);
+  });
 });
 
 forEachDatabase('connectors across instances', (ctx) => {

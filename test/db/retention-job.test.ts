@@ -58,6 +58,9 @@ describe('retention job', () => {
     const run = await ws.cli('jobs', 'run', 'retention');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^retention: 1 payloads purged$/m);
+    for (const table of ['inbox events', 'changes', 'conflicts', 'rejected deliveries', 'oauth tokens']) {
+      assert.match(run.stdout, new RegExp(`^retention: \\d+ ${table} deleted$`, 'm'), `what it purged from ${table}`);
+    }
   });
 
   it('a run asked for while one is in progress joins it instead of overlapping', async () => {
