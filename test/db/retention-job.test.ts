@@ -63,6 +63,18 @@ describe('retention job', () => {
     }
   });
 
+  it('`consumers list` says which consumer fell behind retention', async () => {
+    // The run above purged every change (no consumer held them); a consumer still at 0 now lies below the horizon.
+    const horizon = await ws.runtime.feed.head();
+    assert.ok(horizon > 0);
+    await ws.runtime.db('consumers').insert({ name: 'crm', cursor: 0, created_at: new Date().toISOString() });
+    const list = await ws.cli('consumers', 'list');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`^crm .*FELL BEHIND RETENTION: changes through ${horizon} purged; rewind to ${horizon}`, 'm'));
+    const json = JSON.parse((await ws.cli('consumers', 'list', '--json')).stdout) as { name: string; fellBehindRetention: boolean }[];
+    assert.deepEqual(json.map((c) => [c.name, c.fellBehindRetention]), [['crm', true]]);
+  });
+
   it('a run asked for while one is in progress joins it instead of overlapping', async () => {
     const [a, b] = [ws.runtime.jobs.run('retention'), ws.runtime.jobs.run('retention')];
     assert.equal(a, b);
