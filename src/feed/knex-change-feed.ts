@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { asDate, asNumber } from '../db/rows';
 import { cursorExpired, parseCursor, type Change, type ChangeFeed, type ChangePage, type ReadOptions } from './change-feed';
-import { readFeedHorizon } from './knex-feed-horizon';
+import { readFeedHorizon } from '../db/feed-horizon';
 
 interface DbChangeRow {
   seq: number | string;

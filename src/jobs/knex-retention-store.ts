@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { asNumber } from '../db/rows';
-import { raiseFeedHorizon } from '../feed/knex-feed-horizon';
+import { raiseFeedHorizon } from '../db/feed-horizon';
 import type { RetentionStore } from './retention-store';
 
 type Condition = (q: Knex.QueryBuilder) => Knex.QueryBuilder;
