@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { asNumber } from '../db/rows';
-import { raiseFeedHorizon } from '../db/feed-horizon';
+import { raiseFeedHorizon, readFeedHorizon } from '../db/feed-horizon';
 import type { RetentionStore } from './retention-store';
 
 type Condition = (q: Knex.QueryBuilder) => Knex.QueryBuilder;
@@ -27,6 +27,10 @@ export class KnexRetentionStore implements RetentionStore {
       deleted += n;
       if (n < chunk) return deleted;
     }
+  }
+
+  horizon(): Promise<number> {
+    return readFeedHorizon(this.db);
   }
 
   async lastSeqBefore(time: Date): Promise<number> {

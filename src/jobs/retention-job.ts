@@ -71,16 +71,22 @@ export class RetentionJob implements Job {
     if (days === null) return 0;
     const { store, consumers } = this.deps;
     let through = await store.lastSeqBefore(new Date(now.getTime() - days * DAY_MS));
+    const horizon = await store.horizon();
     const registered = await consumers.list();
-    if (registered.length > 0) {
-      let hold = Math.min(...registered.map((c) => c.cursor));
+    // A consumer already below the horizon (fallen behind, or first seen after a purge) holds nothing back: what it
+    // lacks is gone, and only a rewind on purpose, to the horizon or later, makes it read again.
+    const holders = registered.filter((c) => c.cursor >= horizon);
+    if (holders.length > 0) {
+      let hold = Math.min(...holders.map((c) => c.cursor));
       if (maxConsumerLagDays !== null) hold = Math.max(hold, await store.lastSeqBefore(new Date(now.getTime() - maxConsumerLagDays * DAY_MS)));
       through = Math.min(through, hold);
     }
+    // Never below the horizon: a run interrupted after raising it left rows under it, and this one finishes them.
+    through = Math.max(through, horizon);
     if (through <= 0) return 0;
     const deleted = await store.purgeChangesThrough(through, this.config.chunkSize, now);
     for (const c of registered) {
-      if (c.cursor < through) {
+      if (c.cursor < through && c.cursor >= horizon) {
         // A person must act: the consumer missed changes for good and needs a rewind (and maybe a full resync).
         this.logger.error({ consumer: c.name, checkpoint: c.cursor, purgedThrough: through }, 'consumer fell behind retention');
       }

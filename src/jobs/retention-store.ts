@@ -11,6 +11,8 @@ export interface RetentionStore {
    * it. Readers after a cursor below the horizon get FEED_CURSOR_EXPIRED (docs/adr/0016-retention.md).
    */
   purgeChangesThrough(seq: number, chunk: number, now: Date): Promise<number>;
+  /** The feed horizon: the highest seq deleted so far (0 before the first purge). */
+  horizon(): Promise<number>;
   /** The seq of the newest change created before `time` (0 when none). */
   lastSeqBefore(time: Date): Promise<number>;
   /** Deletes the rows (and bodies) of inbox events with one of `statuses` and `column` before `before`. */

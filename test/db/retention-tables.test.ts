@@ -136,6 +136,18 @@ forEachDatabase('retention of every growing table', (ctx) => {
     assert.notEqual(failed, failedRecent);
   });
 
+  it('finishes the deletes of a run interrupted after it raised the horizon', async () => {
+    await open();
+    for (const k of ['w1', 'w2']) await send(body(`d-${k}`, 'WIDGET', k, 100, { name: k }));
+    await drain();
+    const [s1, s2] = await seqs();
+    // The state a crash between the horizon's commit and the first delete leaves behind.
+    await ctx.db('feed_horizon').insert({ id: 1, purged_through: s1 }).onConflict('id').merge();
+    await assert.rejects(runtime().feed.read(String(Number(s1) - 1), { limit: 10 }), { code: 'FEED_CURSOR_EXPIRED' });
+    assert.equal((await runtime().jobs.run('retention'))['changes deleted'], 1, 'the young changes are not due, the leftover is');
+    assert.deepEqual(await seqs(), [s2]);
+  });
+
   it('never purges a change a registered consumer has not acknowledged; past maxConsumerLagDays it says the consumer fell behind', async () => {
     await open({ changes: { days: 30 } });
     for (const k of ['w1', 'w2', 'w3']) await send(body(`d-${k}`, 'WIDGET', k, 100, { name: k }));
@@ -182,5 +194,14 @@ forEachDatabase('retention of every growing table', (ctx) => {
     const [s4] = await seqs();
     assert.ok(s4 !== undefined && s4 > s3, 'no seq is reused after a purge of every change');
     assert.deepEqual((await runtime().feed.readFor('slow', { limit: 10 })).changes.map((c) => c.seq), [s4]);
+
+    // A consumer first seen after the purge starts below the horizon: told so, and it holds nothing back.
+    await assert.rejects(runtime().feed.readFor('late', { limit: 10 }), { code: 'FEED_CURSOR_EXPIRED' });
+    await runtime().feed.ack('fast', s4 as number);
+    await runtime().feed.ack('slow', s4 as number);
+    await open({ changes: { days: 30 } });
+    clock.advance(40 * DAY_MS);
+    assert.equal((await runtime().jobs.run('retention'))['changes deleted'], 1);
+    assert.deepEqual(await seqs(), []);
   });
 });
