@@ -19,8 +19,8 @@ interface DbChangeRow {
 
 /**
  * ChangeFeed on knex: keyset reads on the `changes` primary key.
- * @remarks The horizon is read after the rows, never before: retention deletes changes and raises the horizon in one
- * transaction, so a read that missed a purged row is always followed by a horizon check that sees the purge.
+ * @remarks The horizon is read after the rows, never before: retention commits the raised horizon before it deletes
+ * a row, so a read that missed a purged row is always followed by a horizon check that sees the purge.
  */
 export class KnexChangeFeed implements ChangeFeed {
   constructor(private readonly db: Knex) {}
