@@ -52,8 +52,12 @@ describe('CLI: clients, users and simulate against a real server', () => {
   }
 
   it('issues clients and users once, lists without secrets, refuses a source that is not oauth2, and the credentials work', async () => {
-    const add = await runCli([...global, 'clients', 'add', '--source', 'shop', '--description', 'AppDirect production']);
+    const add = await runCli([...global, 'clients', 'add', '--source', 'shop', '--description', 'AppDirect production', '--grants', 'client_credentials,password']);
     assert.equal(add.code, 0, add.stderr);
+    assert.equal(field(add.stdout, 'grants'), 'client_credentials,password');
+    const badGrants = await runCli([...global, 'clients', 'add', '--source', 'shop', '--grants', 'implicit']);
+    assert.equal(badGrants.code, 1);
+    assert.match(badGrants.stderr, /AUTH_BAD_GRANTS|--grants takes/);
     const clientId = field(add.stdout, 'client_id');
     const secret = field(add.stdout, 'client_secret');
 
