@@ -62,6 +62,7 @@ export class ApiKeyAuth {
               return;
             }
             res.locals.principal = principal.id;
+            res.locals.apiCaller = { keyId: principal.id.slice('apikey:'.length), admin: scopes.includes('admin') };
             next();
           },
           async (err: unknown) => {
