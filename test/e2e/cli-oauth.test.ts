@@ -77,6 +77,7 @@ describe('CLI: clients, users and simulate against a real server', () => {
 
     const list = await runCli([...global, 'clients', 'list', '--source', 'shop']);
     assert.match(list.stdout, new RegExp(`${clientId}\\s+source=shop .* active\\s+"AppDirect production"`));
+    assert.match(list.stdout, new RegExp(`${clientId}\\s+source=shop\\s+grants=client_credentials,password\\s`));
     assert.ok(!list.stdout.includes(secret));
 
     server = await startTestServer({ db: { client: 'sqlite', filename: db() }, sources: { shop: { auth: { mode: 'oauth2' } } } });
