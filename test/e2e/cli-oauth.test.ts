@@ -51,7 +51,9 @@ describe('CLI: clients, users and simulate against a real server', () => {
     return match[1];
   }
 
-  it('issues clients and users once, lists without secrets, refuses a source that is not oauth2, and the credentials work', async () => {
+  it('issues clients and users once, lists without secrets, refuses a source that is not oauth2, and the credentials work', async function () {
+    // Ten CLI processes in a row: on a loaded machine that alone takes over mocha's default 20 s.
+    this.timeout(90_000);
     const add = await runCli([...global, 'clients', 'add', '--source', 'shop', '--description', 'AppDirect production', '--grants', 'client_credentials,password']);
     assert.equal(add.code, 0, add.stderr);
     assert.equal(field(add.stdout, 'grants'), 'client_credentials,password');
