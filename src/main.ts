@@ -117,7 +117,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     rejectedKeep: config.receiver.rejectedKeep,
     onAccepted: () => worker.notify(),
   });
-  const limiter = new FailedAuthLimiter(config.auth.failedAuth.windowMs, config.auth.failedAuth.max, clock);
+  const limiter = new FailedAuthLimiter({ windowMs: config.auth.failedAuth.windowMs, max: config.auth.failedAuth.max, db });
   const bearerAuth = createBearerAuth({ db, clock, logger, config, limiter });
   const apiKeyAuth = new ApiKeyAuth(new KnexApiKeyStore(db), clock, limiter);
   const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });

@@ -20,7 +20,7 @@ function sha256Hex(text: string): string {
 /**
  * Express middleware for the downstream APIs: `Authorization: Bearer <api key>` with the given scope (`admin`
  * holds every scope). Answers per RFC 6750: 401 for a missing or unknown key, 403 `insufficient_scope` for a key
- * without the scope. Failed attempts count towards the per-address limit.
+ * without the scope. Failed attempts count towards the per-address limit of the `api` family.
  */
 export class ApiKeyAuth {
   private readonly bearer: BearerStrategyAuthenticator;
@@ -50,7 +50,7 @@ export class ApiKeyAuth {
 
   require(scope: ApiScope): RequestHandler[] {
     return [
-      this.limiter.guard(),
+      this.limiter.guard('api'),
       (req, res, next) => {
         this.bearer.authenticate('api', req.headers).then(
           (principal) => {
@@ -62,10 +62,12 @@ export class ApiKeyAuth {
               return;
             }
             res.locals.principal = principal.id;
+            res.locals.apiCaller = { keyId: principal.id.slice('apikey:'.length), admin: scopes.includes('admin') };
             next();
           },
-          (err: unknown) => {
-            if ((err as { status?: number }).status === 401) this.limiter.recordFailure(req.ip);
+          async (err: unknown) => {
+            // Counted before answering, so the next request (on any instance) already sees it.
+            if ((err as { status?: number }).status === 401) await this.limiter.recordFailure('api', req.ip);
             next(err);
           },
         );

@@ -11,7 +11,14 @@ export interface JwtSourceAuth {
   audience: string;
   algorithms: string[];
   clockToleranceSeconds: number;
+  /** When set, only tokens with one of these `sub`s. */
+  subjects?: string[];
+  /** When set, only tokens whose client id claim is one of these. */
+  clientIds?: string[];
 }
+
+/** Where identity providers put the client a token was issued to: RFC 9068, OIDC, Okta, Entra ID v1. */
+const CLIENT_ID_CLAIMS = ['client_id', 'azp', 'cid', 'appid'] as const;
 
 /** jose error codes that mean "this token is not acceptable", as opposed to "the keys could not be fetched". */
 const TOKEN_FAULTS = new Set([
@@ -29,7 +36,9 @@ const TOKEN_FAULTS = new Set([
 /**
  * Verify function of a jwt source: a token minted by the customer's own identity provider, checked against
  * the source's JWKS (fetched and cached by jose, refetched when an unknown `kid` shows up), issuer, audience,
- * allowed algorithms and expiry with the configured clock tolerance. Principal `jwt:<sub>`.
+ * allowed algorithms and expiry with the configured clock tolerance, then the source's `subjects` and `clientIds`
+ * when set (two sources trusting one issuer and audience would otherwise accept each other's tokens).
+ * Principal `jwt:<sub>`.
  *
  * @remarks When the JWKS cannot be fetched the delivery is answered 503 (AUTH_JWKS_UNAVAILABLE), not 401:
  * the token may well be good, and AppDirect retries a 503 later.
@@ -46,7 +55,13 @@ export function jwtTokenVerifier(auth: JwtSourceAuth, clock: Clock): BearerVerif
         currentDate: clock.now(),
         requiredClaims: ['exp', 'sub'],
       });
-      return payload.sub ? { id: `jwt:${payload.sub}` } : undefined;
+      if (!payload.sub) return undefined;
+      if (auth.subjects !== undefined && !auth.subjects.includes(payload.sub)) return undefined;
+      if (auth.clientIds !== undefined) {
+        const claim = CLIENT_ID_CLAIMS.map((name) => payload[name]).find((v): v is string => typeof v === 'string');
+        if (claim === undefined || !auth.clientIds.includes(claim)) return undefined;
+      }
+      return { id: `jwt:${payload.sub}` };
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string' && TOKEN_FAULTS.has(code)) return undefined;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { asDate, type DbOauthClientRow } from '../db/rows';
-import type { OauthClient, OauthClientStore } from './oauth-client-store';
+import { OAUTH_GRANTS, type OauthClient, type OauthClientStore, type OauthGrant } from './oauth-client-store';
 
 /** OauthClientStore on knex: SQLite and PostgreSQL alike. */
 export class KnexOauthClientStore implements OauthClientStore {
@@ -14,6 +14,7 @@ export class KnexOauthClientStore implements OauthClientStore {
       description: client.description,
       created_at: client.createdAt.toISOString(),
       revoked_at: client.revokedAt ? client.revokedAt.toISOString() : null,
+      grants: client.grants.join(' '),
     });
   }
 
@@ -35,6 +36,19 @@ export class KnexOauthClientStore implements OauthClientStore {
       .update({ revoked_at: at.toISOString() });
     return n > 0;
   }
+
+  async revokeWithTokens(clientId: string, at: Date): Promise<number | undefined> {
+    // One transaction: a verifier never sees the client revoked with some of its tokens still live, and a
+    // token minted concurrently is either revoked here or refused by the mint's own check (see mintIfLive).
+    return this.db.transaction(async (trx): Promise<number | undefined> => {
+      const n = await trx<DbOauthClientRow>('oauth_clients')
+        .where({ client_id: clientId })
+        .whereNull('revoked_at')
+        .update({ revoked_at: at.toISOString() });
+      if (n === 0) return undefined;
+      return trx('oauth_tokens').where({ client_id: clientId }).whereNull('revoked_at').update({ revoked_at: at.toISOString() });
+    });
+  }
 }
 
 function toClient(row: DbOauthClientRow): OauthClient {
@@ -45,5 +59,6 @@ function toClient(row: DbOauthClientRow): OauthClient {
     description: row.description,
     createdAt: asDate(row.created_at),
     revokedAt: row.revoked_at === null ? null : asDate(row.revoked_at),
+    grants: row.grants.split(' ').filter((g): g is OauthGrant => (OAUTH_GRANTS as readonly string[]).includes(g)),
   };
 }

@@ -35,6 +35,14 @@ export class KnexOauthUserStore implements OauthUserStore {
     return n > 0;
   }
 
+  async revokeWithTokens(source: string, username: string, at: Date): Promise<number | undefined> {
+    return this.db.transaction(async (trx): Promise<number | undefined> => {
+      const n = await trx<DbOauthUserRow>('oauth_users').where({ source, username }).whereNull('revoked_at').update({ revoked_at: at.toISOString() });
+      if (n === 0) return undefined;
+      return trx('oauth_tokens').where({ source, username }).whereNull('revoked_at').update({ revoked_at: at.toISOString() });
+    });
+  }
+
   async deleteRevoked(source: string, username: string): Promise<void> {
     await this.db<DbOauthUserRow>('oauth_users').where({ source, username }).whereNotNull('revoked_at').delete();
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/config-schema';
 import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
-import type { OauthClient, OauthClientStore } from './oauth-client-store';
+import type { OauthClient, OauthClientStore, OauthGrant } from './oauth-client-store';
 import type { OauthTokenStore } from './oauth-token-store';
 import type { OauthUser, OauthUserStore } from './oauth-user-store';
 import { hashSecret } from './secret-hash';
@@ -20,6 +20,7 @@ export interface IssuedClient {
   clientId: string;
   clientSecret: string;
   source: string;
+  grants: OauthGrant[];
 }
 
 /**
@@ -32,7 +33,12 @@ export interface IssuedClient {
 export class OauthAdminService {
   constructor(private readonly deps: OauthAdminDeps) {}
 
-  async addClient(source: string, description?: string): Promise<IssuedClient> {
+  /**
+   * Issues a client allowed the given grants: `client_credentials` unless asked otherwise, so a client meant for
+   * the password grant cannot mint tokens without a user once its users are revoked.
+   */
+  async addClient(source: string, description?: string, grants: OauthGrant[] = ['client_credentials']): Promise<IssuedClient> {
+    if (grants.length === 0) throw new AppError('AUTH_BAD_GRANTS', 'give at least one grant: client_credentials, password');
     this.requireOauth2(source);
     const clientId = `adsync-${randomBytes(12).toString('base64url')}`;
     const clientSecret = randomBytes(32).toString('base64url');
@@ -43,8 +49,9 @@ export class OauthAdminService {
       description: description ?? null,
       createdAt: this.deps.clock.now(),
       revokedAt: null,
+      grants: [...new Set(grants)],
     });
-    return { clientId, clientSecret, source };
+    return { clientId, clientSecret, source, grants: [...new Set(grants)] };
   }
 
   async listClients(source?: string): Promise<OauthClient[]> {
@@ -56,9 +63,8 @@ export class OauthAdminService {
   async revokeClient(clientId: string): Promise<number> {
     const client = await this.deps.clients.find(clientId);
     if (!client) throw new AppError('AUTH_CLIENT_NOT_FOUND', `no client ${clientId}`);
-    const now = this.deps.clock.now();
-    await this.deps.clients.revoke(clientId, now);
-    return this.deps.tokens.revokeByClient(clientId, now);
+    // One transaction for the client and its tokens (see KnexOauthClientStore.revokeWithTokens).
+    return (await this.deps.clients.revokeWithTokens(clientId, this.deps.clock.now())) ?? 0;
   }
 
   /** Adds a password-grant user; generates a password unless one is given. Returns the password once. */
@@ -87,10 +93,9 @@ export class OauthAdminService {
 
   /** Revokes the user and the tokens issued for it; returns how many tokens were revoked. */
   async revokeUser(source: string, username: string): Promise<number> {
-    const now = this.deps.clock.now();
-    const revoked = await this.deps.users.revoke(source, username, now);
-    if (!revoked) throw new AppError('AUTH_USER_NOT_FOUND', `no active user ${username} for source ${source}`);
-    return this.deps.tokens.revokeByUser(source, username, now);
+    const revoked = await this.deps.users.revokeWithTokens(source, username, this.deps.clock.now());
+    if (revoked === undefined) throw new AppError('AUTH_USER_NOT_FOUND', `no active user ${username} for source ${source}`);
+    return revoked;
   }
 
   private requireOauth2(source: string): void {

@@ -1,3 +1,7 @@
+/** The grant types of the token endpoint; each client is allowed a subset of them. */
+export const OAUTH_GRANTS = ['client_credentials', 'password'] as const;
+export type OauthGrant = (typeof OAUTH_GRANTS)[number];
+
 /** An OAuth2 client this service issued to AppDirect. Belongs to exactly one source. */
 export interface OauthClient {
   clientId: string;
@@ -7,6 +11,8 @@ export interface OauthClient {
   description: string | null;
   createdAt: Date;
   revokedAt: Date | null;
+  /** The grant types this client may use; any other is answered unauthorized_client. */
+  grants: OauthGrant[];
 }
 
 /** The oauth_clients table, as the token endpoint and the CLI need it. */
@@ -15,6 +21,11 @@ export interface OauthClientStore {
   /** The client, revoked or not; undefined when unknown. */
   find(clientId: string): Promise<OauthClient | undefined>;
   list(filter?: { source?: string }): Promise<OauthClient[]>;
-  /** Marks the client revoked; false when it does not exist or already was. */
+  /** Marks the client revoked (its tokens stay as they are); false when it does not exist or already was. */
   revoke(clientId: string, at: Date): Promise<boolean>;
+  /**
+   * Marks the client and every live token of it revoked in one transaction; the number of tokens revoked, or
+   * undefined when the client does not exist or already was revoked.
+   */
+  revokeWithTokens(clientId: string, at: Date): Promise<number | undefined>;
 }

@@ -53,12 +53,13 @@ export class OauthTokenService {
       throw new AppError('OAUTH_UNAUTHORIZED_CLIENT', 'the source of this client is not configured with auth mode oauth2');
     }
     const scope = grantedScope(req.scope);
-    let username: string | null = null;
-    if (req.grantType === 'password') {
-      username = await this.authenticateUser(client, req.username, req.password);
-    } else if (req.grantType !== 'client_credentials') {
+    if (req.grantType !== 'password' && req.grantType !== 'client_credentials') {
       throw new AppError('OAUTH_UNSUPPORTED_GRANT_TYPE', 'grant_type must be client_credentials or password');
     }
+    if (!client.grants.includes(req.grantType)) {
+      throw new AppError('OAUTH_UNAUTHORIZED_CLIENT', `this client may not use the ${req.grantType} grant (see clients add --grants)`);
+    }
+    const username = req.grantType === 'password' ? await this.authenticateUser(client, req.username, req.password) : null;
     return this.mint(client, username, scope);
   }
 
@@ -85,7 +86,9 @@ export class OauthTokenService {
   private async mint(client: OauthClient, username: string | null, scope: string): Promise<IssuedToken> {
     const token = randomBytes(32).toString('base64url');
     const now = this.deps.clock.now();
-    await this.deps.tokens.insert({
+    // The client (and user) were read before the slow scrypt check; a revoke may have committed since. The insert
+    // re-checks both in its own transaction, so no token is handed out for a client revoked before it was stored.
+    const stored = await this.deps.tokens.insertIfLive({
       tokenSha256: tokenDigest(token),
       clientId: client.clientId,
       source: client.source,
@@ -95,6 +98,7 @@ export class OauthTokenService {
       expiresAt: new Date(now.getTime() + this.deps.tokenTtlSeconds * 1000),
       revokedAt: null,
     });
+    if (!stored) throw new AppError('OAUTH_INVALID_CLIENT', 'client authentication failed');
     return { access_token: token, token_type: 'Bearer', expires_in: this.deps.tokenTtlSeconds, scope };
   }
 }

@@ -17,6 +17,16 @@ export interface OauthToken {
 export interface OauthTokenStore {
   insert(token: OauthToken): Promise<void>;
   find(tokenSha256: string): Promise<OauthToken | undefined>;
+  /**
+   * Inserts the token only if its client (and, for the password grant, its user) is still live, checked in the
+   * same transaction as the insert: false when either was revoked meanwhile, and nothing is stored.
+   */
+  insertIfLive(token: OauthToken): Promise<boolean>;
+  /**
+   * The token when it, its client and (for the password grant) its user are all live now: a revocation is
+   * effective at verification even if some token escaped the revoke's own update.
+   */
+  findLive(tokenSha256: string): Promise<OauthToken | undefined>;
   /** Revokes every live token of a client; returns how many. */
   revokeByClient(clientId: string, at: Date): Promise<number>;
   /** Revokes every live token issued for a user of a source; returns how many. */

@@ -16,6 +16,8 @@ export interface OauthUserStore {
   list(filter?: { source?: string }): Promise<OauthUser[]>;
   /** Marks the user revoked; false when it does not exist or already was. */
   revoke(source: string, username: string, at: Date): Promise<boolean>;
+  /** Marks the user and the tokens issued for it revoked in one transaction; undefined when there was no active user. */
+  revokeWithTokens(source: string, username: string, at: Date): Promise<number | undefined>;
   /** Removes a revoked user so the username can be issued again. */
   deleteRevoked(source: string, username: string): Promise<void>;
 }

@@ -13,6 +13,8 @@ export interface TokenRouterDeps {
 export const TOKEN_PATH = '/oauth/token';
 
 const REALM = 'appdirect-sync';
+/** Refusals that may be credential guessing: they keep the attempt counted. */
+const GUESSES = new Set(['OAUTH_INVALID_CLIENT', 'OAUTH_INVALID_GRANT']);
 const PARAMS = ['grant_type', 'client_id', 'client_secret', 'username', 'password', 'scope'] as const;
 type Params = Partial<Record<(typeof PARAMS)[number], string>>;
 
@@ -21,14 +23,14 @@ type Params = Partial<Record<(typeof PARAMS)[number], string>>;
  * (`client_secret_basic`) or by body parameters (`client_secret_post`), since AppDirect does not document
  * which one it uses. Errors are RFC 6749 bodies `{ error, error_description }`.
  *
- * @remarks Every invalid_client and invalid_grant counts as a failed authentication for the client address,
- * and the address is refused (429) once over the limit, before any secret is checked.
+ * @remarks Every attempt is counted for the client address and the client id before the secret is checked (scrypt
+ * is slow on purpose), and given back unless it ends in invalid_client or invalid_grant; over the limit, 429.
  */
 export function tokenRouter(deps: TokenRouterDeps): Router {
   const router = Router();
   router.post(
     TOKEN_PATH,
-    deps.limiter.guard(),
+    deps.limiter.guard('token'),
     express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
     (req, res, next) => {
       res.setHeader('Cache-Control', 'no-store');
@@ -40,18 +42,30 @@ export function tokenRouter(deps: TokenRouterDeps): Router {
         next(err);
         return;
       }
-      deps.tokens.issue(request).then((issued) => {
-        req.log.info({ clientId: request.clientId, grantType: request.grantType }, 'access token issued');
-        res.status(200).json(issued);
-      }, next);
+      // Counted before scrypt runs, for the address and the client id: concurrent guesses beyond the limit are
+      // refused without being checked. A request that turns out not to be a guess gets its count back.
+      deps.limiter
+        .reserve(req.ip, request.clientId)
+        .then(async (attempt) => {
+          try {
+            const issued = await deps.tokens.issue(request);
+            await attempt.succeeded();
+            req.log.info({ clientId: request.clientId, grantType: request.grantType }, 'access token issued');
+            res.status(200).json(issued);
+          } catch (err) {
+            if (!GUESSES.has(toAppError(err).code)) await attempt.succeeded();
+            throw err;
+          }
+        })
+        .catch(next);
     },
   );
-  router.use(TOKEN_PATH, oauthErrorHandler(deps.limiter));
+  router.use(TOKEN_PATH, oauthErrorHandler());
   return router;
 }
 
 /** Renders OAUTH_* errors as RFC 6749 section 5.2 bodies; leaves every other error to the app's handler. */
-function oauthErrorHandler(limiter: FailedAuthLimiter): ErrorRequestHandler {
+function oauthErrorHandler(): ErrorRequestHandler {
   return (err, req, res, next) => {
     const appError = toAppError(err);
     if (!appError.code.startsWith('OAUTH_')) {
@@ -59,9 +73,6 @@ function oauthErrorHandler(limiter: FailedAuthLimiter): ErrorRequestHandler {
       return;
     }
     const usedBasic = /^basic\b/i.test(req.headers.authorization ?? '');
-    if (appError.code === 'OAUTH_INVALID_CLIENT' || appError.code === 'OAUTH_INVALID_GRANT') {
-      limiter.recordFailure(req.ip);
-    }
     req.log.info({ reason: appError.code }, 'token request refused');
     if (appError.code === 'OAUTH_INVALID_CLIENT' && usedBasic) {
       res.setHeader('WWW-Authenticate', `Basic realm="${REALM}"`);

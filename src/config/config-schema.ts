@@ -29,6 +29,10 @@ const sourceAuth = z.discriminatedUnion('mode', [
       audience: z.string().min(1),
       algorithms: z.array(z.string()).default(['RS256', 'ES256', 'PS256', 'EdDSA']),
       clockToleranceSeconds: z.number().int().min(0).default(30),
+      /** Only tokens with one of these `sub`s: binds the source when the IdP issues tokens for others too. */
+      subjects: z.array(z.string().min(1)).min(1).optional(),
+      /** Only tokens whose client id claim (client_id, azp, cid or appid) is one of these. */
+      clientIds: z.array(z.string().min(1)).min(1).optional(),
     })
     .strict(),
 ]);
@@ -175,6 +179,7 @@ export const configSchema = z
   .strict()
   .superRefine((cfg, ctx) => {
     if (cfg.environment !== 'production') return;
+    refuseSharedJwtAudiences(cfg.sources, ctx);
     for (const [name, src] of Object.entries(cfg.sources)) {
       if (src.auth.mode === 'none') {
         ctx.addIssue({
@@ -185,6 +190,32 @@ export const configSchema = z
       }
     }
   });
+
+/**
+ * Production refuses two jwt sources with the same issuer and audience unless each is bound by `subjects` or
+ * `clientIds`: otherwise either accepts the other's tokens.
+ */
+function refuseSharedJwtAudiences(sources: Record<string, z.infer<typeof source>>, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, string>();
+  for (const [name, src] of Object.entries(sources)) {
+    if (src.auth.mode !== 'jwt') continue;
+    const key = JSON.stringify([src.auth.issuer, src.auth.audience]);
+    const other = seen.get(key);
+    seen.set(key, other ?? name);
+    if (other === undefined) continue;
+    const unbound = [other, name].filter((n) => {
+      const a = sources[n]?.auth;
+      return a?.mode === 'jwt' && a.subjects === undefined && a.clientIds === undefined;
+    });
+    if (unbound.length > 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['sources', unbound[0] as string, 'auth'],
+        message: `jwt sources ${other} and ${name} share issuer and audience: bind each with subjects or clientIds (production)`,
+      });
+    }
+  }
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type SourceConfig = z.infer<typeof source>;

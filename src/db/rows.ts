@@ -47,6 +47,8 @@ export interface DbOauthClientRow {
   description: string | null;
   created_at: Date | string | number;
   revoked_at: Date | string | number | null;
+  /** Space-separated grant types (migration 007). */
+  grants: string;
 }
 
 export interface DbOauthUserRow {

@@ -1,9 +1,9 @@
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
 import { AppError } from '../core/app-error';
 import type { Change, ChangePage } from './change-feed';
 import { parseCursor } from './change-feed';
-import type { FeedService } from './feed-service';
+import type { FeedCaller, FeedService } from './feed-service';
 import { intParam, listParam, timeParam } from './query-params';
 
 const MAX_WAIT_SECONDS = 60;
@@ -30,8 +30,10 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   });
 
   router.get('/api/v1/consumers/:name/changes', ...auth.require('feed:read'), (req, res, next) => {
+    const name = consumerName(req);
     feed
-      .readFor(consumerName(req), readOptions(req))
+      .authorize(name, callerOf(res))
+      .then(() => feed.readFor(name, readOptions(req)))
       .then((page) => res.json({ ...render(page), checkpoint: String(page.consumer.cursor) }), next);
   });
 
@@ -41,7 +43,11 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
       next(new AppError('API_BAD_REQUEST', 'body must be {"cursor": "<cursor>"}'));
       return;
     }
-    feed.ack(consumerName(req), cursor).then((c) => res.json({ name: c.name, checkpoint: String(c.cursor) }), next);
+    const name = consumerName(req);
+    feed
+      .authorize(name, callerOf(res))
+      .then(() => feed.ack(name, cursor))
+      .then((c) => res.json({ name: c.name, checkpoint: String(c.cursor) }), next);
   });
 
   router.post('/api/v1/consumers/:name/rewind', ...auth.require('admin'), json, (req, res, next) => {
@@ -78,6 +84,11 @@ function readOptions(req: Request) {
     waitMs: intParam(req.query.wait, 'wait', 0, 0, MAX_WAIT_SECONDS) * 1000,
     signal: controller.signal,
   };
+}
+
+/** The API key ApiKeyAuth let through (see its require()). */
+function callerOf(res: Response): FeedCaller {
+  return res.locals.apiCaller as FeedCaller;
 }
 
 function consumerName(req: Request): string {

@@ -30,6 +30,15 @@ export interface ConsumerLag {
   purgedThrough: number;
 }
 
+/** Who calls the feed API: the API key's id, and whether it holds the admin scope. */
+export interface FeedCaller {
+  keyId: string;
+  admin: boolean;
+}
+
+/** Consumers the connectors of this service use (`connector:<name>`): not for API keys to move. */
+const CONNECTOR_PREFIX = 'connector:';
+
 /** The change feed as consumers use it: reads with long-poll, named consumers, ack and rewind, lag. */
 export class FeedService {
   constructor(
@@ -47,6 +56,19 @@ export class FeedService {
       if (page.changes.length > 0 || Date.now() >= deadline || options.signal?.aborted) return page;
       await this.notifier.wait(options.signal);
     }
+  }
+
+  /**
+   * Refuses (403 API_CONSUMER_NOT_OWNED) a key that may not read or ack the named consumer: an admin key may use
+   * any; another key only a consumer bound to it, binding a new or unbound one on first use, and never a
+   * connector's. Otherwise any feed:read key could ack another consumer forward and make it skip changes.
+   */
+  async authorize(name: string, caller: FeedCaller): Promise<void> {
+    if (caller.admin) return;
+    const refused = new AppError('API_CONSUMER_NOT_OWNED', `consumer ${name} belongs to another API key; use a consumer name of your own`);
+    if (name.startsWith(CONNECTOR_PREFIX)) throw refused;
+    const consumer = await this.consumers.claim(name, caller.keyId, this.clock.now());
+    if (consumer.ownerKeyId !== caller.keyId) throw refused;
   }
 
   /** The next batch after the consumer's checkpoint (the consumer is created on first use). */

@@ -7,6 +7,7 @@ interface DbConsumerRow {
   cursor: number | string;
   created_at: Date | string;
   acked_at: Date | string | null;
+  owner_key_id: string | null;
 }
 
 /** ConsumerStore on knex. */
@@ -17,6 +18,12 @@ export class KnexConsumerStore implements ConsumerStore {
     await this.db('consumers').insert({ name, cursor: 0, created_at: now.toISOString() }).onConflict('name').ignore();
     const row = (await this.db<DbConsumerRow>('consumers').where({ name }).first()) as DbConsumerRow;
     return toConsumer(row);
+  }
+
+  async claim(name: string, ownerKeyId: string, now: Date): Promise<Consumer> {
+    await this.db('consumers').insert({ name, cursor: 0, created_at: now.toISOString(), owner_key_id: ownerKeyId }).onConflict('name').ignore();
+    await this.db('consumers').where({ name }).whereNull('owner_key_id').update({ owner_key_id: ownerKeyId });
+    return toConsumer((await this.db<DbConsumerRow>('consumers').where({ name }).first()) as DbConsumerRow);
   }
 
   async list(): Promise<Consumer[]> {
@@ -40,5 +47,5 @@ export class KnexConsumerStore implements ConsumerStore {
 }
 
 function toConsumer(r: DbConsumerRow): Consumer {
-  return { name: r.name, cursor: asNumber(r.cursor), createdAt: asDate(r.created_at), ackedAt: r.acked_at === null ? null : asDate(r.acked_at) };
+  return { name: r.name, cursor: asNumber(r.cursor), createdAt: asDate(r.created_at), ackedAt: r.acked_at === null ? null : asDate(r.acked_at), ownerKeyId: r.owner_key_id ?? null };
 }

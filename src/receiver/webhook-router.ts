@@ -27,7 +27,7 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
 
   router.post(
     '/webhooks/:source',
-    deps.limiter.guard(),
+    deps.limiter.guard('webhook'),
     (req, res, next) => {
       const source = req.params.source ?? '';
       const authenticator = deps.authenticators.get(source);
@@ -40,8 +40,9 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
           res.locals.webhook = { source, principal } satisfies WebhookLocals;
           next();
         },
-        (err: unknown) => {
-          if (toAppError(err).status === 401) deps.limiter.recordFailure(req.ip);
+        async (err: unknown) => {
+          // Counted before answering, so the next request (on any instance) already sees it.
+          if (toAppError(err).status === 401) await deps.limiter.recordFailure('webhook', req.ip);
           req.log.info({ source, reason: toAppError(err).code }, 'webhook authentication failed');
           next(err);
         },

@@ -51,9 +51,12 @@ describe('CLI: clients, users and simulate against a real server', () => {
     return match[1];
   }
 
-  it('issues clients and users once, lists without secrets, refuses a source that is not oauth2, and the credentials work', async () => {
-    const add = await runCli([...global, 'clients', 'add', '--source', 'shop', '--description', 'AppDirect production']);
+  it('issues clients and users once, lists without secrets, refuses a source that is not oauth2, and the credentials work', async function () {
+    // Ten CLI processes in a row: on a loaded machine that alone takes over mocha's default 20 s.
+    this.timeout(90_000);
+    const add = await runCli([...global, 'clients', 'add', '--source', 'shop', '--description', 'AppDirect production', '--grants', 'client_credentials,password']);
     assert.equal(add.code, 0, add.stderr);
+    assert.equal(field(add.stdout, 'grants'), 'client_credentials,password');
     const clientId = field(add.stdout, 'client_id');
     const secret = field(add.stdout, 'client_secret');
 
@@ -73,6 +76,7 @@ describe('CLI: clients, users and simulate against a real server', () => {
 
     const list = await runCli([...global, 'clients', 'list', '--source', 'shop']);
     assert.match(list.stdout, new RegExp(`${clientId}\\s+source=shop .* active\\s+"AppDirect production"`));
+    assert.match(list.stdout, new RegExp(`${clientId}\\s+source=shop\\s+grants=client_credentials,password\\s`));
     assert.ok(!list.stdout.includes(secret));
 
     server = await startTestServer({ db: { client: 'sqlite', filename: db() }, sources: { shop: { auth: { mode: 'oauth2' } } } });

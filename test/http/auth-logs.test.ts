@@ -24,7 +24,7 @@ describe('logs of the oauth2 flows hold no secret (over HTTP)', () => {
 
   it('neither a failing nor a succeeding flow logs the client secret, the password or the token', async () => {
     const admin = adminFor(server);
-    const client = await admin.addClient('shop');
+    const client = await admin.addClient('shop', undefined, ['client_credentials', 'password']);
     const { password } = await admin.addUser('shop', 'appdirect');
     const options = (secret: string, method: 'header' | 'body'): ModuleOptions => ({
       client: { id: client.clientId, secret },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { configSchema } from '../../src/config/config-schema';
 import { FakeClock } from '../../src/core/clock';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
 
@@ -33,6 +34,9 @@ describe('jwt source: tokens of the customer identity provider (over HTTP)', () 
         sources: {
           shop: { auth: { mode: 'jwt', jwksUrl, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 30 } },
           dark: { auth: { mode: 'jwt', jwksUrl: 'http://127.0.0.1:9/jwks.json', issuer: ISSUER, audience: AUDIENCE } },
+          // Same issuer and audience as shop, bound to one subject and one client id (issue 11 item 7).
+          bysub: { auth: { mode: 'jwt', jwksUrl, issuer: ISSUER, audience: AUDIENCE, subjects: ['svc-bysub'] } },
+          byclient: { auth: { mode: 'jwt', jwksUrl, issuer: ISSUER, audience: AUDIENCE, clientIds: ['crm-client'] } },
         },
       },
       clock,
@@ -43,8 +47,8 @@ describe('jwt source: tokens of the customer identity provider (over HTTP)', () 
     await new Promise((resolve) => jwks.close(resolve));
   });
 
-  function mint(patch: { iss?: string; aud?: string; exp?: number; kid?: string; key?: KeyLike; sub?: string } = {}) {
-    return new SignJWT({ scope: 'webhooks' })
+  function mint(patch: { iss?: string; aud?: string; exp?: number; kid?: string; key?: KeyLike; sub?: string; claims?: Record<string, string> } = {}) {
+    return new SignJWT({ scope: 'webhooks', ...patch.claims })
       .setProtectedHeader({ alg: 'RS256', kid: patch.kid ?? 'idp-1' })
       .setIssuer(patch.iss ?? ISSUER)
       .setAudience(patch.aud ?? AUDIENCE)
@@ -106,5 +110,24 @@ describe('jwt source: tokens of the customer identity provider (over HTTP)', () 
     const res = await post(await mint(), 'dark');
     assert.equal(res.status, 503);
     assert.equal(res.body.error.code, 'AUTH_JWKS_UNAVAILABLE');
+  });
+
+  it('binds a source to subjects or client ids, so sources sharing issuer and audience refuse each other\'s tokens', async () => {
+    assert.equal((await post(await mint({ sub: 'svc-bysub' }), 'bysub')).status, 200);
+    assert.equal((await post(await mint(), 'bysub')).status, 401, "shop's token at bysub");
+    assert.equal((await post(await mint({ sub: 'svc-crm', claims: { client_id: 'crm-client' } }), 'byclient')).status, 200);
+    assert.equal((await post(await mint({ sub: 'svc-crm', claims: { azp: 'crm-client' } }), 'byclient')).status, 200);
+    assert.equal((await post(await mint({ sub: 'svc-bysub' }), 'byclient')).status, 401, 'no client id claim');
+    assert.equal((await post(await mint({ sub: 'svc-x', claims: { client_id: 'other' } }), 'byclient')).status, 401);
+  });
+
+  it('production refuses two unbound jwt sources with the same issuer and audience', () => {
+    const auth = { mode: 'jwt', jwksUrl: 'https://idp.example.com/jwks', issuer: ISSUER, audience: AUDIENCE };
+    const parse = (b: Record<string, unknown>) => configSchema.safeParse({ environment: 'production', sources: { a: { auth }, b: { auth: { ...auth, ...b } } } });
+    const refused = parse({});
+    assert.equal(refused.success, false);
+    assert.match(JSON.stringify(refused.error?.issues), /share issuer and audience/);
+    assert.equal(parse({ subjects: ['x'] }).success, false, 'a is still unbound');
+    assert.equal(configSchema.safeParse({ environment: 'production', sources: { a: { auth: { ...auth, subjects: ['y'] } }, b: { auth: { ...auth, clientIds: ['c'] } } } }).success, true);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ClientCredentials, ResourceOwnerPassword, type ModuleOptions } from 'simple-oauth2';
 import { KnexOauthClientStore } from '../../src/auth/knex-oauth-client-store';
 import type { IssuedClient } from '../../src/auth/oauth-admin-service';
+import { tokenDigest } from '../../src/auth/oauth-token-service';
 import { hashSecret } from '../../src/auth/secret-hash';
 import { FakeClock } from '../../src/core/clock';
 import { adminFor, rejectionOf, tokenError } from '../helpers/oauth-fixtures';
@@ -20,8 +21,8 @@ describe('oauth2 source: token endpoint and bearer deliveries (over HTTP)', () =
       clock,
     );
     const admin = adminFor(server, clock);
-    client = await admin.addClient('shop', 'AppDirect production');
-    otherClient = await admin.addClient('other');
+    client = await admin.addClient('shop', 'AppDirect production', ['client_credentials', 'password']);
+    otherClient = await admin.addClient('other', undefined, ['client_credentials', 'password']);
     ({ password } = await admin.addUser('shop', 'appdirect'));
   });
   after(() => server.close());
@@ -115,7 +116,7 @@ describe('oauth2 source: token endpoint and bearer deliveries (over HTTP)', () =
   });
 
   it("refuses a client whose source is no longer configured as oauth2 with unauthorized_client", async () => {
-    const legacy = { clientId: 'adsync-legacy', clientSecret: 'legacy-secret-0123456789', source: 'gone' };
+    const legacy = { clientId: 'adsync-legacy', clientSecret: 'legacy-secret-0123456789', source: 'gone', grants: ['client_credentials' as const] };
     await new KnexOauthClientStore(server.runtime.db).insert({
       clientId: legacy.clientId,
       source: 'gone',
@@ -123,10 +124,35 @@ describe('oauth2 source: token endpoint and bearer deliveries (over HTTP)', () =
       description: null,
       createdAt: clock.now(),
       revokedAt: null,
+      grants: ['client_credentials'],
     });
     const refused = tokenError(await rejectionOf(new ClientCredentials(options(legacy)).getToken({})));
     assert.equal(refused.status, 400);
     assert.equal(refused.body.error, 'unauthorized_client');
+  });
+
+  it('allows each client only its grants: a password-only client gets no client_credentials token (issue 11 item 7)', async () => {
+    const admin = adminFor(server, clock);
+    const pwOnly = await admin.addClient('shop', 'password only', ['password']);
+    const { password: leaving } = await admin.addUser('shop', 'only-user');
+    assert.ok((await new ResourceOwnerPassword(options(pwOnly)).getToken({ username: 'only-user', password: leaving })).token.access_token);
+    await admin.revokeUser('shop', 'only-user');
+    const cc = tokenError(await rejectionOf(new ClientCredentials(options(pwOnly)).getToken({})));
+    assert.equal(cc.status, 400);
+    assert.equal(cc.body.error, 'unauthorized_client');
+    const ccOnly = await admin.addClient('shop');
+    const pw = tokenError(await rejectionOf(new ResourceOwnerPassword(options(ccOnly)).getToken({ username: 'appdirect', password })));
+    assert.equal(pw.body.error, 'unauthorized_client');
+  });
+
+  it('refuses a stored token whose scope is not webhooks (the verifier reads the scope; issue 11 item 7)', async () => {
+    const token = await new ClientCredentials(options(client)).getToken({});
+    const access = token.token.access_token as string;
+    assert.equal((await post(access)).status, 200);
+    await server.runtime.db('oauth_tokens').where({ token_sha256: tokenDigest(access) }).update({ scope: 'records' });
+    const refused = await post(access);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error.code, 'AUTH_INVALID_TOKEN');
   });
 
   it('answers RFC 6750 to a missing, malformed or unknown bearer', async () => {

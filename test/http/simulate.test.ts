@@ -54,7 +54,7 @@ describe('simulate: sending deliveries as AppDirect does (over HTTP)', () => {
     for (const clientAuth of ['header', 'body'] as const) {
       it(`oauth2 ${grant} (client auth in ${clientAuth}) ends in accepted, reusing one token`, async () => {
         const admin = adminFor(server);
-        const client = await admin.addClient('oa');
+        const client = await admin.addClient('oa', undefined, [grant]);
         const user = await admin.addUser('oa', `u-${grant}-${clientAuth}`);
         const tokens = new Oauth2TokenSource({
           grant,
