@@ -13,7 +13,7 @@ import type { ConnectorRunner } from './connectors/connector-runner';
 import { createConnectors } from './connectors/create-connectors';
 import { systemClock, type Clock } from './core/clock';
 import { createLogger, type Logger } from './core/logger';
-import { createKnex, type Knex } from './db/create-knex';
+import { createKnex, useServingLockWaits, type Knex } from './db/create-knex';
 import { DbReadiness } from './db/db-readiness';
 import { migrateLatest } from './db/migration-source';
 import { ChangeNotifier } from './feed/change-notifier';
@@ -97,7 +97,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   views.follow(mappings);
 
   warnAboutOpenSources(config, logger);
-  const inbox = new KnexInboxStore(db);
+  const inbox = new KnexInboxStore(db, intakeLockWaitMs(config.server.requestTimeoutMs));
   const recordStore = new KnexRecordStore(db);
   const planner = config.worker.mappingThread ? new ThreadedPlanner(config.mappings.dir, mappings, logger) : new InlinePlanner(mappings);
   if (planner instanceof ThreadedPlanner) mappings.onReload(() => planner.reload());
@@ -146,8 +146,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     views,
     connectors,
     checkpoints,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      await useServingLockWaits(db, config.db.busyTimeoutMs);
+      return new Promise((resolve, reject) => {
         server = createServer(config, app);
         server.requestTimeout = config.server.requestTimeoutMs;
         server.headersTimeout = Math.min(server.headersTimeout, config.server.requestTimeoutMs);
@@ -157,7 +158,8 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
           logger.info({ host: address.address, port: address.port, tls: !!config.server.tls }, 'listening');
           resolve(address);
         });
-      }),
+      });
+    },
     stop: async () => {
       if (server) await closeGracefully(server);
       mappings.close();
@@ -195,6 +197,14 @@ function createServer(config: Readonly<Config>, app: Express): Server {
   const tls = config.server.tls;
   if (!tls) return createHttpServer(app);
   return createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app);
+}
+
+/**
+ * How long the receiver's commit may wait for a SQLite lock: the request's deadline less a margin for the rest of
+ * the request, so the 503 (with Retry-After) leaves before requestTimeoutMs.
+ */
+function intakeLockWaitMs(requestTimeoutMs: number): number {
+  return Math.max(0, requestTimeoutMs - Math.min(1000, requestTimeoutMs / 5));
 }
 
 /** Names this process in job locks: host and pid, readable in `job_locks.owner`. */

@@ -73,6 +73,11 @@ export const configSchema = z
           .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _, not starting with a digit')
           .optional(),
         pool: z.object({ max: z.number().int().min(1).default(10) }).strict().default({}),
+        /**
+         * SQLite, while the service listens: how long one statement waits for a lock another process holds, with the
+         * event loop stopped (better-sqlite3 is synchronous). Longer waits are asynchronous retries (docs/operations.md).
+         */
+        busyTimeoutMs: z.number().int().min(0).max(1000).default(20),
       })
       .strict()
       .default({})
