@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Express } from 'express';
@@ -22,6 +20,7 @@ import { FeedService } from './feed/feed-service';
 import { KnexChangeFeed } from './feed/knex-change-feed';
 import { KnexConsumerStore } from './feed/knex-consumer-store';
 import { FailedAuthLimiter } from './http/failed-auth-limiter';
+import { createHttpsServer, type HttpsServer } from './http/https-server';
 import type { EventAdminStore } from './inbox/event-admin-store';
 import { KnexEventAdminStore } from './inbox/knex-event-admin-store';
 import { KnexInboxQueue } from './inbox/knex-inbox-queue';
@@ -53,6 +52,8 @@ export interface Runtime {
   mappings: MappingRegistry;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
+  /** With `server.tls`: serves the certificate and key files again if they changed (also checked periodically). */
+  reloadTls(): Promise<boolean>;
   /** The sync worker; `serve` starts it when worker.enabled, `appdirect-sync worker` runs it alone. */
   worker: SyncWorker;
   /** The change feed and consumer checkpoints, as the HTTP API and the connectors use them. */
@@ -131,6 +132,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   });
 
   let server: Server | undefined;
+  let https: HttpsServer | undefined;
   return {
     config,
     logger,
@@ -149,7 +151,8 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     listen: async () => {
       await useServingLockWaits(db, config.db.busyTimeoutMs);
       return new Promise((resolve, reject) => {
-        server = createServer(config, app);
+        https = config.server.tls ? createHttpsServer(config.server.tls, app, logger) : undefined;
+        server = https?.server ?? createHttpServer(app);
         server.requestTimeout = config.server.requestTimeoutMs;
         server.headersTimeout = Math.min(server.headersTimeout, config.server.requestTimeoutMs);
         server.once('error', reject);
@@ -160,7 +163,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
         });
       });
     },
+    reloadTls: async () => (https ? https.reloadIfChanged() : false),
     stop: async () => {
+      https?.stopWatching();
       if (server) await closeGracefully(server);
       mappings.close();
       await receiver.drain();
@@ -191,12 +196,6 @@ async function closeGracefully(server: Server): Promise<void> {
   } finally {
     clearInterval(sweeper);
   }
-}
-
-function createServer(config: Readonly<Config>, app: Express): Server {
-  const tls = config.server.tls;
-  if (!tls) return createHttpServer(app);
-  return createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app);
 }
 
 /**
