@@ -43,4 +43,5 @@ export const tlsSchema = z
   })
   .strict();
 
+/** `server.tls` after validation, defaults filled in. */
 export type TlsConfig = z.infer<typeof tlsSchema>;
