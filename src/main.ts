@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Express } from 'express';
@@ -13,7 +11,7 @@ import type { ConnectorRunner } from './connectors/connector-runner';
 import { createConnectors } from './connectors/create-connectors';
 import { systemClock, type Clock } from './core/clock';
 import { createLogger, type Logger } from './core/logger';
-import { createKnex, type Knex } from './db/create-knex';
+import { createKnex, useServingLockWaits, type Knex } from './db/create-knex';
 import { DbReadiness } from './db/db-readiness';
 import { migrateLatest } from './db/migration-source';
 import { ChangeNotifier } from './feed/change-notifier';
@@ -22,6 +20,7 @@ import { FeedService } from './feed/feed-service';
 import { KnexChangeFeed } from './feed/knex-change-feed';
 import { KnexConsumerStore } from './feed/knex-consumer-store';
 import { FailedAuthLimiter } from './http/failed-auth-limiter';
+import { createHttpsServer, type HttpsServer } from './http/https-server';
 import type { EventAdminStore } from './inbox/event-admin-store';
 import { KnexEventAdminStore } from './inbox/knex-event-admin-store';
 import { KnexInboxQueue } from './inbox/knex-inbox-queue';
@@ -54,6 +53,8 @@ export interface Runtime {
   mappings: MappingRegistry;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
+  /** With `server.tls`: serves the certificate and key files again if they changed (also checked periodically). */
+  reloadTls(): Promise<boolean>;
   /** The sync worker; `serve` starts it when worker.enabled, `appdirect-sync worker` runs it alone. */
   worker: SyncWorker;
   /** The change feed and consumer checkpoints, as the HTTP API and the connectors use them. */
@@ -98,7 +99,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   views.follow(mappings);
 
   warnAboutOpenSources(config, logger);
-  const inbox = new KnexInboxStore(db);
+  const inbox = new KnexInboxStore(db, intakeLockWaitMs(config.server.requestTimeoutMs));
   const recordStore = new KnexRecordStore(db);
   const planner = config.worker.mappingThread ? new ThreadedPlanner(config.mappings.dir, mappings, logger) : new InlinePlanner(mappings);
   if (planner instanceof ThreadedPlanner) mappings.onReload(() => planner.reload());
@@ -133,6 +134,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   });
 
   let server: Server | undefined;
+  let https: HttpsServer | undefined;
   return {
     config,
     logger,
@@ -148,9 +150,11 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     views,
     connectors,
     checkpoints,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server = createServer(config, app);
+    listen: async () => {
+      await useServingLockWaits(db, config.db.busyTimeoutMs);
+      return new Promise((resolve, reject) => {
+        https = config.server.tls ? createHttpsServer(config.server.tls, app, logger) : undefined;
+        server = https?.server ?? createHttpServer(app);
         server.requestTimeout = config.server.requestTimeoutMs;
         server.headersTimeout = Math.min(server.headersTimeout, config.server.requestTimeoutMs);
         server.once('error', reject);
@@ -159,8 +163,11 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
           logger.info({ host: address.address, port: address.port, tls: !!config.server.tls }, 'listening');
           resolve(address);
         });
-      }),
+      });
+    },
+    reloadTls: async () => (https ? https.reloadIfChanged() : false),
     stop: async () => {
+      https?.stopWatching();
       if (server) await closeGracefully(server);
       mappings.close();
       await receiver.drain();
@@ -193,10 +200,12 @@ async function closeGracefully(server: Server): Promise<void> {
   }
 }
 
-function createServer(config: Readonly<Config>, app: Express): Server {
-  const tls = config.server.tls;
-  if (!tls) return createHttpServer(app);
-  return createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app);
+/**
+ * How long the receiver's commit may wait for a SQLite lock: the request's deadline less a margin for the rest of
+ * the request, so the 503 (with Retry-After) leaves before requestTimeoutMs.
+ */
+function intakeLockWaitMs(requestTimeoutMs: number): number {
+  return Math.max(0, requestTimeoutMs - Math.min(1000, requestTimeoutMs / 5));
 }
 
 /** Names this process in job locks: host and pid, readable in `job_locks.owner`. */

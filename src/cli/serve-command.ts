@@ -35,5 +35,7 @@ export function registerServeCommand(program: Command): void {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      // SIGHUP re-reads the TLS certificate and key now, instead of at the next periodic check (docs/operations.md).
+      process.on('SIGHUP', () => void runtime.reloadTls());
     });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { connectorsSchema } from './connector-schema';
+import { tlsSchema } from './tls-schema';
 
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
 
@@ -57,10 +58,7 @@ export const configSchema = z
         /** Longest a request may take before the server answers 503; well inside AppDirect's 30 s. */
         requestTimeoutMs: z.number().int().min(100).default(10_000),
         shutdownTimeoutMs: z.number().int().min(100).default(15_000),
-        tls: z
-          .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
-          .strict()
-          .optional(),
+        tls: tlsSchema.optional(),
         /** Trust X-Forwarded-For from this many proxies (for rate limiting by client address). */
         trustProxy: z.union([z.boolean(), z.number().int().min(0)]).default(false),
       })
@@ -77,6 +75,11 @@ export const configSchema = z
           .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _, not starting with a digit')
           .optional(),
         pool: z.object({ max: z.number().int().min(1).default(10) }).strict().default({}),
+        /**
+         * SQLite, while the service listens: how long one statement waits for a lock another process holds, with the
+         * event loop stopped (better-sqlite3 is synchronous). Longer waits are asynchronous retries (docs/operations.md).
+         */
+        busyTimeoutMs: z.number().int().min(0).max(1000).default(20),
       })
       .strict()
       .default({})

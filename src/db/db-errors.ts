@@ -9,6 +9,11 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
+/** SQLite could not take a lock another connection holds (`SQLITE_BUSY*`, `SQLITE_LOCKED*`): worth another try. */
+export function isSqliteBusy(err: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: string } | null)?.code ?? '');
+}
+
 /**
  * The store could not be reached or is momentarily unable to commit: the caller should answer 503
  * (receiver) or retry later (worker), never treat the data as bad.

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { waitWhileBusy } from '../db/busy-wait';
 import { chunks } from '../db/chunks';
 import { withSqliteConnection } from '../db/sqlite-statements';
 import { decideOutcomes, deliveryKey, inboxRows, type InboxInsert } from './accept-decisions';
@@ -14,10 +15,19 @@ const LOOKUP_CHUNK = 400;
 
 /** InboxStore on knex, for SQLite and PostgreSQL alike. */
 export class KnexInboxStore implements InboxStore {
-  constructor(private readonly db: Knex) {}
+  /**
+   * @param lockWaitMs On SQLite, how long after its earliest delivery arrived a batch keeps retrying a database
+   * another process has locked; then the commit fails and the receiver answers 503 within the request's deadline.
+   */
+  constructor(
+    private readonly db: Knex,
+    private readonly lockWaitMs = 5000,
+  ) {}
 
   async acceptBatch(deliveries: NewDelivery[]): Promise<AcceptOutcome[]> {
-    const onSqlite = await withSqliteConnection(this.db, (conn) => acceptOnSqlite(conn, deliveries));
+    const arrived = Math.min(...deliveries.map((d) => d.receivedAt.getTime()));
+    // Each attempt takes the connection and gives it back, so other queries run while the batch waits for the lock.
+    const onSqlite = await waitWhileBusy(() => withSqliteConnection(this.db, (conn) => acceptOnSqlite(conn, deliveries)), arrived + this.lockWaitMs);
     return onSqlite ?? this.db.transaction((trx) => acceptOnKnex(trx, deliveries));
   }
 

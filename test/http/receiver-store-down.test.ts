@@ -5,7 +5,8 @@ describe('receiver when the store is unavailable', () => {
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ sources: { open: { auth: { mode: 'none' } } } });
+    // A short deadline: the receiver waits for the lock until shortly before it (receiver-lock-wait.test.ts).
+    server = await startTestServer({ server: { requestTimeoutMs: 1000 }, sources: { open: { auth: { mode: 'none' } } } });
   });
   after(() => server.close());
 
@@ -15,7 +16,6 @@ describe('receiver when the store is unavailable', () => {
     const other = new Database(server.runtime.config.db.filename);
     other.pragma('busy_timeout = 0');
     other.exec('BEGIN IMMEDIATE');
-    await server.runtime.db.raw('PRAGMA busy_timeout = 50');
     try {
       const res = await fetch(`${server.url}/webhooks/open`, { method: 'POST', body: JSON.stringify(delivery()) });
       assert.equal(res.status, 503);
@@ -25,7 +25,6 @@ describe('receiver when the store is unavailable', () => {
     } finally {
       other.exec('ROLLBACK');
       other.close();
-      await server.runtime.db.raw('PRAGMA busy_timeout = 5000');
     }
     const after = await fetch(`${server.url}/webhooks/open`, { method: 'POST', body: JSON.stringify(delivery()) });
     assert.equal(after.status, 200);
