@@ -1,6 +1,6 @@
 import { stringifyBounded } from '../core/json-bounds';
 import type { ClaimedEvent, EventCompletion } from '../inbox/inbox-queue';
-import { redactContent, type CompiledMapping, type MappingIssue, type MappingRegistry } from '../mapping';
+import { redactContent, type MappingIssue, type MappingRegistry } from '../mapping';
 import type { MappedEvent } from '../records/apply-event';
 import { canonicalJson } from '../records/canonical-json';
 import type { RecordRef } from '../records/record-store';
@@ -22,39 +22,36 @@ export type EventPlan =
 export async function planEvent(event: ClaimedEvent, mappings: MappingRegistry): Promise<EventPlan> {
   const mapping = mappings.forResourceType(event.resourceType);
   if (!mapping) return end(event, { id: event.id, status: 'unmapped' });
+  // One try around the whole event, in this function: no extra promise per event on the hot path.
   try {
-    return await planMapped(event, mapping);
+    let delivery: { resource?: { content?: unknown } };
+    try {
+      delivery = JSON.parse(event.body.toString('utf8')) as typeof delivery;
+    } catch {
+      return end(event, failed(event, 'WORKER_PAYLOAD_UNREADABLE', { message: 'stored body is not JSON (purged?)' }));
+    }
+
+    const key = mapping.keyOf(delivery);
+    const ref: RecordRef = { source: event.source, entity: mapping.entity, key };
+    const version = { timestamp: event.timestamp, action: event.action, uuid: event.deliveryUuid };
+    const content = delivery.resource?.content;
+    const hasContent = content !== undefined && content !== null;
+
+    let data: string | undefined;
+    if (hasContent || event.action !== 'REMOVED') {
+      const result = await mapping.map(delivery);
+      if (result.ok) data = canonicalJson(result.data);
+      else if (event.action !== 'REMOVED') return end(event, failedMapping(event, result.errors, mapping.version));
+    }
+    // Raw content is kept for reference and re-mapping, never compared: plain JSON is enough (and much cheaper).
+    // Only strings leave this function, so what crosses back from the mapping thread is never deep.
+    const rawContent = hasContent ? stringifyBounded(redactContent(mapping, content), 'resource.content') : null;
+    return { kind: 'apply', event, ref, mapped: { version, action: event.action, data, rawContent, mappingVersion: mapping.version } };
   } catch (err) {
     // Whatever one event throws is that event's failure, never its batch's: see eventFailure.
     const f = eventFailure(err);
     return end(event, failed(event, f.code, { message: f.message, file: mapping.file, ...f.details }, mapping.version));
   }
-}
-
-async function planMapped(event: ClaimedEvent, mapping: CompiledMapping): Promise<EventPlan> {
-  let delivery: { resource?: { content?: unknown } };
-  try {
-    delivery = JSON.parse(event.body.toString('utf8')) as typeof delivery;
-  } catch {
-    return end(event, failed(event, 'WORKER_PAYLOAD_UNREADABLE', { message: 'stored body is not JSON (purged?)' }));
-  }
-
-  const key = mapping.keyOf(delivery);
-  const ref: RecordRef = { source: event.source, entity: mapping.entity, key };
-  const version = { timestamp: event.timestamp, action: event.action, uuid: event.deliveryUuid };
-  const content = delivery.resource?.content;
-  const hasContent = content !== undefined && content !== null;
-
-  let data: string | undefined;
-  if (hasContent || event.action !== 'REMOVED') {
-    const result = await mapping.map(delivery);
-    if (result.ok) data = canonicalJson(result.data);
-    else if (event.action !== 'REMOVED') return end(event, failedMapping(event, result.errors, mapping.version));
-  }
-  // Raw content is kept for reference and re-mapping, never compared: plain JSON is enough (and much cheaper).
-  // Only strings leave this function, so what crosses back from the mapping thread is never deep.
-  const rawContent = hasContent ? stringifyBounded(redactContent(mapping, content), 'resource.content') : null;
-  return { kind: 'apply', event, ref, mapped: { version, action: event.action, data, rawContent, mappingVersion: mapping.version } };
 }
 
 function end(event: ClaimedEvent, completion: EventCompletion): EventPlan {
