@@ -8,6 +8,7 @@ import { InlinePlanner, type EventPlanner } from '../../src/worker/event-planner
 import { ThreadedPlanner } from '../../src/worker/threaded-planner';
 import type { Knex } from '../../src/db/create-knex';
 import { forEachDatabase } from '../helpers/test-databases';
+import { openSyncWorkspace, WIDGET_FIXED, type SyncWorkspace } from '../helpers/sync-workspace';
 import { engineHarness, type EngineHarness, type WidgetEvent } from '../helpers/worker-harness';
 
 const silent = pino({ level: 'silent' });
@@ -16,7 +17,7 @@ const DEPTH = 200_000;
 /** A widget delivery whose content nests DEPTH levels deep: JSON.parse reads it, every recursive walk overflows. */
 function deepBody(uuid: string, key: string): Buffer {
   const nest = `${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}`;
-  return Buffer.from(`{"uuid":"${uuid}","timestamp":5,"resource":{"type":"WIDGET","uuid":"${key}","content":{"name":"deep","qty":1,"nest":${nest}}},"resourceAction":"ADDED"}`);
+  return Buffer.from(`{"uuid":"${uuid}","timestamp":5,"resource":{"type":"WIDGET","uuid":"${key}","content":{"id":"${key}","name":"deep","qty":1,"nest":${nest}}},"resourceAction":"ADDED"}`);
 }
 
 /** Straight into the inbox tables, as an older version (or a raised intake limit) would have stored it: no receiver. */
@@ -129,5 +130,32 @@ forEachDatabase('one poisonous event in a batch', (ctx) => {
     assert.ok(all.every((r) => Number(r.attempts) === 0), 'none was retried');
     const detail = await new KnexEventAdminStore(ctx.db).get(Number(all[7]?.id));
     assert.match(JSON.stringify(detail?.errorDetail), /TypeError: Cannot read properties/);
+  });
+});
+
+describe('events show on an event nested 200,000 levels deep (CLI)', () => {
+  let ws: SyncWorkspace;
+  beforeEach(async () => {
+    ws = await openSyncWorkspace({ mappings: { 'widget.yaml': WIDGET_FIXED } });
+  });
+  afterEach(() => ws.close());
+
+  it('prints the event with its code and the body as stored, as text and as --json', async function () {
+    this.timeout(60_000);
+    const id = await ws.accept('WIDGET', 'w1', { id: 'w1', name: 'one' });
+    assert.ok(id);
+    // The stored body swapped for a deep one: what an older version, or a raised intake limit, let in.
+    await ws.runtime.db('inbox_payloads').where({ event_id: id }).update({ body: deepBody('deep-cli', 'w1') });
+    await ws.drain();
+    const text = await ws.cli('events', 'show', String(id));
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /status: +failed/);
+    assert.match(text.stdout, /error: +WORKER_PAYLOAD_TOO_DEEP/);
+    assert.match(text.stdout, /nested deeper than 1000 levels: shown as stored/);
+    const json = await ws.cli('events', 'show', String(id), '--json');
+    assert.equal(json.code, 0, json.stderr);
+    const parsed = JSON.parse(json.stdout) as { errorCode: string; body: string };
+    assert.equal(parsed.errorCode, 'WORKER_PAYLOAD_TOO_DEEP');
+    assert.equal(parsed.body, deepBody('deep-cli', 'w1').toString('utf8'));
   });
 });
