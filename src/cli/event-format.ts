@@ -1,4 +1,8 @@
+import { jsonDepthExceeds, MAX_JSON_DEPTH, showJson } from '../core/json-bounds';
 import type { EventDetail, EventSummary } from '../inbox/event-admin-store';
+
+/** How much of a body too deep to indent `events show` prints as stored text. */
+const RAW_PREVIEW_CHARS = 4000;
 
 const COLUMNS = ['ID', 'RECEIVED', 'SOURCE', 'TYPE', 'ACTION', 'RESOURCE UUID', 'STATUS', 'ATTEMPTS', 'ERROR'];
 
@@ -21,10 +25,15 @@ export function formatEventTable(events: readonly EventSummary[]): string {
   return `${[line(COLUMNS), ...rows.map(line)].join('\n')}\n`;
 }
 
-/** `events list --json` and `events show --json`: dates as ISO text, the body as parsed JSON (or null when purged). */
+/**
+ * `events list --json` and `events show --json`: dates as ISO text, the body as parsed JSON (or null when purged).
+ * A body that is not JSON, or nests deeper than MAX_JSON_DEPTH (JSON.stringify would overflow on it), is given as
+ * its stored text.
+ */
 export function eventAsJson(e: EventSummary | EventDetail): Record<string, unknown> {
   const out: Record<string, unknown> = { ...e };
-  if ('body' in e) out.body = e.payloadPurgedAt ? null : parseBody(e.body);
+  if ('body' in e) out.body = e.payloadPurgedAt ? null : printableBody(e.body);
+  if ('errorDetail' in e && jsonDepthExceeds(e.errorDetail)) out.errorDetail = showJson(e.errorDetail);
   return out;
 }
 
@@ -75,7 +84,7 @@ function formatErrorDetail(detail: unknown): string[] {
     return out;
   }
   if (d.message) out.push(`  ${d.message}`);
-  for (const [k, v] of Object.entries(d)) if (k !== 'message') out.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(d)) if (k !== 'message') out.push(`  ${k}: ${typeof v === 'string' ? v : showJson(v)}`);
   return out;
 }
 
@@ -87,9 +96,20 @@ function parseBody(body: Buffer): unknown {
   }
 }
 
+/** Parsed JSON when it can be walked safely; otherwise the stored text. */
+function printableBody(body: Buffer): unknown {
+  const parsed = parseBody(body);
+  return typeof parsed !== 'string' && jsonDepthExceeds(parsed) ? body.toString('utf8') : parsed;
+}
+
+/** Indented JSON; a body nested too deep to indent is shown as stored, cut short, with a note saying why. */
 function prettyBody(body: Buffer): string {
   const parsed = parseBody(body);
-  return typeof parsed === 'string' ? parsed : JSON.stringify(parsed, null, 2);
+  if (typeof parsed === 'string') return parsed;
+  if (!jsonDepthExceeds(parsed)) return JSON.stringify(parsed, null, 2);
+  const text = body.toString('utf8');
+  const cut = text.length > RAW_PREVIEW_CHARS ? `${text.slice(0, RAW_PREVIEW_CHARS)}… (${text.length - RAW_PREVIEW_CHARS} more characters)` : text;
+  return `(nested deeper than ${MAX_JSON_DEPTH} levels: shown as stored, not indented)\n${cut}`;
 }
 
 function indent(text: string, prefix: string): string {

@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   MAPPING_NOT_FOUND: { status: 422, meaning: 'No mapping file handles the delivery\'s resource.type.' },
   MAPPING_INVALID_FILE: { status: 500, meaning: 'A mapping file is not valid YAML or breaks the mapping schema; the message names file and line.' },
   WORKER_PAYLOAD_UNREADABLE: { status: 422, meaning: 'The stored body of an inbox event is not JSON (its payload was purged by retention, or the row was altered).' },
+  WORKER_PAYLOAD_TOO_DEEP: { status: 422, meaning: 'The event\'s delivery (or what its mapping made of it) nests objects or arrays deeper than the service walks (1,000 levels); that event alone is failed.' },
+  WORKER_MAPPING_ERROR: { status: 422, meaning: 'Mapping or serializing one event threw an unexpected error (not a mapping issue); that event alone is failed, with the message as detail. Fix the mapping, then `events retry` it.' },
   WORKER_MAPPING_THREAD: { status: 503, meaning: 'The mapping thread failed or exited while it mapped a batch; the batch is retried with backoff, on a new thread.' },
   WORKER_TRANSIENT: { status: 503, meaning: 'A batch failed for a passing reason (database busy, connection lost); its events are retried with backoff, and are dead after worker.maxAttempts.' },
   API_CONSUMER_NOT_OWNED: { status: 403, meaning: 'The named consumer is bound to another API key (or is a connector:* consumer); only that key or an admin key may read or ack it.' },

@@ -57,6 +57,7 @@ export function isUnderDropPath(sourceSegs: readonly string[], dropSegs: readonl
   return dropSegs.every((d, i) => d === '*' || d === sourceSegs[i]);
 }
 
+/** Recurses along the drop path, one level per segment of the mapping file's path: bounded by it, not by the payload. */
 function removeAt(node: unknown, segs: readonly Segment[], i: number): unknown {
   if (typeof node !== 'object' || node === null) return node;
   const seg = segs[i] as Segment;

@@ -1,3 +1,5 @@
+import { JsonTooDeepError, MAX_JSON_DEPTH } from '../core/json-bounds';
+
 /**
  * JSON with object keys sorted at every depth, so two equal values always give the same text.
  * Records store their data this way; "did the data change?" is then a string comparison.
@@ -5,29 +7,36 @@
  * @remarks The worker runs this once per event, so a value whose objects already have their keys in order (the
  * mappings emit their fields sorted) is serialized as it is, without building a sorted copy. The text is the same
  * either way.
+ *
+ * Bounded: a value nested deeper than MAX_JSON_DEPTH throws JsonTooDeepError (WORKER_PAYLOAD_TOO_DEEP) rather than
+ * overflowing the stack here or in JSON.stringify. The depth counter is one integer per call: the common shallow
+ * value pays nothing else.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return JSON.stringify(sortKeys(value, 0));
 }
 
-function sortKeys(value: unknown): unknown {
+function sortKeys(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_JSON_DEPTH) throw new JsonTooDeepError('the mapped data');
+  const below = depth + 1;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      const sorted = sortKeys(item);
+      const sorted = sortKeys(item, below);
       if (sorted !== item) (out ??= value.slice())[i] = sorted;
     }
     return out ?? value;
   }
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (value instanceof Date) return value;
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   if (isPlainObject(record) && isSorted(keys)) {
     let out: Record<string, unknown> | undefined;
     for (const key of keys) {
       const v = record[key];
-      const sorted = sortKeys(v);
+      const sorted = sortKeys(v, below);
       if (sorted !== v) (out ??= { ...record })[key] = sorted;
     }
     return out ?? record;
@@ -35,7 +44,7 @@ function sortKeys(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of keys.sort()) {
     const v = record[key];
-    if (v !== undefined) out[key] = sortKeys(v);
+    if (v !== undefined) out[key] = sortKeys(v, below);
   }
   return out;
 }

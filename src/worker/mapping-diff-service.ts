@@ -1,9 +1,11 @@
-import { isAppError } from '../core/app-error';
+import { AppError } from '../core/app-error';
 import type { EventAdminStore, EventDetail } from '../inbox/event-admin-store';
 import type { CompiledMapping, MappingIssue } from '../mapping';
 import { diffJson, type DiffEntry } from '../mapping/json-diff';
 import type { RecordRef, RecordStore } from '../records/record-store';
 import type { RemapStore } from '../records/remap-store';
+import { canonicalJson } from '../records/canonical-json';
+import { eventFailure } from './event-failure';
 
 /** What the stored side of a comparison was. */
 export type ComparedWith = 'record' | 'change' | 'superseded';
@@ -45,25 +47,38 @@ export class MappingDiffService {
       const issue = { code: 'MAPPING_NOT_FOUND', message: `no valid mapping in the folder handles ${event.resourceType}`, file: '', field: '', path: 'resource.type', deliveryUuid: event.deliveryUuid };
       return { event, outcome: 'failing', issues: [issue] };
     }
-    const delivery = JSON.parse(event.body.toString('utf8')) as { resource?: { content?: unknown } };
+    let mapped: { key: string; data: unknown } | EventDiff;
+    try {
+      mapped = await this.mapOne(event, mapping);
+    } catch (err) {
+      // One event the mapping cannot handle (too deep, a bug, an unreadable body) is reported; the others still are.
+      const f = eventFailure(err);
+      return { event, outcome: 'failing', issues: [{ code: f.code, message: f.message, file: mapping.file, field: '', path: '', deliveryUuid: event.deliveryUuid }] };
+    }
+    if ('event' in mapped) return mapped;
+
+    const stored = await this.storedFor(event, { source: event.source, entity: mapping.entity, key: mapped.key });
+    if (!stored) return { event, outcome: 'skipped', reason: 'no stored record or change' };
+    const entries = diffJson(JSON.parse(stored.data) as unknown, mapped.data);
+    return { event, outcome: entries.length > 0 ? 'different' : 'unchanged', comparedWith: stored.comparedWith, entries };
+  }
+
+  /** The event's key and mapped data, or why there is none; throws what the event itself cannot get past. */
+  private async mapOne(event: EventDetail, mapping: CompiledMapping): Promise<{ key: string; data: unknown } | EventDiff> {
+    let delivery: { resource?: { content?: unknown } };
+    try {
+      delivery = JSON.parse(event.body.toString('utf8')) as typeof delivery;
+    } catch {
+      throw new AppError('WORKER_PAYLOAD_UNREADABLE', 'stored body is not JSON');
+    }
     if (event.action === 'REMOVED' && (delivery.resource?.content === undefined || delivery.resource.content === null)) {
       return { event, outcome: 'skipped', reason: 'REMOVED without content' };
     }
-    let key: string;
-    try {
-      key = mapping.keyOf(delivery);
-    } catch (err) {
-      if (!isAppError(err)) throw err;
-      return { event, outcome: 'failing', issues: [{ code: err.code, message: err.message, file: mapping.file, field: '', path: '', deliveryUuid: event.deliveryUuid }] };
-    }
+    const key = mapping.keyOf(delivery);
     const result = await mapping.map(delivery);
     if (!result.ok) return { event, outcome: 'failing', issues: result.errors };
-
-    const stored = await this.storedFor(event, { source: event.source, entity: mapping.entity, key });
-    if (!stored) return { event, outcome: 'skipped', reason: 'no stored record or change' };
-    // Through JSON so both sides compare as stored: dates as strings, no undefined keys.
-    const entries = diffJson(JSON.parse(stored.data) as unknown, JSON.parse(JSON.stringify(result.data)) as unknown);
-    return { event, outcome: entries.length > 0 ? 'different' : 'unchanged', comparedWith: stored.comparedWith, entries };
+    // Through canonical JSON so both sides compare as stored (dates as strings, no undefined keys), and bounded.
+    return { key, data: JSON.parse(canonicalJson(result.data)) as unknown };
   }
 
   private async storedFor(event: EventDetail, ref: RecordRef): Promise<{ data: string; comparedWith: ComparedWith } | undefined> {

@@ -1,9 +1,10 @@
-import { isAppError } from '../core/app-error';
+import { stringifyBounded } from '../core/json-bounds';
 import type { ClaimedEvent, EventCompletion } from '../inbox/inbox-queue';
 import { redactContent, type MappingIssue, type MappingRegistry } from '../mapping';
 import type { MappedEvent } from '../records/apply-event';
 import { canonicalJson } from '../records/canonical-json';
 import type { RecordRef } from '../records/record-store';
+import { eventFailure } from './event-failure';
 
 /** What the worker will do with one claimed event: apply it to a record, or end it as failed or unmapped. */
 export type EventPlan =
@@ -14,41 +15,43 @@ export type EventPlan =
  * Maps one claimed event, outside any transaction (mapping may await JSONata).
  *
  * @remarks A mapping error is data about the event (status `failed`, with code, field and path), never an
- * exception: it would fail the same way on every retry. A REMOVED whose content is absent, or cannot be mapped,
+ * exception: it would fail the same way on every retry. So is anything else mapping or serializing this one event
+ * throws (a delivery nested too deep, a bug): planning never rejects for one event, so it never fails a batch. A REMOVED whose content is absent, or cannot be mapped,
  * still removes: its key is all a tombstone needs, and the record keeps its last data.
  */
 export async function planEvent(event: ClaimedEvent, mappings: MappingRegistry): Promise<EventPlan> {
   const mapping = mappings.forResourceType(event.resourceType);
   if (!mapping) return end(event, { id: event.id, status: 'unmapped' });
-
-  let delivery: { resource?: { content?: unknown } };
+  // One try around the whole event, in this function: no extra promise per event on the hot path.
   try {
-    delivery = JSON.parse(event.body.toString('utf8')) as typeof delivery;
-  } catch {
-    return end(event, failed(event, 'WORKER_PAYLOAD_UNREADABLE', { message: 'stored body is not JSON (purged?)' }));
-  }
+    let delivery: { resource?: { content?: unknown } };
+    try {
+      delivery = JSON.parse(event.body.toString('utf8')) as typeof delivery;
+    } catch {
+      return end(event, failed(event, 'WORKER_PAYLOAD_UNREADABLE', { message: 'stored body is not JSON (purged?)' }));
+    }
 
-  let key: string;
-  try {
-    key = mapping.keyOf(delivery);
+    const key = mapping.keyOf(delivery);
+    const ref: RecordRef = { source: event.source, entity: mapping.entity, key };
+    const version = { timestamp: event.timestamp, action: event.action, uuid: event.deliveryUuid };
+    const content = delivery.resource?.content;
+    const hasContent = content !== undefined && content !== null;
+
+    let data: string | undefined;
+    if (hasContent || event.action !== 'REMOVED') {
+      const result = await mapping.map(delivery);
+      if (result.ok) data = canonicalJson(result.data);
+      else if (event.action !== 'REMOVED') return end(event, failedMapping(event, result.errors, mapping.version));
+    }
+    // Raw content is kept for reference and re-mapping, never compared: plain JSON is enough (and much cheaper).
+    // Only strings leave this function, so what crosses back from the mapping thread is never deep.
+    const rawContent = hasContent ? stringifyBounded(redactContent(mapping, content), 'resource.content') : null;
+    return { kind: 'apply', event, ref, mapped: { version, action: event.action, data, rawContent, mappingVersion: mapping.version } };
   } catch (err) {
-    if (!isAppError(err)) throw err;
-    return end(event, failed(event, err.code, { message: err.message, file: mapping.file, ...err.details }, mapping.version));
+    // Whatever one event throws is that event's failure, never its batch's: see eventFailure.
+    const f = eventFailure(err);
+    return end(event, failed(event, f.code, { message: f.message, file: mapping.file, ...f.details }, mapping.version));
   }
-  const ref: RecordRef = { source: event.source, entity: mapping.entity, key };
-  const version = { timestamp: event.timestamp, action: event.action, uuid: event.deliveryUuid };
-  const content = delivery.resource?.content;
-  const hasContent = content !== undefined && content !== null;
-
-  let data: string | undefined;
-  if (hasContent || event.action !== 'REMOVED') {
-    const result = await mapping.map(delivery);
-    if (result.ok) data = canonicalJson(result.data);
-    else if (event.action !== 'REMOVED') return end(event, failedMapping(event, result.errors, mapping.version));
-  }
-  // Raw content is kept for reference and re-mapping, never compared: plain JSON is enough (and much cheaper).
-  const rawContent = hasContent ? JSON.stringify(redactContent(mapping, content)) : null;
-  return { kind: 'apply', event, ref, mapped: { version, action: event.action, data, rawContent, mappingVersion: mapping.version } };
 }
 
 function end(event: ClaimedEvent, completion: EventCompletion): EventPlan {

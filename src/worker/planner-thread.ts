@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import pino from 'pino';
 import type { ClaimedEvent } from '../inbox/inbox-queue';
 import { FileMappingRegistry } from '../mapping';
@@ -23,9 +23,21 @@ port.on('message', (request: PlannerRequest) => {
   void planAll(request.events).then(
     (plans): PlannerReply => ({ id: request.id, plans }),
     (err: unknown): PlannerReply => ({ id: request.id, error: { message: (err as Error).message ?? String(err) } }),
-  ).then((reply) => port.postMessage(reply));
+  ).then(send);
 });
 port.postMessage({ kind: 'ready' });
+
+/**
+ * Replies; a reply that cannot be cloned (plans carry only strings and small details, so this is a bug) fails its
+ * batch instead of killing the thread with every other batch in it.
+ */
+function send(reply: PlannerReply): void {
+  try {
+    (port as MessagePort).postMessage(reply);
+  } catch (err) {
+    (port as MessagePort).postMessage({ id: reply.id, error: { message: `reply could not be sent: ${(err as Error).message ?? String(err)}` } } satisfies PlannerReply);
+  }
+}
 
 async function planAll(events: ClaimedEvent[]): Promise<WirePlan[]> {
   const out: WirePlan[] = [];

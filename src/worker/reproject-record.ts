@@ -1,7 +1,8 @@
 import { isAppError } from '../core/app-error';
-import type { MappingIssue, MappingRegistry } from '../mapping';
+import type { CompiledMapping, MappingIssue, MappingRegistry } from '../mapping';
 import { canonicalJson } from '../records/canonical-json';
 import type { RemapCandidate } from '../records/remap-store';
+import { eventFailure } from './event-failure';
 
 /** What mapping a record's producing event again gives. */
 export type Reprojection =
@@ -18,11 +19,22 @@ interface Delivery {
  * purged that body, an envelope rebuilt from the record's redacted content and its version fields.
  *
  * @remarks The record key must come out the same: a mapping whose key path changed would describe another
- * record, which a remap cannot move, so such records are skipped and reported.
+ * record, which a remap cannot move, so such records are skipped and reported. Whatever mapping one record
+ * throws is that record's failure (`failed`, with a catalogued code), never the remap's.
  */
 export async function reprojectRecord(c: RemapCandidate, mappings: MappingRegistry): Promise<Reprojection> {
   const mapping = (c.resourceType ? mappings.forResourceType(c.resourceType) : undefined) ?? mappings.all().find((m) => m.entity === c.ref.entity);
   if (!mapping || mapping.entity !== c.ref.entity) return { kind: 'skipped', reason: 'no mapping produces this entity any more' };
+  try {
+    return await reproject(c, mapping);
+  } catch (err) {
+    // A record whose stored event the mapping cannot get past (too deep, a bug) fails alone; the remap goes on.
+    const f = eventFailure(err);
+    return { kind: 'failed', issues: [{ code: f.code, message: f.message, file: mapping.file, field: '', path: '', deliveryUuid: c.version.uuid }] };
+  }
+}
+
+async function reproject(c: RemapCandidate, mapping: CompiledMapping): Promise<Reprojection> {
   const delivery = deliveryOf(c, mapping.resourceTypes[0] ?? c.ref.entity);
   if (!delivery) return { kind: 'skipped', reason: 'no content to map (payload purged and no stored content)' };
   try {

@@ -42,8 +42,9 @@ export interface TickResult {
  *
  * @remarks A crash anywhere leaves a batch all applied or not at all: its leases run out and the events
  * come back under a new ticket; the old ticket can no longer complete them (stillHeld), so nothing is applied
- * twice. A transient failure gives the whole batch back for a later attempt with backoff and jitter; after
- * maxAttempts an event is `dead`.
+ * twice. What one event's mapping or serialization throws is that event's failure (`failed`, see planEvent); only
+ * what fails the batch itself (the database, the mapping thread dying) gives the whole batch back for a later
+ * attempt with backoff and jitter; after maxAttempts an event is `dead`.
  */
 export class SyncWorker {
   /** Called after a batch that appended changes has committed: wakes long-polling feed readers. */

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { KnexEventAdminStore } from '../../src/inbox/knex-event-admin-store';
+import { NOT_SHOWN } from '../../src/mapping/json-diff';
+import { KnexRecordStore } from '../../src/records/knex-record-store';
+import { KnexRemapStore } from '../../src/records/knex-remap-store';
+import { MappingDiffService } from '../../src/worker/mapping-diff-service';
 import { openSyncWorkspace, WIDGET_FIXED, type SyncWorkspace } from '../helpers/sync-workspace';
 
 interface ChangeRow {
@@ -21,6 +26,8 @@ const COLOR_CRIMSON_BLUE = WIDGET_FIXED.replace(
   'color: { type: enum, from: resource.content.color, values: { red: CRIMSON, blue: BLUE } }',
 );
 const DAY_MS = 86_400_000;
+const WITH_NEST = `${WIDGET_FIXED}  nest:  { type: json, from: resource.content.nest }\n`;
+const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 describe('remap', () => {
   let ws: SyncWorkspace;
@@ -102,5 +109,49 @@ describe('remap', () => {
     await ws.drain();
     assert.equal((await ws.runtime.events.statuses([older])).get(older)?.status, 'stale');
     assert.equal(JSON.parse((await ws.record('widget', 'w3'))?.data ?? '{}').name, 'new');
+  });
+
+  /** Gives w1's stored delivery a `nest` this deep, as an older version (or a raised intake limit) stored it. */
+  async function nestW1(depth: number): Promise<void> {
+    const ev = (await ws.runtime.db('inbox_events').where({ resource_uuid: 'w1' }).first('id')) as { id: number };
+    const row = (await ws.runtime.db('inbox_payloads').where({ event_id: ev.id }).first('body')) as { body: Buffer };
+    const text = row.body.toString('utf8').replace(/,"nest":[\[{"a:1\]}]*/, '');
+    const body = Buffer.from(text.replace('"name":"one"', `"name":"one","nest":${nested(depth)}`));
+    await ws.runtime.db('inbox_payloads').where({ event_id: ev.id }).update({ body });
+  }
+
+  it('fails alone a record whose stored delivery nests too deep for the new mapping, and remaps the others', async () => {
+    await nestW1(200_000);
+    ws.writeMapping('widget.yaml', WITH_NEST);
+    ws.reloadMappings();
+    const summary = await ws.runtime.remap.run({ entity: 'widget' });
+    assert.deepEqual([summary.checked, summary.failed], [2, 1]);
+    const version = ws.runtime.mappings.forResourceType('WIDGET')?.version;
+    assert.equal((await ws.record('widget', 'w2'))?.mappingVersion, version, 'w2 was remapped');
+    assert.notEqual((await ws.record('widget', 'w1'))?.mappingVersion, version, 'w1 kept as it was');
+  });
+
+  it('mappings diff reports a too-deep event as failing, and a difference against too-deep stored data once, without overflowing', async () => {
+    const service = new MappingDiffService(new KnexEventAdminStore(ws.runtime.db), new KnexRecordStore(ws.runtime.db), new KnexRemapStore(ws.runtime.db));
+    ws.writeMapping('widget.yaml', WITH_NEST);
+    ws.reloadMappings();
+    const candidate = ws.runtime.mappings.forResourceType('WIDGET');
+    assert.ok(candidate);
+    await nestW1(200_000);
+    const deep = await service.diff([candidate], { last: 10 });
+    const w1 = deep.find((d) => d.event.resourceUuid === 'w1');
+    assert.equal(w1?.outcome, 'failing');
+    assert.equal(w1?.outcome === 'failing' ? w1.issues[0]?.code : undefined, 'WORKER_PAYLOAD_TOO_DEEP');
+    assert.equal(deep.find((d) => d.event.resourceUuid === 'w2')?.outcome, 'different', 'w2 still compared (it gains nest: null)');
+
+    // Within the bound on the mapping side, but the stored data (an older version wrote it) nests past it.
+    await nestW1(900);
+    await ws.runtime.db('records').where({ record_key: 'w1' }).update({ data: `{"color":"red","id":"w1","name":"one","nest":${nested(2000)}}` });
+    const bounded = await service.diff([candidate], { last: 10 });
+    const entries = bounded.find((d) => d.event.resourceUuid === 'w1');
+    assert.equal(entries?.outcome, 'different');
+    const diffs = entries?.outcome === 'different' ? entries.entries : [];
+    assert.equal(diffs.length, 1);
+    assert.deepEqual(diffs[0], { path: `nest${'.a'.repeat(900)}`, expected: NOT_SHOWN, actual: 1 });
   });
 });

@@ -29,4 +29,21 @@ describe('canonicalJson', () => {
     assert.equal(canonicalJson({ a: 1, b: 2 }), canonicalJson({ b: 2, a: 1 }));
     assert.equal(canonicalJson({ when: new Date(0) }), '{"when":"1970-01-01T00:00:00.000Z"}');
   });
+
+  it('serializes 1,000 levels and refuses 1,001 with WORKER_PAYLOAD_TOO_DEEP instead of overflowing the stack', () => {
+    const nest = (depth: number, keysInOrder: boolean): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < depth; i++) v = keysInOrder ? { a: v } : { b: 0, a: v };
+      return v;
+    };
+    assert.equal(canonicalJson(nest(1000, true)).length, 1000 * 6 + 1);
+    for (const sorted of [true, false]) {
+      for (const depth of [1001, 200_000]) {
+        assert.throws(() => canonicalJson(nest(depth, sorted)), { code: 'WORKER_PAYLOAD_TOO_DEEP' });
+      }
+    }
+    let list: unknown = [];
+    for (let i = 0; i < 200_000; i++) list = [list];
+    assert.throws(() => canonicalJson(list), { code: 'WORKER_PAYLOAD_TOO_DEEP' });
+  });
 });

@@ -1,0 +1,32 @@
+import { isAppError } from '../core/app-error';
+import { isStackOverflow, MAX_JSON_DEPTH } from '../core/json-bounds';
+
+/** A thrown error, as the failure of the one event (or record) it was thrown for. */
+export interface EventFailure {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Classifies an error thrown while mapping or serializing one event: it belongs to that event, never to its
+ * batch, because it would be thrown again on every retry.
+ *
+ * @remarks Planning touches no database and no network, so nothing it throws is transient. An AppError keeps
+ * its code; a stack overflow (a walk the bounds missed, or a JSONata expression recursing over deep content)
+ * is WORKER_PAYLOAD_TOO_DEEP; anything else (a bug in a mapping, say) is WORKER_MAPPING_ERROR. The message is
+ * cut short so the stored detail stays small whatever the error carried.
+ */
+export function eventFailure(err: unknown): EventFailure {
+  if (isAppError(err)) return { code: err.code, message: short(err.message), details: err.details };
+  if (isStackOverflow(err)) {
+    return { code: 'WORKER_PAYLOAD_TOO_DEEP', message: `the delivery is nested too deep to map (the limit is ${MAX_JSON_DEPTH} levels)`, details: { maxDepth: MAX_JSON_DEPTH } };
+  }
+  const e = err as { name?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return { code: 'WORKER_MAPPING_ERROR', message: short(`${typeof e?.name === 'string' ? e.name : 'Error'}: ${message}`), details: {} };
+}
+
+function short(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
