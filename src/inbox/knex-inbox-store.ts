@@ -26,7 +26,8 @@ export class KnexInboxStore implements InboxStore {
       const [row] = await trx('rejected_deliveries')
         .insert({
           source: r.source,
-          principal: r.principal,
+          // Cut to the column: the rejection of a too-long principal must still be recorded on PostgreSQL.
+          principal: r.principal.slice(0, 255),
           status_code: r.statusCode,
           error_code: r.errorCode,
           message: r.message.slice(0, 2000),
