@@ -10,11 +10,17 @@
 export function exceedsJsonDepth(body: Buffer, limit: number): boolean {
   // Deeper than `limit` needs more than `limit` opening brackets: a short body cannot be.
   if (body.length <= limit) return false;
+  const n = body.length;
   let depth = 0;
-  for (let i = 0; i < body.length; i++) {
+  for (let i = 0; i < n; i++) {
     const c = body[i];
     if (c === QUOTE) {
-      i = endOfString(body, i);
+      // Skip the string; an escape skips the character after the backslash, so \" does not end it.
+      for (i++; i < n; i++) {
+        const d = body[i];
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (++depth > limit) return true;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
@@ -30,17 +36,3 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
-
-/** Index of the quote closing the string that opens at `start` (or the end of the body). */
-function endOfString(body: Buffer, start: number): number {
-  let i = start + 1;
-  for (;;) {
-    const quote = body.indexOf(QUOTE, i);
-    if (quote === -1) return body.length;
-    // The quote is escaped when an odd number of backslashes precede it.
-    let backslashes = 0;
-    for (let j = quote - 1; j > start && body[j] === BACKSLASH; j--) backslashes++;
-    if (backslashes % 2 === 0) return quote;
-    i = quote + 1;
-  }
-}
