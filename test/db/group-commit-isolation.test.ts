@@ -73,6 +73,10 @@ forEachDatabase('group commit isolating a bad item', (ctx) => {
     assert.equal((bad as PromiseRejectedResult).reason.status, 422);
     const [rejection] = await store.listRejections(1);
     assert.equal(rejection?.errorCode, 'RECEIVER_UNSTORABLE');
+    // A principal with NUL (a jwt sub is the sender's choice) is refused the same way, and still recorded.
+    await assert.rejects(receiver.receive({ ...base, principal: 'jwt:a\u0000b', body: body('nul-principal') }), { code: 'RECEIVER_UNSTORABLE' });
+    const [second] = await store.listRejections(1);
+    assert.equal(second?.principal, 'jwt:a\ufffdb');
   });
 
   it('does not split a batch when the store is down: everyone gets the error after one attempt', async () => {
