@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { newApiKey } from '../../src/auth/api-key-auth';
+import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
 import { ERROR_CODES, type ErrorCode } from '../../src/core/error-codes';
 import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { forEachDatabase } from '../helpers/test-databases';
@@ -92,17 +94,46 @@ function encode(r: FuzzRequest): { body: Buffer; headers: Record<string, string>
 /**
  * Issue 11 "Done when": a few hundred hostile deliveries (fixed seed) against the real service on each engine. Never
  * a 5xx; every 4xx carries a catalogued code with the catalog's status; every rejection of an authenticated sender
- * is in rejected_deliveries; the service still takes a good delivery at the end.
+ * is in rejected_deliveries; the service still takes a good delivery at the end. Every fourth body also goes to the
+ * token endpoint and the feed API, which must answer in their own codes.
  */
 forEachDatabase('intake fuzz', (ctx) => {
   let server: TestServer;
+  let apiKey: string;
   before(async () => {
     server = await startTestServer({
       db: ctx.config,
       server: { bodyLimitBytes: BODY_LIMIT },
-      sources: { shop: { auth: { mode: 'token', tokens: [{ name: 't', value: TOKEN }] } } },
+      sources: { shop: { auth: { mode: 'token', tokens: [{ name: 't', value: TOKEN }] } }, sso: { auth: { mode: 'oauth2' } } },
     });
+    const k = newApiKey();
+    await new KnexApiKeyStore(server.runtime.db).create({ id: k.id, name: 'fuzz', keySha256: k.keySha256, scopes: ['feed:read'] }, new Date());
+    apiKey = k.key;
   });
+
+  /** The same hostile body sent to the token endpoint and the feed API: 4xx in their own codes, never 5xx. */
+  async function postElsewhere(i: number, body: Buffer, headers: Record<string, string>): Promise<void> {
+    const targets = [
+      { path: '/oauth/token', headers },
+      { path: '/api/v1/consumers/fuzz/ack', headers: { ...headers, authorization: `Bearer ${apiKey}` } },
+    ];
+    for (const t of targets) {
+      const res = await fetch(`${server.url}${t.path}`, { method: 'POST', headers: t.headers, body });
+      const text = await res.text();
+      const what = `request ${i} to ${t.path}: ${res.status} ${text.slice(0, 200)}`;
+      assert.ok(res.status < 500, what);
+      if (res.status < 400) continue;
+      const json = JSON.parse(text) as { error?: { code: string } | string };
+      if (t.path === '/oauth/token') {
+        // RFC 6749 section 5.2 bodies: the error is a string.
+        assert.equal(typeof json.error, 'string', what);
+        continue;
+      }
+      const code = (json.error as { code: string }).code as ErrorCode;
+      assert.ok(code in ERROR_CODES && ERROR_CODES[code].status === res.status, what);
+      assert.doesNotMatch(code, /^RECEIVER_/, what);
+    }
+  }
   after(async () => {
     await server?.close();
   });
@@ -122,6 +153,7 @@ forEachDatabase('intake fuzz', (ctx) => {
           const token = i % 40 === 39 ? 'wrong-token' : TOKEN;
           const { body, headers } = encode(r);
           const res = await fetch(`${server.url}/webhooks/shop`, { method: 'POST', headers: { ...headers, 'x-appdirect-webhook-token': token, 'x-request-id': requestId }, body });
+          if (i % 4 === 0) await postElsewhere(i, body, headers);
           const text = await res.text();
           const what = `request ${i} (${r.encoding}, ${r.contentType}, ${body.length} bytes): ${res.status} ${text.slice(0, 200)}`;
           assert.ok(res.status < 500, what);
