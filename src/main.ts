@@ -116,6 +116,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,
+    maxDepth: config.receiver.maxDepth,
     onAccepted: () => worker.notify(),
   });
   const limiter = new FailedAuthLimiter({ windowMs: config.auth.failedAuth.windowMs, max: config.auth.failedAuth.max, db });

@@ -67,7 +67,7 @@ export function tokenRouter(deps: TokenRouterDeps): Router {
 /** Renders OAUTH_* errors as RFC 6749 section 5.2 bodies; leaves every other error to the app's handler. */
 function oauthErrorHandler(): ErrorRequestHandler {
   return (err, req, res, next) => {
-    const appError = toAppError(err);
+    const appError = toAppError(err, req.originalUrl);
     if (!appError.code.startsWith('OAUTH_')) {
       next(err);
       return;

@@ -91,6 +91,8 @@ export const configSchema = z
         groupCommitMax: z.number().int().min(1).max(10_000).default(500),
         /** Rejected deliveries kept for inspection; older ones are pruned. */
         rejectedKeep: z.number().int().min(10).default(10_000),
+        /** Deepest nesting of arrays and objects accepted in a webhook body; deeper ones get 400 RECEIVER_TOO_DEEP. */
+        maxDepth: z.number().int().min(4).max(1000).default(64),
       })
       .strict()
       .default({}),

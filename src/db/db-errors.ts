@@ -26,3 +26,16 @@ export function isStoreUnavailable(err: unknown): boolean {
   if (code.startsWith('08')) return true; // PostgreSQL connection exceptions
   return /Timeout acquiring a connection|The database connection is not open|Connection terminated/i.test(e?.message ?? '');
 }
+
+/**
+ * The database refused the data itself (PostgreSQL class 22 data exception, like NUL in text or a too-long
+ * value, or class 23 integrity violation; SQLite constraint, too big, mismatch): the same rows fail again on
+ * every retry, so the caller should refuse them rather than answer 503 forever.
+ */
+export function isDataError(err: unknown): boolean {
+  // A unique violation can be a race with another instance: a retry may well succeed.
+  if (isUniqueViolation(err)) return false;
+  const code = (err as { code?: string } | null)?.code ?? '';
+  if (/^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test(code)) return true;
+  return /^2[23][0-9A-Z]{3}$/.test(code);
+}

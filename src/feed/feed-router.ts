@@ -80,7 +80,7 @@ function readOptions(req: Request) {
   req.on('close', () => controller.abort());
   return {
     limit: intParam(req.query.limit, 'limit', 100, 1, 1000),
-    entities: listParam(req.query.entity),
+    entities: listParam(req.query.entity, 'entity'),
     waitMs: intParam(req.query.wait, 'wait', 0, 0, MAX_WAIT_SECONDS) * 1000,
     signal: controller.signal,
   };

@@ -10,10 +10,22 @@ export function intParam(value: unknown, name: string, fallback: number, min: nu
   return n;
 }
 
-/** A repeatable or comma-separated list parameter (`entity=company,order` or `entity=company&entity=order`). */
-export function listParam(value: unknown): string[] {
+/** Most values of a list parameter: each becomes a bound parameter of the query. */
+export const LIST_PARAM_MAX_VALUES = 100;
+
+/**
+ * A repeatable or comma-separated list parameter (`entity=company,order` or `entity=company&entity=order`).
+ * At most 100 values of at most 128 characters, none a control character: PostgreSQL refuses NUL in text
+ * (22021), which was a 500.
+ */
+export function listParam(value: unknown, name: string): string[] {
   const parts = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return parts.flatMap((p) => String(p).split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const values = parts.flatMap((p) => String(p).split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (values.length > LIST_PARAM_MAX_VALUES) throw new AppError('API_BAD_REQUEST', `${name} takes at most ${LIST_PARAM_MAX_VALUES} values`);
+  if (values.some((v) => v.length > 128 || /[\u0000-\u001f\u007f]/.test(v))) {
+    throw new AppError('API_BAD_REQUEST', `${name} values are names of at most 128 characters, without control characters`);
+  }
+  return values;
 }
 
 /** An ISO-8601 time parameter, or undefined. */

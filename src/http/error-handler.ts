@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, isAppError } from '../core/app-error';
+import { bodyError, routeFamily } from './body-errors';
 
 /**
  * Renders every error as `{ "error": { "code", "message", "requestId" } }`. An AppError keeps its status and
@@ -7,9 +8,12 @@ import { AppError, isAppError } from '../core/app-error';
  */
 export function errorHandler(): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const appError = toAppError(err);
+    const appError = toAppError(err, req.originalUrl);
     if (appError.status >= 500 && appError.code === 'SERVER_INTERNAL') {
       req.log?.error({ err }, 'unhandled error');
+    } else if (appError.details.bodyProblem === 'unreadable') {
+      // A client that hangs up mid-upload is its own problem, not one a person must act on.
+      req.log?.info({ reason: appError.code }, 'request body unreadable');
     }
     const challenge = appError.details.wwwAuthenticate;
     if (typeof challenge === 'string') res.setHeader('WWW-Authenticate', challenge);
@@ -25,13 +29,11 @@ export function notFoundHandler(): RequestHandler {
   return (req, _res, next) => next(new AppError('HTTP_NOT_FOUND', `no route for ${req.method} ${req.path}`));
 }
 
-/** Maps body-parser and other known errors onto the catalog; everything else becomes SERVER_INTERNAL. */
-export function toAppError(err: unknown): AppError {
+/**
+ * Maps body-parser and other known errors onto the catalog, in the codes of the route's family (`path`: the
+ * request's originalUrl; RECEIVER_* on webhook routes only); everything else becomes SERVER_INTERNAL.
+ */
+export function toAppError(err: unknown, path = ''): AppError {
   if (isAppError(err)) return err;
-  const e = err as { type?: string; status?: number; limit?: number } | null;
-  if (e?.type === 'entity.too.large') {
-    return new AppError('RECEIVER_BODY_TOO_LARGE', `request body is over the limit of ${e.limit ?? '?'} bytes`);
-  }
-  if (e?.type === 'entity.parse.failed') return new AppError('RECEIVER_MALFORMED_JSON', 'request body is not valid JSON');
-  return new AppError('SERVER_INTERNAL', 'internal error');
+  return bodyError(err, routeFamily(path)) ?? new AppError('SERVER_INTERNAL', 'internal error');
 }

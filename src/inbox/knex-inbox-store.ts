@@ -36,10 +36,11 @@ export class KnexInboxStore implements InboxStore {
       const [row] = await trx('rejected_deliveries')
         .insert({
           source: r.source,
-          principal: r.principal,
+          // Cut to the column, NUL replaced: the rejection of an unstorable principal must still be recorded on PostgreSQL.
+          principal: storable(r.principal).slice(0, 255),
           status_code: r.statusCode,
           error_code: r.errorCode,
-          message: r.message.slice(0, 2000),
+          message: storable(r.message).slice(0, 2000),
           request_id: r.requestId,
           remote_address: r.remoteAddress ?? null,
           body_bytes: r.bodyBytes ?? null,
@@ -163,6 +164,11 @@ function toStoredEvent(row: DbInboxEventRow & { body: Buffer | null }): StoredIn
     status: row.status,
     receivedAt: asDate(row.received_at),
   };
+}
+
+/** Text PostgreSQL accepts: it refuses NUL in text columns (22021). */
+function storable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text;
 }
 
 async function count(db: Knex, table: string): Promise<number> {

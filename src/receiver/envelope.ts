@@ -25,16 +25,16 @@ export function parseEnvelope(body: unknown): Envelope {
   if (!isObject(body)) throw bad('(body)', 'must be a JSON object');
   const { uuid, timestamp, resource, resourceAction } = body;
   if (typeof uuid !== 'string' || uuid.trim() === '') throw bad('uuid', 'must be a non-empty string');
-  if (uuid.length > 255) throw bad('uuid', 'must be at most 255 characters');
+  checkText('uuid', uuid, ENVELOPE_LIMITS.uuid);
   if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw bad('timestamp', 'must be epoch milliseconds (a non-negative integer)');
   }
   if (!isObject(resource)) throw bad('resource', 'must be an object');
   if (typeof resource.type !== 'string' || resource.type.trim() === '') throw bad('resource.type', 'must be a non-empty string');
-  if (resource.type.length > 64) throw bad('resource.type', 'must be at most 64 characters');
+  checkText('resource.type', resource.type, ENVELOPE_LIMITS.resourceType);
   const resourceUuid = idAsString(resource.uuid);
   if (resourceUuid === undefined) throw bad('resource.uuid', 'must be a non-empty string or a number');
-  if (resourceUuid.length > 255) throw bad('resource.uuid', 'must be at most 255 characters');
+  checkText('resource.uuid', resourceUuid, ENVELOPE_LIMITS.resourceUuid);
   if (typeof resourceAction !== 'string' || !(RESOURCE_ACTIONS as readonly string[]).includes(resourceAction)) {
     throw bad('resourceAction', `must be one of ${RESOURCE_ACTIONS.join(', ')}`);
   }
@@ -48,6 +48,24 @@ export function parseEnvelope(body: unknown): Envelope {
     resourceUuid,
     resourceAction: resourceAction as ResourceAction,
   };
+}
+
+/**
+ * The longest envelope strings the inbox stores (its varchar columns, docs/errors.md, README). Longer ones are
+ * refused here: PostgreSQL would fail the whole group commit on them.
+ */
+export const ENVELOPE_LIMITS = { uuid: 255, resourceType: 64, resourceUuid: 255 } as const;
+
+/**
+ * C0 and C1 control characters (NUL among them) and lone UTF-16 surrogates. PostgreSQL refuses NUL in text
+ * (22021), and none of them belongs in an id or a type name.
+ */
+const UNSTORABLE_CHARACTER = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
+
+/** A key string of the envelope: at most `max` characters, none of them a control character. */
+function checkText(field: string, value: string, max: number): void {
+  if (value.length > max) throw bad(field, `must be at most ${max} characters`);
+  if (UNSTORABLE_CHARACTER.test(value)) throw bad(field, 'must not contain control characters or lone surrogates');
 }
 
 /** AppDirect ids are UUIDs, numbers (orders, products) or external ids: all kept as strings. */

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { AppError, isAppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
-import { isStoreUnavailable } from '../db/db-errors';
+import { isDataError, isStoreUnavailable } from '../db/db-errors';
 import { GroupCommit } from '../inbox/group-commit';
 import type { AcceptOutcome, InboxStore, NewDelivery } from '../inbox/inbox-store';
 import { parseEnvelope } from './envelope';
+import { exceedsJsonDepth } from './json-depth';
 
 export interface Delivery {
   source: string;
@@ -18,6 +19,8 @@ export interface Delivery {
 export interface ReceiverServiceOptions {
   groupCommitMax: number;
   rejectedKeep: number;
+  /** Deepest nesting of arrays and objects accepted in a body (receiver.maxDepth). */
+  maxDepth: number;
   /** Called after a commit that accepted a delivery: wakes a worker in the same process. */
   onAccepted?: () => void;
 }
@@ -38,14 +41,15 @@ export class ReceiverService {
     private readonly log: Logger,
     private readonly options: ReceiverServiceOptions,
   ) {
-    this.groupCommit = new GroupCommit((batch) => this.inbox.acceptBatch(batch), options.groupCommitMax);
+    // A batch that fails for anything but an unreachable store is split until the one bad delivery fails alone.
+    this.groupCommit = new GroupCommit((batch) => this.commit(batch), options.groupCommitMax, (err) => !isStoreUnavailable(err));
   }
 
   async receive(delivery: Delivery): Promise<AcceptOutcome> {
     const receivedAt = this.clock.now();
     let envelope;
     try {
-      envelope = parseEnvelope(parseJson(delivery.body));
+      envelope = parseEnvelope(parseJson(delivery.body, this.options.maxDepth));
     } catch (err) {
       await this.reject(delivery, err, receivedAt);
       throw err;
@@ -62,6 +66,13 @@ export class ReceiverService {
         receivedAt,
       });
     } catch (err) {
+      if (isDataError(err)) {
+        // It failed alone (the group commit split its batch): the same bytes would fail on every retry.
+        const refused = new AppError('RECEIVER_UNSTORABLE', 'the store refused a value of this delivery; it would fail again on retry');
+        this.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, source: delivery.source }, 'delivery refused by the store');
+        await this.reject(delivery, refused, receivedAt);
+        throw refused;
+      }
       this.log.error({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, source: delivery.source }, 'inbox commit failed');
       // Whatever went wrong, nothing was committed: AppDirect must retry, so 503 and never 200.
       throw new AppError(
@@ -101,13 +112,24 @@ export class ReceiverService {
     }
   }
 
+  private async commit(batch: NewDelivery[]): Promise<AcceptOutcome[]> {
+    const outcomes = await this.inbox.acceptBatch(batch);
+    // One line per transaction: how well concurrent deliveries share commits (and fsyncs) shows in the logs.
+    this.log.debug({ deliveries: batch.length }, 'inbox batch committed');
+    return outcomes;
+  }
+
   /** Waits for every queued delivery to commit: part of a graceful stop. */
   drain(): Promise<void> {
     return this.groupCommit.drain();
   }
 }
 
-function parseJson(body: Buffer): unknown {
+function parseJson(body: Buffer, maxDepth: number): unknown {
+  // Before JSON.parse: a deep body must never reach the recursive walks after it (stringify, mapping).
+  if (exceedsJsonDepth(body, maxDepth)) {
+    throw new AppError('RECEIVER_TOO_DEEP', `request body nests arrays and objects deeper than ${maxDepth} levels`);
+  }
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {

@@ -41,9 +41,10 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
           next();
         },
         async (err: unknown) => {
+          const appError = toAppError(err, req.originalUrl);
           // Counted before answering, so the next request (on any instance) already sees it.
-          if (toAppError(err).status === 401) await deps.limiter.recordFailure('webhook', req.ip);
-          req.log.info({ source, reason: toAppError(err).code }, 'webhook authentication failed');
+          if (appError.status === 401) await deps.limiter.recordFailure('webhook', req.ip);
+          req.log.info({ source, reason: appError.code }, 'webhook authentication failed');
           next(err);
         },
       );
@@ -52,6 +53,14 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
     (req, res, next) => {
       const { source, principal } = res.locals.webhook as WebhookLocals;
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const charset = declaredCharset(req.headers['content-type']);
+      if (charset !== undefined && !TEXT_CHARSETS.has(charset)) {
+        // The body is read as UTF-8: bytes of another charset would be stored and mapped as garbage.
+        const refused = new AppError('RECEIVER_UNSUPPORTED_CHARSET', `charset ${JSON.stringify(charset.slice(0, 32))} is not supported (utf-8)`);
+        const rejection = { source, principal: principal.id, body, requestId: req.id, remoteAddress: req.ip };
+        void deps.receiver.reject(rejection, refused).finally(() => next(refused));
+        return;
+      }
       deps.receiver
         .receive({ source, principal: principal.id, body, requestId: req.id, remoteAddress: req.ip })
         .then((outcome) => {
@@ -61,11 +70,11 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
     },
   );
 
-  // Body-parser errors (413, aborted) after authentication are recorded as rejections too.
+  // Body-parser errors (413, 415, corrupt or aborted body) after authentication are recorded as rejections too.
   router.use('/webhooks/:source', (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const locals = res.locals.webhook as WebhookLocals | undefined;
-    const appError = toAppError(err);
-    if (!locals || appError.code !== 'RECEIVER_BODY_TOO_LARGE') {
+    const appError = toAppError(err, req.originalUrl);
+    if (!locals || appError.details.bodyProblem === undefined) {
       next(err);
       return;
     }
@@ -85,4 +94,13 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
   });
 
   return router;
+}
+
+/** Charsets whose bytes are UTF-8 as they are. */
+const TEXT_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/** The charset parameter of a Content-Type header, lower-cased, or undefined when there is none. */
+function declaredCharset(contentType: string | undefined): string | undefined {
+  const match = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '');
+  return match ? (match[1] ?? '').toLowerCase() : undefined;
 }
