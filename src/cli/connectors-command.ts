@@ -34,7 +34,7 @@ export function registerConnectorsCommand(program: Command): void {
             `${r.name.padEnd(24)} ${r.type.padEnd(5)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}\n`,
           );
         }
-      });
+      }, ['db', 'log', 'connectors']);
     });
   connectors
     .command('run <name>')
@@ -61,7 +61,7 @@ export function registerConnectorsCommand(program: Command): void {
           process.off('SIGINT', interrupt);
           process.off('SIGTERM', interrupt);
         }
-      });
+      }, ['db', 'log', `connectors.${name}`]);
     });
 }
 

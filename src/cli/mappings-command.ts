@@ -94,7 +94,7 @@ export function registerMappingsCommand(program: Command): void {
   const group = program.command('mappings').description('check, test and preview the mapping files');
   const dirOf = (command: Command): string => {
     const opts = command.optsWithGlobals<{ dir?: string }>();
-    return opts.dir ?? configFromCli(command).mappings.dir;
+    return opts.dir ?? configFromCli(command, ['mappings']).mappings.dir;
   };
   group
     .command('check')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { buildRuntime } from '../main';
-import { configFromCli } from './cli-config';
+import { configFromCli, RUNTIME_WITHOUT_SERVER } from './cli-config';
 
 /**
  * `appdirect-sync worker`: runs the sync worker as its own process (set worker.enabled: false for `serve`
@@ -12,7 +12,7 @@ export function registerWorkerCommand(program: Command): void {
     .description('apply accepted inbox events to records and the change log')
     .option('--once', 'process every due event, then exit')
     .action(async (opts: { once?: boolean }, command: Command) => {
-      const config = configFromCli(command);
+      const config = configFromCli(command, RUNTIME_WITHOUT_SERVER);
       const runtime = await buildRuntime(config);
       if (opts.once) {
         const total = (await runtime.worker.drain()).claimed;
