@@ -1,4 +1,3 @@
-import pino from 'pino';
 import type { Command } from 'commander';
 import { createLogger } from '../core/logger';
 import { isAppError } from '../core/app-error';
@@ -20,7 +19,7 @@ export async function withCliRuntime(
   uses: ConfigUses = RUNTIME_WITHOUT_SERVER,
 ): Promise<void> {
   const config = configFromCli(command, uses);
-  const logger = createLogger({ level: config.log.level, destination: pino.destination({ dest: 2, sync: true }) });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   const runtime = await buildRuntime(config, { logger });
   await reportingErrors(() => run(runtime), () => runtime.stop());
 }

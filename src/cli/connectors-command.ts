@@ -42,7 +42,7 @@ export function registerConnectorsCommand(program: Command): void {
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (name: string, opts: { progress: boolean }, command: Command) => {
       await withDatabase(command, async (db, config) => {
-        const logger = createLogger({ level: config.log.level });
+        const logger = createLogger({ level: config.log.level, format: config.log.format });
         const runner = createConnectors(config.connectors, { feed: feedOf(db), logger });
         const progress = opts.progress && process.stderr.isTTY ? barProgress(name) : logProgress(logger, name);
         // Ctrl-C ends the run at its next safe point, keeping the checkpoint of what the downstream took.

@@ -15,8 +15,11 @@ export function registerWorkerCommand(program: Command): void {
       const config = configFromCli(command, RUNTIME_WITHOUT_SERVER);
       const runtime = await buildRuntime(config);
       if (opts.once) {
-        const total = (await runtime.worker.drain()).claimed;
-        process.stdout.write(`processed ${total} events\n`);
+        // Claimed is not applied: say where each claimed event ended.
+        const r = await runtime.worker.drain();
+        process.stdout.write(
+          `claimed ${r.claimed} event(s): ${r.done} done, ${r.stale} stale, ${r.failed} failed, ${r.unmapped} unmapped, ${r.retried} to retry later\n`,
+        );
         await runtime.stop();
         return;
       }
