@@ -21,9 +21,9 @@ const processOutput: CommandOutput = {
  * @returns the exit code: 0 when all files are valid, 1 otherwise.
  */
 export function mappingsCheck(dir: string, io: CommandOutput = processOutput): number {
-  const { mappings, problems } = loadMappingsSync(dir);
-  const tests = collectMappingTests(dir);
-  const all = [...problems, ...tests.problems.filter((p) => !problems.includes(p))];
+  const { mappings } = loadMappingsSync(dir);
+  // The test collection loads the files again: its problems already hold every load problem, each once.
+  const all = collectMappingTests(dir).problems;
   for (const p of all) io.err(`${formatProblem(p)}\n`);
   for (const m of mappings) {
     io.out(`ok  ${m.file}  ${m.resourceTypes.join(',')} -> ${m.entity}  version ${m.version}${m.provisional ? '  (provisional)' : ''}\n`);
