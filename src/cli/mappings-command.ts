@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collectMappingTests, formatProblem, loadMappingsSync, runMappingTest } from '../mapping';
+import { AppError } from '../core/app-error';
+import { KnexEventAdminStore } from '../inbox/knex-event-admin-store';
 import { mappingJsonSchemas } from '../mapping/mapping-schema';
 import { configFromCli } from './cli-config';
+import { withDatabase } from './cli-runtime';
 import { registerMappingsDiffCommand } from './mappings-diff-command';
 
 /** Where command output goes; tests pass string sinks instead of the process streams. */
@@ -60,13 +63,25 @@ export async function mappingsTest(dir: string, io: CommandOutput = processOutpu
  * @returns the exit code: 0 for a record, 1 for mapping errors or an unusable input.
  */
 export async function mappingsPreview(dir: string, deliveryFile: string, io: CommandOutput = processOutput): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(deliveryFile, 'utf8');
+  } catch (err) {
+    io.err(`${deliveryFile}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return previewDelivery(dir, deliveryFile, text, io);
+}
+
+/** Previews a delivery given as JSON text; `label` names it in errors (a file name, or `event 42`). */
+export async function previewDelivery(dir: string, label: string, text: string, io: CommandOutput = processOutput): Promise<number> {
   const { mappings, problems } = loadMappingsSync(dir);
   for (const p of problems) io.err(`${formatProblem(p)}\n`);
   let delivery: unknown;
   try {
-    delivery = JSON.parse(readFileSync(deliveryFile, 'utf8'));
+    delivery = JSON.parse(text);
   } catch (err) {
-    io.err(`${deliveryFile}: ${(err as Error).message}\n`);
+    io.err(`${label}: ${(err as Error).message}\n`);
     return 1;
   }
   const type = (delivery as { resource?: { type?: unknown } } | null)?.resource?.type;
@@ -113,10 +128,20 @@ export function registerMappingsCommand(program: Command): void {
     });
   group
     .command('preview <delivery>')
-    .description('print the normalized record (or the errors) for one delivery JSON file')
+    .description('print the normalized record (or the errors) for a delivery JSON file or a stored event id')
     .option('--dir <dir>', 'mappings folder (default: config mappings.dir)')
     .action(async (delivery: string, _opts, command: Command) => {
-      process.exitCode = await mappingsPreview(dirOf(command), delivery);
+      if (!/^\d+$/.test(delivery) || existsSync(delivery)) {
+        process.exitCode = await mappingsPreview(dirOf(command), delivery);
+        return;
+      }
+      const dir = dirOf(command);
+      await withDatabase(command, async (db) => {
+        const event = await new KnexEventAdminStore(db).get(Number(delivery));
+        if (!event) throw new AppError('EVENT_NOT_FOUND', `no event with id ${delivery}`);
+        if (event.payloadPurgedAt) throw new AppError('EVENT_PAYLOAD_PURGED', `event ${delivery}: body purged by retention at ${event.payloadPurgedAt.toISOString()}`);
+        return previewDelivery(dir, `event ${delivery}`, event.body.toString('utf8'));
+      });
     });
   registerMappingsDiffCommand(group);
   group
