@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { build as prettyStream } from 'pino-pretty';
+import type { build as prettyStreamType } from 'pino-pretty';
 
 export type { Logger };
 
@@ -53,6 +53,8 @@ function stderrIn(format: LogFormat): pino.DestinationStream {
   const tty = process.stderr.isTTY === true;
   if (format === 'pretty' || (format === 'auto' && tty)) {
     // Synchronous, so a line logged just before process.exit() is not lost; a terminal's pace is a person's.
+    // Loaded only here: a command that logs JSON does not pay for pino-pretty at start.
+    const prettyStream = (require('pino-pretty') as { build: typeof prettyStreamType }).build;
     return prettyStream({ destination: 2, sync: true, colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
   }
   return pino.destination({ dest: 2, sync: false });

@@ -81,7 +81,7 @@ describe('loadConfig', () => {
   it('makes the CLI exit non-zero with the list on an invalid config', () => {
     writeFileSync(join(dir, 'default.yaml'), 'server:\n  port: -1\nlog:\n  level: loud\n');
     const bin = join(__dirname, '..', '..', '..', 'bin', 'appdirect-sync.js');
-    const run = spawnSync(process.execPath, [bin, '--config-dir', dir, 'migrate'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [bin, '--config-dir', dir, 'serve'], { encoding: 'utf8' });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /server\.port/);
     assert.match(run.stderr, /log\.level/);
