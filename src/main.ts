@@ -85,7 +85,7 @@ export interface RuntimeOptions {
  * only here; the pieces receive what they need.
  */
 export async function buildRuntime(config: Readonly<Config>, options: RuntimeOptions = {}): Promise<Runtime> {
-  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const logger = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
   const clock = options.clock ?? systemClock;
   // Before the database: a broken mapping file stops the start with every problem listed (MappingLoadError).
   const mappings = FileMappingRegistry.open(config.mappings.dir, logger);

@@ -55,6 +55,7 @@ export async function startServiceProcess(
       }
     };
     child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData); // logs go to stderr
     void exited.then(() => {
       clearTimeout(timer);
       reject(new Error(`service exited before listening:\n${out}`));

@@ -1,4 +1,3 @@
-import pino from 'pino';
 import type { Command } from 'commander';
 import { createLogger } from '../core/logger';
 import { isAppError } from '../core/app-error';
@@ -6,7 +5,7 @@ import type { Config } from '../config/config-schema';
 import { createKnex, type Knex } from '../db/create-knex';
 import { migrateLatest } from '../db/migration-source';
 import { buildRuntime, type Runtime } from '../main';
-import { configFromCli } from './cli-config';
+import { configFromCli, DATABASE_ONLY, RUNTIME_WITHOUT_SERVER, type ConfigUses } from './cli-config';
 
 /**
  * Runs one operator command on a full runtime (database, mappings, worker), and always stops it again.
@@ -14,9 +13,13 @@ import { configFromCli } from './cli-config';
  * @remarks Logs go to stderr, so stdout carries only the command's own output (tables, JSON, summaries) and can
  * be piped. An AppError becomes its message on stderr and exit code 1, without a stack.
  */
-export async function withCliRuntime(command: Command, run: (runtime: Runtime) => Promise<number | void>): Promise<void> {
-  const config = configFromCli(command);
-  const logger = createLogger({ level: config.log.level, destination: pino.destination({ dest: 2, sync: true }) });
+export async function withCliRuntime(
+  command: Command,
+  run: (runtime: Runtime) => Promise<number | void>,
+  uses: ConfigUses = RUNTIME_WITHOUT_SERVER,
+): Promise<void> {
+  const config = configFromCli(command, uses);
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   const runtime = await buildRuntime(config, { logger });
   await reportingErrors(() => run(runtime), () => runtime.stop());
 }
@@ -25,8 +28,12 @@ export async function withCliRuntime(command: Command, run: (runtime: Runtime) =
  * Runs one command on the database alone (no mappings, no worker), so events can be inspected even while the
  * mapping files are broken. Applies pending migrations, always closes the database.
  */
-export async function withDatabase(command: Command, run: (db: Knex, config: Readonly<Config>) => Promise<number | void>): Promise<void> {
-  const config = configFromCli(command);
+export async function withDatabase(
+  command: Command,
+  run: (db: Knex, config: Readonly<Config>) => Promise<number | void>,
+  uses: ConfigUses = DATABASE_ONLY,
+): Promise<void> {
+  const config = configFromCli(command, uses);
   const db = createKnex(config.db);
   await reportingErrors(
     async () => {

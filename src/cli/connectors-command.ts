@@ -34,7 +34,7 @@ export function registerConnectorsCommand(program: Command): void {
             `${r.name.padEnd(24)} ${r.type.padEnd(5)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}\n`,
           );
         }
-      });
+      }, ['db', 'log', 'connectors']);
     });
   connectors
     .command('run <name>')
@@ -42,7 +42,7 @@ export function registerConnectorsCommand(program: Command): void {
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (name: string, opts: { progress: boolean }, command: Command) => {
       await withDatabase(command, async (db, config) => {
-        const logger = createLogger({ level: config.log.level });
+        const logger = createLogger({ level: config.log.level, format: config.log.format });
         const runner = createConnectors(config.connectors, { feed: feedOf(db), logger });
         const progress = opts.progress && process.stderr.isTTY ? barProgress(name) : logProgress(logger, name);
         // Ctrl-C ends the run at its next safe point, keeping the checkpoint of what the downstream took.
@@ -61,7 +61,7 @@ export function registerConnectorsCommand(program: Command): void {
           process.off('SIGINT', interrupt);
           process.off('SIGTERM', interrupt);
         }
-      });
+      }, ['db', 'log', `connectors.${name}`]);
     });
 }
 

@@ -58,6 +58,10 @@ export function formatEventDetail(e: EventDetail): string {
     lines.push(`error:            ${e.errorCode}`);
     lines.push(...formatErrorDetail(e.errorDetail));
   }
+  if (e.conflicts && e.conflicts.count > 0) {
+    const last = e.conflicts.lastReceivedAt ? `, last ${e.conflicts.lastReceivedAt.toISOString()}` : '';
+    lines.push(`conflicts:        ${e.conflicts.count} re-send(s) of this uuid with a different body${last} (kept in inbox_conflicts; the body below is the one the worker uses)`);
+  }
   if (e.payloadPurgedAt) lines.push(`body:             purged by retention at ${e.payloadPurgedAt.toISOString()}`);
   else lines.push('body:', indent(prettyBody(e.body), '  '));
   return `${lines.join('\n')}\n`;

@@ -13,6 +13,8 @@ interface FilterOptions {
   status?: string;
   source?: string;
   type?: string;
+  resource?: string;
+  delivery?: string;
   since?: string;
   until?: string;
   limit?: string;
@@ -87,7 +89,9 @@ function withFilterOptions(command: Command): Command {
   return command
     .option('--status <status>', `only these statuses, comma-separated (${EVENT_STATUSES.join(', ')})`)
     .option('--source <name>', 'only this source')
-    .option('--type <resourceType>', 'only this resource type, e.g. SUBSCRIPTION (comma-separated for several)')
+    .option('--type <resourceType>', 'only this resource type, any case, e.g. subscription (comma-separated for several)')
+    .option('--resource <uuid>', "only the events of this resource (the envelope's resource.uuid)")
+    .option('--delivery <uuid>', "only this delivery (the envelope's uuid)")
     .option('--since <time>', 'received at or after: ISO time or a span back from now (30m, 2h, 7d)')
     .option('--until <time>', 'received before: ISO time or a span back from now')
     .option('--limit <n>', 'at most this many events (list: default 50)');
@@ -99,6 +103,8 @@ function filterFrom(opts: FilterOptions): EventFilter {
   if (opts.status) filter.statuses = statusesOf(opts.status);
   if (opts.source) filter.source = opts.source;
   if (opts.type) filter.resourceTypes = opts.type.split(',').map((t) => t.trim()).filter(Boolean);
+  if (opts.resource) filter.resourceUuid = opts.resource;
+  if (opts.delivery) filter.deliveryUuid = opts.delivery;
   if (opts.since) filter.since = parseTimeOption(opts.since, now, '--since');
   if (opts.until) filter.until = parseTimeOption(opts.until, now, '--until');
   if (opts.limit) filter.limit = parseCountOption(opts.limit, '--limit');

@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
+import { isAppError } from '../core/app-error';
 import { registerApiKeysCommand } from './api-keys-command';
 import { registerClientsCommand } from './clients-command';
 import { registerConnectorsCommand } from './connectors-command';
@@ -20,6 +23,7 @@ export function buildProgram(): Command {
   const program = new Command('appdirect-sync')
     .description('Receive AppDirect webhooks durably and keep a local store in sync')
     .option('-c, --config <file>', 'a YAML file laid over config/default.yaml (repeatable)', collect, [])
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--config-dir <dir>', 'folder holding default.yaml', undefined)
     .showHelpAfterError();
   registerServeCommand(program);
@@ -45,11 +49,21 @@ export function main(argv: string[]): void {
   buildProgram()
     .parseAsync(argv)
     .catch((err: unknown) => {
-      process.stderr.write(`${(err as Error).message}\n`);
+      // An AppError keeps its code (AUTH_USER_EXISTS: ...), as withDatabase prints it, so a script can match on it.
+      process.stderr.write(isAppError(err) ? `${err.code}: ${err.message}\n` : `${(err as Error).message}\n`);
       process.exitCode = 1;
     });
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** The version in package.json, found upwards from this file (src/cli from source, dist/src/cli when built). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
 }

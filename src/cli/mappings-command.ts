@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collectMappingTests, formatProblem, loadMappingsSync, runMappingTest } from '../mapping';
+import { AppError } from '../core/app-error';
+import { KnexEventAdminStore } from '../inbox/knex-event-admin-store';
 import { mappingJsonSchemas } from '../mapping/mapping-schema';
 import { configFromCli } from './cli-config';
+import { withDatabase } from './cli-runtime';
 import { registerMappingsDiffCommand } from './mappings-diff-command';
 
 /** Where command output goes; tests pass string sinks instead of the process streams. */
@@ -21,9 +24,9 @@ const processOutput: CommandOutput = {
  * @returns the exit code: 0 when all files are valid, 1 otherwise.
  */
 export function mappingsCheck(dir: string, io: CommandOutput = processOutput): number {
-  const { mappings, problems } = loadMappingsSync(dir);
-  const tests = collectMappingTests(dir);
-  const all = [...problems, ...tests.problems.filter((p) => !problems.includes(p))];
+  const { mappings } = loadMappingsSync(dir);
+  // The test collection loads the files again: its problems already hold every load problem, each once.
+  const all = collectMappingTests(dir).problems;
   for (const p of all) io.err(`${formatProblem(p)}\n`);
   for (const m of mappings) {
     io.out(`ok  ${m.file}  ${m.resourceTypes.join(',')} -> ${m.entity}  version ${m.version}${m.provisional ? '  (provisional)' : ''}\n`);
@@ -60,13 +63,25 @@ export async function mappingsTest(dir: string, io: CommandOutput = processOutpu
  * @returns the exit code: 0 for a record, 1 for mapping errors or an unusable input.
  */
 export async function mappingsPreview(dir: string, deliveryFile: string, io: CommandOutput = processOutput): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(deliveryFile, 'utf8');
+  } catch (err) {
+    io.err(`${deliveryFile}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return previewDelivery(dir, deliveryFile, text, io);
+}
+
+/** Previews a delivery given as JSON text; `label` names it in errors (a file name, or `event 42`). */
+export async function previewDelivery(dir: string, label: string, text: string, io: CommandOutput = processOutput): Promise<number> {
   const { mappings, problems } = loadMappingsSync(dir);
   for (const p of problems) io.err(`${formatProblem(p)}\n`);
   let delivery: unknown;
   try {
-    delivery = JSON.parse(readFileSync(deliveryFile, 'utf8'));
+    delivery = JSON.parse(text);
   } catch (err) {
-    io.err(`${deliveryFile}: ${(err as Error).message}\n`);
+    io.err(`${label}: ${(err as Error).message}\n`);
     return 1;
   }
   const type = (delivery as { resource?: { type?: unknown } } | null)?.resource?.type;
@@ -94,7 +109,7 @@ export function registerMappingsCommand(program: Command): void {
   const group = program.command('mappings').description('check, test and preview the mapping files');
   const dirOf = (command: Command): string => {
     const opts = command.optsWithGlobals<{ dir?: string }>();
-    return opts.dir ?? configFromCli(command).mappings.dir;
+    return opts.dir ?? configFromCli(command, ['mappings']).mappings.dir;
   };
   group
     .command('check')
@@ -113,10 +128,20 @@ export function registerMappingsCommand(program: Command): void {
     });
   group
     .command('preview <delivery>')
-    .description('print the normalized record (or the errors) for one delivery JSON file')
+    .description('print the normalized record (or the errors) for a delivery JSON file or a stored event id')
     .option('--dir <dir>', 'mappings folder (default: config mappings.dir)')
     .action(async (delivery: string, _opts, command: Command) => {
-      process.exitCode = await mappingsPreview(dirOf(command), delivery);
+      if (!/^\d+$/.test(delivery) || existsSync(delivery)) {
+        process.exitCode = await mappingsPreview(dirOf(command), delivery);
+        return;
+      }
+      const dir = dirOf(command);
+      await withDatabase(command, async (db) => {
+        const event = await new KnexEventAdminStore(db).get(Number(delivery));
+        if (!event) throw new AppError('EVENT_NOT_FOUND', `no event with id ${delivery}`);
+        if (event.payloadPurgedAt) throw new AppError('EVENT_PAYLOAD_PURGED', `event ${delivery}: body purged by retention at ${event.payloadPurgedAt.toISOString()}`);
+        return previewDelivery(dir, `event ${delivery}`, event.body.toString('utf8'));
+      });
     });
   registerMappingsDiffCommand(group);
   group

@@ -22,7 +22,7 @@ export function registerMappingsDiffCommand(group: Command): void {
     .option('--last <n>', 'how many recent events', '50')
     .option('--entity <name>', 'only events of this entity')
     .action(async (opts: { dir?: string; last: string; entity?: string }, command: Command) => {
-      const config = configFromCli(command);
+      const config = configFromCli(command, ['db', 'mappings']);
       const dir = opts.dir ?? config.mappings.dir;
       const { mappings, problems } = await loadMappings(dir);
       for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);

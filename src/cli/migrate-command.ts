@@ -9,7 +9,7 @@ export function registerMigrateCommand(program: Command): void {
     .command('migrate')
     .description('apply pending database migrations')
     .action(async (_opts, command: Command) => {
-      const config = configFromCli(command);
+      const config = configFromCli(command, ['db']);
       const db = createKnex(config.db);
       try {
         const ran = await migrateLatest(db);

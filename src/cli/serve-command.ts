@@ -8,7 +8,7 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('run migrations, then serve the receiver, the APIs, the worker and the schedules')
     .action(async (_opts, command: Command) => {
-      const config = configFromCli(command);
+      const config = configFromCli(command, 'all');
       const runtime = await buildRuntime(config);
       await runtime.checkpoints.start();
       await runtime.listen();

@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Oauth2TokenSource } from '../simulate/oauth2-token-source';
 import { APPDIRECT_RETRY_SCHEDULE, simulateDeliveries, webhookUrlFor, type SimulatedAuth } from '../simulate/webhook-simulator';
 
 interface SimulateOptions {
   url: string;
-  source: string;
+  source?: string;
   auth: 'none' | 'token' | 'oauth2-password' | 'oauth2-client-credentials';
   token?: string;
   tokenUrl?: string;
@@ -34,7 +33,7 @@ export function registerSimulateCommand(program: Command): void {
     .description('send delivery files to a receiver as AppDirect does, with its auth modes and retries')
     .argument('<delivery.json...>', 'files holding one webhook delivery (JSON) each')
     .requiredOption('--url <url>', 'base URL of the receiver, or the full webhook URL')
-    .requiredOption('--source <name>', 'the source the deliveries are for')
+    .option('--source <name>', 'the source the deliveries are for (not needed when --url ends in /webhooks/<source>)')
     .addOption(
       new Option('--auth <mode>', 'auth mode of the webhook in AppDirect')
         .choices(['none', 'token', 'oauth2-password', 'oauth2-client-credentials'])
@@ -51,9 +50,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--retry-schedule <seconds>', 'comma-separated delays between attempts', parseSchedule, [...APPDIRECT_RETRY_SCHEDULE])
     .option('--time-scale <factor>', 'multiply every delay, e.g. 0.001', parseScale, 1)
     .action(async (files: string[], opts: SimulateOptions) => {
-      const deliveries = await Promise.all(files.map(async (file) => ({ file: basename(file), body: await readFile(file) })));
+      const webhookUrl = webhookUrlFor(opts.url, opts.source);
+      // The path as given: two fixtures named added.json in two folders stay apart in the report.
+      const deliveries = await Promise.all(files.map(async (file) => ({ file, body: await readFile(file) })));
       const outcomes = await simulateDeliveries({
-        webhookUrl: webhookUrlFor(opts.url, opts.source),
+        webhookUrl,
         auth: authFrom(opts),
         deliveries,
         retrySchedule: opts.retrySchedule,

@@ -29,7 +29,7 @@ export function registerViewsCommand(program: Command): void {
     .description("print the SQL of an entity's view")
     .option('--dialect <dialect>', 'sqlite or pg (default: the configured db.client)')
     .action((entity: string, opts: { dialect?: string }, command: Command) => {
-      const dialect = opts.dialect ?? configFromCli(command).db.client;
+      const dialect = opts.dialect ?? configFromCli(command, ['db']).db.client;
       if (dialect !== 'sqlite' && dialect !== 'pg') throw new Error('--dialect must be sqlite or pg');
       const all = entityViews(loadMappings(command), dialect as ViewDialect);
       const view = all.find((v) => v.entity === entity);
@@ -41,7 +41,7 @@ export function registerViewsCommand(program: Command): void {
 
 /** The configured mapping files; any broken one stops the command, as it stops the service. */
 function loadMappings(command: Command): CompiledMapping[] {
-  const { mappings, problems } = loadMappingsSync(configFromCli(command).mappings.dir);
+  const { mappings, problems } = loadMappingsSync(configFromCli(command, ['mappings']).mappings.dir);
   if (problems.length > 0) throw new MappingLoadError(problems);
   return mappings;
 }

@@ -13,7 +13,7 @@ import { configFromCli } from './cli-config';
  * database, applies pending migrations (so the oauth tables exist), and always closes it again.
  */
 export async function withOauthAdmin<T>(command: Command, run: (admin: OauthAdminService) => Promise<T>): Promise<T> {
-  const config = configFromCli(command);
+  const config = configFromCli(command, ['db', 'sources']);
   const db = createKnex(config.db);
   try {
     await migrateLatest(db);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { buildRuntime } from '../main';
-import { configFromCli } from './cli-config';
+import { configFromCli, RUNTIME_WITHOUT_SERVER } from './cli-config';
 
 /**
  * `appdirect-sync worker`: runs the sync worker as its own process (set worker.enabled: false for `serve`
@@ -12,11 +12,14 @@ export function registerWorkerCommand(program: Command): void {
     .description('apply accepted inbox events to records and the change log')
     .option('--once', 'process every due event, then exit')
     .action(async (opts: { once?: boolean }, command: Command) => {
-      const config = configFromCli(command);
+      const config = configFromCli(command, RUNTIME_WITHOUT_SERVER);
       const runtime = await buildRuntime(config);
       if (opts.once) {
-        const total = (await runtime.worker.drain()).claimed;
-        process.stdout.write(`processed ${total} events\n`);
+        // Claimed is not applied: say where each claimed event ended.
+        const r = await runtime.worker.drain();
+        process.stdout.write(
+          `claimed ${r.claimed} event(s): ${r.done} done, ${r.stale} stale, ${r.failed} failed, ${r.unmapped} unmapped, ${r.retried} to retry later\n`,
+        );
         await runtime.stop();
         return;
       }

@@ -176,7 +176,14 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** `json` lines, `pretty` for people, `auto`: pretty when stderr is a terminal (logs always go to stderr). */
+        format: z.enum(['json', 'pretty', 'auto']).default('auto'),
+      })
+      .strict()
+      .default({}),
     sources: z.record(sourceName, source).default({}),
     /** Downstream delivery from the change feed (docs/consumers.md). */
     connectors: connectorsSchema,

@@ -18,7 +18,20 @@ export interface LoadConfigOptions {
   files?: string[];
   /** The environment to read; process.env by default. This file is the only reader of process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Validate only these key paths (`db`, `connectors.crm`), plus `environment`; every other section takes its
+   * defaults. A CLI command names what it uses, so a secret it never reads (a connector's) need not be in the shell.
+   * Default: everything.
+   */
+  only?: readonly string[];
 }
+
+/**
+ * Sections that are explicit sets: a file that names one replaces the set of the files before it, so an overlay
+ * can drop an entry (the `demo` source of config/default.yaml). Environment overrides still name single keys.
+ * See docs/adr/0011-explicit-config-sets.md.
+ */
+const REPLACED_BY_FILE = new Set(['sources', 'connectors']);
 
 const ENV_PREFIX = 'APPDIRECT_SYNC__';
 
@@ -49,7 +62,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     try {
       const doc: unknown = parseYaml(readFileSync(file, 'utf8')) ?? {};
       if (!isPlainObject(doc)) problems.push(`${file}: the top level must be a mapping`);
-      else merged = deepMerge(merged, doc);
+      else merged = overlayFile(merged, doc);
     } catch (err) {
       problems.push(`${file}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -58,11 +71,30 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   merged = deepMerge(merged, readEnvOverrides(env, problems), 'by-index');
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const result = configSchema.safeParse(merged);
+  const result = configSchema.safeParse(options.only ? pickPaths(merged, ['environment', ...options.only]) : merged);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   return deepFreeze(result.data);
+}
+
+/** Lays one file over the files before it: key by key, except the explicit sets, which it replaces whole. */
+function overlayFile(base: Record<string, unknown>, doc: Record<string, unknown>): Record<string, unknown> {
+  const out = deepMerge(base, doc);
+  for (const key of REPLACED_BY_FILE) if (key in doc) out[key] = doc[key];
+  return out;
+}
+
+/** Only the given dotted key paths of a config tree (absent ones stay absent, and take their defaults). */
+function pickPaths(tree: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const path of paths) {
+    const keys = path.split('.');
+    let from: unknown = tree;
+    for (const key of keys) from = isPlainObject(from) && Object.hasOwn(from, key) ? from[key] : undefined;
+    if (from !== undefined) setPath(out, keys, from);
+  }
+  return out;
 }
 
 function readEnvOverrides(env: NodeJS.ProcessEnv, problems: string[]): Record<string, unknown> {

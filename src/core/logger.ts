@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import type { build as prettyStreamType } from 'pino-pretty';
 
 export type { Logger };
 
@@ -21,13 +22,22 @@ export const REDACTED_PATHS = [
   ...['headers', 'body', 'err', 'auth', 'config', 'client'].flatMap((parent) => SECRET_KEYS.map((key) => `${parent}.${key}`)),
 ];
 
+/** `json` lines for machines, `pretty` for people, `auto`: pretty when stderr is a terminal. */
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
 export interface LoggerOptions {
   level: string;
-  /** Where to write; a file descriptor or stream. Default stdout. */
+  /** How lines look when no destination is given. Default json. */
+  format?: LogFormat;
+  /** Where to write; a file descriptor or stream. Default stderr, in `format`. */
   destination?: pino.DestinationStream;
 }
 
-/** Creates the service's root logger: JSON lines, secrets redacted. */
+/**
+ * Creates the service's root logger, secrets redacted.
+ * @remarks Logs go to stderr in every command, so stdout carries only a command's own output (tables, JSON,
+ * summaries, progress) and can be piped.
+ */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
@@ -35,6 +45,17 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'appdirect-sync' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    options.destination ?? stderrIn(options.format ?? 'json'),
   );
+}
+
+function stderrIn(format: LogFormat): pino.DestinationStream {
+  const tty = process.stderr.isTTY === true;
+  if (format === 'pretty' || (format === 'auto' && tty)) {
+    // Synchronous, so a line logged just before process.exit() is not lost; a terminal's pace is a person's.
+    // Loaded only here: a command that logs JSON does not pay for pino-pretty at start.
+    const prettyStream = (require('pino-pretty') as { build: typeof prettyStreamType }).build;
+    return prettyStream({ destination: 2, sync: true, colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+  }
+  return pino.destination({ dest: 2, sync: false });
 }

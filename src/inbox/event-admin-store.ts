@@ -5,7 +5,12 @@ export interface EventFilter {
   ids?: number[];
   statuses?: EventStatus[];
   source?: string;
+  /** Compared without regard to case: `company` finds COMPANY. */
   resourceTypes?: string[];
+  /** The envelope's resource.uuid: every event of one record. */
+  resourceUuid?: string;
+  /** The envelope's uuid: one delivery (and its retries). */
+  deliveryUuid?: string;
   since?: Date;
   until?: Date;
   limit?: number;
@@ -37,6 +42,8 @@ export interface EventDetail extends EventSummary {
   payloadPurgedAt: Date | null;
   /** Empty once retention purged it. */
   body: Buffer;
+  /** Re-sends of the same delivery uuid with a different body, kept in inbox_conflicts (`get` fills it). */
+  conflicts?: { count: number; lastReceivedAt: Date | null };
 }
 
 /** Outcome of a re-queue: which events went back to `accepted`, and which were refused because they were done. */

@@ -40,7 +40,13 @@ export class KnexEventAdminStore implements EventAdminStore {
 
   async get(id: number): Promise<EventDetail | undefined> {
     const row = (await withPayloadBody(this.db('inbox_events')).where('inbox_events.id', id).first()) as DbSyncEventRow | undefined;
-    return row ? toDetail(row) : undefined;
+    if (!row) return undefined;
+    const conflict = (await this.db('inbox_conflicts')
+      .where('inbox_event_id', id)
+      .count({ n: '*' })
+      .max({ last: 'received_at' })
+      .first()) as { n: number | string; last: Date | string | null } | undefined;
+    return { ...toDetail(row), conflicts: { count: Number(conflict?.n ?? 0), lastReceivedAt: optionalDate(conflict?.last ?? null) } };
   }
 
   async requeue(filter: EventFilter): Promise<RequeueResult> {
@@ -136,7 +142,13 @@ export class KnexEventAdminStore implements EventAdminStore {
     if (filter.ids) q = q.whereIn('id', filter.ids);
     if (filter.statuses) q = q.whereIn('status', filter.statuses);
     if (filter.source) q = q.where('source', filter.source);
-    if (filter.resourceTypes) q = q.whereIn('resource_type', filter.resourceTypes);
+    // AppDirect's types are upper case; an operator typing `company` means COMPANY.
+    if (filter.resourceTypes) {
+      const types = filter.resourceTypes.map((t) => t.toUpperCase());
+      q = types.length === 0 ? q.whereRaw('1 = 0') : q.whereRaw(`upper(resource_type) in (${types.map(() => '?').join(', ')})`, types);
+    }
+    if (filter.resourceUuid !== undefined) q = q.where('resource_uuid', filter.resourceUuid);
+    if (filter.deliveryUuid !== undefined) q = q.where('delivery_uuid', filter.deliveryUuid);
     if (filter.since) q = q.where('received_at', '>=', filter.since.toISOString());
     if (filter.until) q = q.where('received_at', '<', filter.until.toISOString());
     if (filter.limit !== undefined) q = q.limit(filter.limit);

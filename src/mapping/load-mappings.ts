@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileMapping } from './compile-mapping';
-import { mappingFileSchema, type MappingFile } from './mapping-schema';
+import { fieldSchema, mappingFileSchema, type MappingFile } from './mapping-schema';
 import type { CompiledMapping, MappingLoadProblem } from './mapping-types';
 import { YamlSource } from './yaml-source';
 
@@ -39,12 +39,34 @@ export function loadMappingFile(file: string): LoadedMappingFile {
   const { source, problems } = YamlSource.parse(file, text);
   if (problems.length > 0) return { file, source, problems };
   const parsed = mappingFileSchema.safeParse(source.value());
-  if (!parsed.success) return { file, source, problems: source.schemaProblems(parsed.error.issues) };
+  if (!parsed.success) {
+    const problems = [...source.schemaProblems(parsed.error.issues), ...problemsOfValidFields(source, file, text)];
+    return { file, source, problems: problems.sort((a, b) => a.line - b.line) };
+  }
   const compiled = compileMapping(parsed.data, file, text);
   if (!compiled.mapping) {
     return { file, source, definition: parsed.data, problems: compiled.problems.map((p) => source.problemAt(p.path, p.message)) };
   }
   return { file, source, definition: parsed.data, mapping: compiled.mapping, problems: [] };
+}
+
+/**
+ * A file with schema errors still has its other fields compiled, so one bad field hides no fault of another
+ * (`mappings check` lists them all at once). Only when the rest of the file is schema-valid.
+ */
+function problemsOfValidFields(source: YamlSource, file: string, text: string): MappingLoadProblem[] {
+  const value = source.value();
+  if (!isRecord(value) || !isRecord(value.fields)) return [];
+  const fields = Object.fromEntries(Object.entries(value.fields).filter(([, f]) => fieldSchema.safeParse(f).success));
+  const rest = mappingFileSchema.safeParse({ ...value, fields, tests: undefined });
+  if (!rest.success) return [];
+  // Only faults of a kept field: dropping the bad ones could make the file look wrong as a whole (no fields left).
+  const own = compileMapping(rest.data, file, text).problems.filter((p) => p.path[0] === 'fields' && Object.hasOwn(fields, String(p.path[1])));
+  return own.map((p) => source.problemAt(p.path, p.message));
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -72,10 +72,33 @@ export class YamlSource {
       if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
         return this.problemAt(issue.path, 'type must be one of string, integer, decimal, boolean, date, datetime, enum, json, collection');
       }
+      if (issue.code === 'invalid_union' && issue.errors.length > 0) return this.problemAt(issue.path, unionMessage(issue.errors));
       if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
         return this.problemAt(issue.path, `required key is missing (expected ${issue.expected})`);
       }
       return this.problemAt(issue.path, issue.message);
     });
   }
+}
+
+const KIND_WORDS: Record<string, string> = { array: 'a list', record: 'a map', object: 'a map', string: 'text', number: 'a number', boolean: 'true or false' };
+
+/**
+ * Says in words what a union key accepts (zod's own message is only "Invalid input"): `values` of an enum is
+ * "a list or a map". A branch that failed deeper than its top is described by its first issue.
+ */
+function unionMessage(branches: ReadonlyArray<ReadonlyArray<z.core.$ZodIssue>>): string {
+  const expected: string[] = [];
+  let missing = false;
+  for (const [first] of branches) {
+    if (!first) continue;
+    if (first.code === 'invalid_type' && first.path.length === 0) {
+      expected.push(KIND_WORDS[first.expected] ?? first.expected);
+      missing ||= /received undefined/.test(first.message);
+    } else {
+      expected.push(`${first.path.length > 0 ? `${first.path.join('.')}: ` : ''}${first.message}`);
+    }
+  }
+  const what = [...new Set(expected)].join(' or ');
+  return missing ? `required key is missing (expected ${what})` : `expected ${what}`;
 }

@@ -1,3 +1,4 @@
+import { AppError } from '../core/app-error';
 import type { Oauth2TokenSource } from './oauth2-token-source';
 import { describeTokenError } from './oauth2-token-source';
 
@@ -62,7 +63,7 @@ async function deliverWithRetries(options: SimulationOptions, file: string, body
     attempts.push(outcome);
     const ok = outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300;
     const delay = schedule[n - 1];
-    const next = ok ? '' : delay === undefined ? ' giving up' : ` retry in ${delay}s`;
+    const next = ok ? '' : delay === undefined ? ' giving up' : ` retry in ${describeWait(delay, scale)}`;
     options.report?.(`${file} attempt=${n}/${max} status=${outcome.status ?? '-'} result=${outcome.result}${next}`);
     if (ok) return { file, accepted: true, attempts };
     if (delay !== undefined) await sleep(delay * 1000 * scale);
@@ -111,14 +112,30 @@ function summarize(text: string): string {
   return JSON.stringify(text.slice(0, 60));
 }
 
+/** The wait that really follows, and AppDirect's own when it is scaled: `retry in 0.3s (AppDirect: 300s)`. */
+function describeWait(seconds: number, scale: number): string {
+  if (scale === 1) return `${seconds}s`;
+  return `${Number((seconds * scale).toPrecision(3))}s (AppDirect: ${seconds}s)`;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The webhook URL for a source: a URL already ending in /webhooks/<name> is kept, a base URL gets it appended. */
-export function webhookUrlFor(url: string, source: string): string {
+/**
+ * The webhook URL for a source: a URL already ending in /webhooks/<name> is kept (a `source` given too must be that
+ * name), a base URL gets /webhooks/<source> appended (then `source` is needed).
+ */
+export function webhookUrlFor(url: string, source?: string): string {
   const parsed = new URL(url);
-  if (/\/webhooks\/[^/]+\/?$/.test(parsed.pathname)) return parsed.toString();
+  const named = /\/webhooks\/([^/]+)\/?$/.exec(parsed.pathname)?.[1];
+  if (named !== undefined) {
+    if (source !== undefined && decodeURIComponent(named) !== source) {
+      throw new AppError('CLI_INVALID_OPTION', `--source ${source} differs from the source in --url (${decodeURIComponent(named)}); give one of them`);
+    }
+    return parsed.toString();
+  }
+  if (source === undefined) throw new AppError('CLI_INVALID_OPTION', '--source is required when --url is a base URL (or give the full /webhooks/<source> URL)');
   parsed.pathname = `${parsed.pathname.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(source)}`;
   return parsed.toString();
 }

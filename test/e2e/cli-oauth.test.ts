@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
 
-describe('CLI: clients, users and simulate against a real server', () => {
+describe('CLI: clients, users and simulate against a real server', function () {
+  this.timeout(60_000); // a dozen CLI processes, each starting from source
   let dir: string;
   let server: TestServer;
   let global: string[];

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KnexOauthTokenStore } from '../../src/auth/knex-oauth-token-store';
 import { Oauth2TokenSource } from '../../src/simulate/oauth2-token-source';
 import { simulateDeliveries, webhookUrlFor } from '../../src/simulate/webhook-simulator';
 import { adminFor } from '../helpers/oauth-fixtures';
+import { runCli } from '../helpers/run-cli';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
 
 const TOKEN = 'simulate-token-0123456789abcdef';
@@ -26,7 +30,31 @@ describe('simulate: sending deliveries as AppDirect does (over HTTP)', () => {
   it('builds the webhook URL from a base URL or keeps a full one', () => {
     assert.equal(webhookUrlFor('https://h.example/', 'shop'), 'https://h.example/webhooks/shop');
     assert.equal(webhookUrlFor('https://h.example/prefix', 'shop'), 'https://h.example/prefix/webhooks/shop');
-    assert.equal(webhookUrlFor('https://h.example/webhooks/other', 'shop'), 'https://h.example/webhooks/other');
+    assert.equal(webhookUrlFor('https://h.example/webhooks/shop', 'shop'), 'https://h.example/webhooks/shop');
+    assert.equal(webhookUrlFor('https://h.example/webhooks/shop'), 'https://h.example/webhooks/shop');
+    // A --source that the URL contradicts is not silently ignored, and a base URL needs one.
+    assert.throws(() => webhookUrlFor('https://h.example/webhooks/other', 'shop'), /CLI_INVALID_OPTION|--source shop differs/);
+    assert.throws(() => webhookUrlFor('https://h.example/'), /--source is required/);
+  });
+
+  it('the CLI takes a full URL without --source and reports each file by the path given', async function () {
+    this.timeout(30_000);
+    const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-simulate-'));
+    try {
+      for (const sub of ['a', 'b']) {
+        mkdirSync(join(dir, sub));
+        writeFileSync(join(dir, sub, 'added.json'), JSON.stringify(delivery()));
+      }
+      const files = [join(dir, 'a', 'added.json'), join(dir, 'b', 'added.json')];
+      const r = await runCli(['simulate', ...files, '--url', `${server.url}/webhooks/tok`, '--auth', 'token'], { env: { APPDIRECT_SYNC_SIMULATE_TOKEN: TOKEN } });
+      assert.equal(r.code, 0, r.stderr);
+      for (const f of files) assert.ok(r.stdout.includes(`${f} attempt=1/7 status=200 result=accepted`), r.stdout);
+      const contradicted = await runCli(['simulate', files[0] as string, '--url', `${server.url}/webhooks/tok`, '--source', 'oa']);
+      assert.equal(contradicted.code, 1);
+      assert.match(contradicted.stderr, /^CLI_INVALID_OPTION: --source oa differs/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('token mode ends in accepted; a wrong token is retried and given up', async () => {
@@ -151,8 +179,8 @@ describe('simulate: retries on the (compressed) schedule', () => {
     });
     assert.equal(outcome?.accepted, true);
     assert.deepEqual(lines, [
-      'd.json attempt=1/7 status=503 result=RECEIVER_STORE_UNAVAILABLE retry in 300s',
-      'd.json attempt=2/7 status=503 result=RECEIVER_STORE_UNAVAILABLE retry in 600s',
+      'd.json attempt=1/7 status=503 result=RECEIVER_STORE_UNAVAILABLE retry in 0.3s (AppDirect: 300s)',
+      'd.json attempt=2/7 status=503 result=RECEIVER_STORE_UNAVAILABLE retry in 0.6s (AppDirect: 600s)',
       'd.json attempt=3/7 status=200 result=accepted',
     ]);
     assert.equal(seen.length, 3);

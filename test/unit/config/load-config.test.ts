@@ -81,9 +81,28 @@ describe('loadConfig', () => {
   it('makes the CLI exit non-zero with the list on an invalid config', () => {
     writeFileSync(join(dir, 'default.yaml'), 'server:\n  port: -1\nlog:\n  level: loud\n');
     const bin = join(__dirname, '..', '..', '..', 'bin', 'appdirect-sync.js');
-    const run = spawnSync(process.execPath, [bin, '--config-dir', dir, 'migrate'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [bin, '--config-dir', dir, 'serve'], { encoding: 'utf8' });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /server\.port/);
     assert.match(run.stderr, /log\.level/);
+  });
+
+  it('a file that names sources or connectors replaces the set before it; other keys merge key by key', () => {
+    writeFileSync(join(dir, 'default.yaml'), 'server: { port: 8080 }\nsources:\n  demo:\n    auth: { mode: none }\nconnectors:\n  a: { type: file, dir: /tmp/a }\n');
+    const over = join(dir, 'production.yaml');
+    writeFileSync(over, 'environment: production\nserver: { host: 0.0.0.0 }\nsources:\n  shop:\n    auth: { mode: oauth2 }\nconnectors:\n  b: { type: file, dir: /tmp/b }\n');
+    const cfg = loadConfig({ configDir: dir, files: [over], env: {} });
+    assert.deepEqual(Object.keys(cfg.sources), ['shop']);
+    assert.deepEqual(Object.keys(cfg.connectors), ['b']);
+    assert.deepEqual([cfg.server.host, cfg.server.port], ['0.0.0.0', 8080]);
+  });
+
+  it('only: validates the named sections and leaves the others at their defaults', () => {
+    writeFileSync(join(dir, 'default.yaml'), 'db: { filename: x.db }\nserver: { port: -1 }\nconnectors:\n  crm: { type: http }\n');
+    assert.throws(() => loadConfig({ configDir: dir, env: {} }), ConfigError);
+    const cfg = loadConfig({ configDir: dir, env: {}, only: ['db'] });
+    assert.equal(cfg.db.filename, 'x.db');
+    assert.deepEqual([cfg.server.port, cfg.connectors], [8080, {}]);
+    assert.throws(() => loadConfig({ configDir: dir, env: {}, only: ['db', 'connectors.crm'] }), /connectors\.crm\.mode/);
   });
 });

@@ -20,6 +20,26 @@ describe('appdirect-sync mappings (CLI)', () => {
   beforeEach(() => (tmp = tempMappingsDir()));
   afterEach(() => tmp.remove());
 
+  it('check: reports every problem once, a schema error hides no other field\'s fault, and says what an enum lacks', () => {
+    tmp.write(
+      'widget.yaml',
+      'resourceType: WIDGET\nentity: widget\nfields:\n  a: { type: string, from: resource.content.a, bogus: 1 }\n' +
+        '  b: { type: string }\n  c: { type: enum, from: resource.content.c }\n',
+    );
+    const io = capture();
+    assert.equal(mappingsCheck(tmp.dir, io), 1);
+    const lines = io.text().split('\n').filter((l) => l.includes('widget.yaml:'));
+    assert.deepEqual(
+      lines.map((l) => l.replace(/^.*widget\.yaml:/, '')),
+      [
+        '4: fields.a.bogus: unknown key bogus',
+        '5: fields.b: field b needs exactly one of from, expr or value (has none)',
+        '6: fields.c.values: required key is missing (expected a list or a map)',
+      ],
+    );
+    assert.match(io.text(), /0 mapping\(s\) valid, 3 problem\(s\)/);
+  });
+
   it('test: exits 0 when every case passes', async () => {
     tmp.write('order.yaml', MAPPING);
     tmp.write('order.tests.yaml', `cases:\n  - name: maps\n    input: ${INPUT}\n    expect: { id: "7", total: "1.5" }\n`);
