@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, isAppError } from '../core/app-error';
+import { isStoreUnavailable } from '../db/db-errors';
 import { bodyError, routeFamily } from './body-errors';
 
 /**
@@ -35,5 +36,14 @@ export function notFoundHandler(): RequestHandler {
  */
 export function toAppError(err: unknown, path = ''): AppError {
   if (isAppError(err)) return err;
-  return bodyError(err, routeFamily(path)) ?? new AppError('SERVER_INTERNAL', 'internal error');
+  const family = routeFamily(path);
+  if (isStoreUnavailable(err)) {
+    // A locked or unreachable database is a passing state, not a bug: the client is told to come back.
+    const code = family === 'receiver' ? 'RECEIVER_STORE_UNAVAILABLE' : 'HTTP_STORE_UNAVAILABLE';
+    return new AppError(code, 'the database is busy or unreachable; try again shortly', { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS });
+  }
+  return bodyError(err, family) ?? new AppError('SERVER_INTERNAL', 'internal error');
 }
+
+/** What a client waits before trying again when the database was busy (a lock, a failover): seconds, not minutes. */
+const STORE_RETRY_AFTER_SECONDS = 5;

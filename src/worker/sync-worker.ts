@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
+import { isDataError, isStoreUnavailable } from '../db/db-errors';
 import { withTransaction } from '../db/transaction';
 import type { Knex } from 'knex';
 import type { ClaimedEvent, EventCompletion, InboxQueue } from '../inbox/inbox-queue';
@@ -108,7 +109,9 @@ export class SyncWorker {
         try {
           claimed = (await this.drain()).claimed;
         } catch (err) {
-          this.log.error({ err }, 'worker tick failed');
+          // A busy or unreachable database is a passing state the next tick retries; anything else is a bug.
+          if (isStoreUnavailable(err)) this.log.warn({ err: { code: (err as { code?: string }).code } }, 'worker tick failed, store unavailable');
+          else this.log.error({ err }, 'worker tick failed');
         }
         if (claimed === 0 && this.running) await this.idle();
       }
@@ -151,7 +154,11 @@ export class SyncWorker {
     if (events.length === 0) return { result, next: [] };
     try {
       const plans = await planning;
-      const { completions, changes, next } = await this.applyBatch(plans, events[0]?.ticket ?? '', claimNext);
+      const ticket = events[0]?.ticket ?? '';
+      const { completions, changes, next } = await this.applyBatch(plans, ticket, claimNext).catch((err: unknown) => {
+        if (!isDataError(err)) throw err;
+        return this.applyIsolating(plans, ticket);
+      });
       for (const c of completions) result[c.status === 'dead' ? 'failed' : c.status] += 1;
       if (changes > 0) this.onChanges?.();
       return { result, next };
@@ -161,6 +168,29 @@ export class SyncWorker {
       await this.queue.retryLater(events, { code: e.code ?? 'WORKER_TRANSIENT', message: e.message ?? String(err) }, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now());
       result.retried = events.length;
       return { result, next: [] };
+    }
+  }
+
+  /**
+   * Applies a batch the database refused for its data, half by half (left first), down to the one event whose data
+   * it refuses: that event ends `failed` with WORKER_UNSTORABLE, every other event is applied as usual.
+   * @remarks The refusal (a NUL or a key too long for PostgreSQL, say) would come back on every retry, so it belongs
+   * to the event, never to its batch. One bad event among n costs about 2·log2(n) transactions. Claims nothing ahead.
+   */
+  private async applyIsolating(plans: EventPlan[], ticket: string): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
+    try {
+      return await this.applyBatch(plans, ticket, false);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      const [only] = plans;
+      if (plans.length === 1 && only) {
+        this.log.warn({ eventId: only.event.id, err: { code: (err as { code?: string }).code } }, 'event refused by the database');
+        return this.applyBatch([unstorable(only, err)], ticket, false);
+      }
+      const middle = Math.ceil(plans.length / 2);
+      const left = await this.applyIsolating(plans.slice(0, middle), ticket);
+      const right = await this.applyIsolating(plans.slice(middle), ticket);
+      return { completions: [...left.completions, ...right.completions], changes: left.changes + right.changes, next: [] };
     }
   }
 
@@ -213,6 +243,15 @@ export class SyncWorker {
     const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
+}
+
+/** The end of an event whose data the database refuses: its driver code and message, which carry no data. */
+function unstorable(plan: EventPlan, err: unknown): EventPlan {
+  const e = err as { code?: unknown; message?: unknown };
+  // knex prefixes the driver's message with the statement; the driver's own words are after the last ' - '.
+  const reason = String(e.message ?? err).split(' - ').pop()?.slice(0, 300);
+  const detail = { message: `the database refused this event's data: ${reason}`, dbCode: e.code };
+  return { kind: 'end', event: plan.event, completion: { id: plan.event.id, status: 'failed', errorCode: 'WORKER_UNSTORABLE', errorDetail: detail } };
 }
 
 function emptyResult(claimed: number): TickResult {

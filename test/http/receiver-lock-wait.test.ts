@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { newApiKey } from '../../src/auth/api-key-auth';
+import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
 
 const REQUEST_TIMEOUT_MS = 1500;
@@ -65,5 +67,24 @@ describe('receiver while another process holds the SQLite write lock', () => {
     const res = await timed(() => fetch(`${server.url}/webhooks/open`, { method: 'POST', body: JSON.stringify(delivery()) }));
     assert.equal(res.value.status, 200);
     assert.ok(res.ms >= 350, `accepted after ${Math.round(res.ms)} ms, while the lock was held`);
+  });
+
+  it('answers an API write that meets the lock 503 HTTP_STORE_UNAVAILABLE with Retry-After, not 500', async () => {
+    const key = newApiKey();
+    await new KnexApiKeyStore(server.runtime.db).create({ id: key.id, name: 'crm', keySha256: key.keySha256, scopes: ['feed:read'] }, new Date());
+    const other = new Database(server.runtime.config.db.filename);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      // A named consumer's first read registers it: a write.
+      const res = await fetch(`${server.url}/api/v1/consumers/crm/changes`, { headers: { authorization: `Bearer ${key.key}` } });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '5');
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'HTTP_STORE_UNAVAILABLE');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    const after = await fetch(`${server.url}/api/v1/consumers/crm/changes`, { headers: { authorization: `Bearer ${key.key}` } });
+    assert.equal(after.status, 200);
   });
 });
