@@ -119,7 +119,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     maxDepth: config.receiver.maxDepth,
     onAccepted: () => worker.notify(),
   });
-  const limiter = new FailedAuthLimiter({ windowMs: config.auth.failedAuth.windowMs, max: config.auth.failedAuth.max, db });
+  const limiter = new FailedAuthLimiter({ ...config.auth.failedAuth, db });
   const bearerAuth = createBearerAuth({ db, clock, logger, config, limiter });
   const apiKeyAuth = new ApiKeyAuth(new KnexApiKeyStore(db), clock, limiter);
   const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });

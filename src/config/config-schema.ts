@@ -103,6 +103,7 @@ export const configSchema = z
           .object({
             windowMs: z.number().int().min(1000).default(60_000),
             max: z.number().int().min(1).default(30),
+            maxTrackedKeys: z.number().int().min(100).default(100_000),
           })
           .strict()
           .default({}),

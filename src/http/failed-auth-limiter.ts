@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../core/app-error';
+import { TrackedKeyBudget } from './tracked-key-budget';
 
 /**
  * The endpoint families counted apart, so failures at one never lock out another: 30 bad API keys must not make
@@ -14,9 +15,14 @@ export type AuthFamily = 'webhook' | 'token' | 'api';
 export interface FailedAuthLimiterOptions {
   windowMs: number;
   max: number;
+  /** Distinct keys (addresses, client ids) counted at most within two windows; newcomers past it share a bucket. */
+  maxTrackedKeys?: number;
   /** A PostgreSQL knex: counts go to its `auth_failures` table, shared by every instance. Memory otherwise. */
   db?: Knex;
 }
+
+/** Keys counted at most within two windows by default (about 100 bytes each in memory). */
+const DEFAULT_MAX_TRACKED_KEYS = 100_000;
 
 /** Addresses the local blocked-until cache holds at most; the oldest entry gives way to a new one. */
 const BLOCKED_CACHE_MAX = 10_000;
@@ -37,9 +43,12 @@ export class FailedAuthLimiter {
   private readonly limiter: RateLimiterAbstract;
   /** Keys known to be over the limit, and until when: saves a database read per request from a blocked sender. */
   private readonly blockedUntil = new Map<string, number>();
+  /** Bounds the entries the counts take, whatever the number of senders failing at once. */
+  private readonly budget: TrackedKeyBudget;
 
   constructor(private readonly options: FailedAuthLimiterOptions) {
     const duration = Math.ceil(options.windowMs / 1000);
+    this.budget = new TrackedKeyBudget(duration * 1000, options.maxTrackedKeys ?? DEFAULT_MAX_TRACKED_KEYS);
     const memory = new RateLimiterMemory({ points: options.max, duration, keyPrefix: 'auth' });
     const pg = options.db !== undefined && options.db.client.config.client === 'pg';
     this.limiter = pg
@@ -60,8 +69,9 @@ export class FailedAuthLimiter {
   /** Refuses an address that is over the limit for the family, before any credential is looked at. */
   guard(family: AuthFamily): RequestHandler {
     return (req, _res, next) => {
-      const key = addressKey(family, req.ip);
-      this.retryAfter(key).then(
+      this.tracked(addressKey(family, req.ip), family)
+        .then((key) => this.retryAfter(key))
+        .then(
         (seconds) => next(seconds === undefined ? undefined : limited(seconds)),
         () => next(), // the insurance limiter failed too: let the credential check decide
       );
@@ -70,9 +80,9 @@ export class FailedAuthLimiter {
 
   /** Counts one failed authentication of the address for the family. Never rejects. */
   async recordFailure(family: AuthFamily, address: string | undefined): Promise<void> {
-    const key = addressKey(family, address);
     try {
-      this.remember(key, await this.limiter.penalty(key));
+      const key = await this.tracked(addressKey(family, address), family);
+      this.counted(key, await this.limiter.penalty(key));
     } catch {
       // The store and its insurance both failed: the failure goes uncounted rather than failing the answer.
     }
@@ -83,11 +93,12 @@ export class FailedAuthLimiter {
    * with AUTH_RATE_LIMITED when either is over the limit. Call `succeeded()` when the credentials were good.
    */
   async reserve(address: string | undefined, clientId: string): Promise<{ succeeded(): Promise<void> }> {
-    const keys = [addressKey('token', address), clientKey(clientId)];
+    const keys: string[] = [];
     let consumed = 0;
     try {
+      keys.push(await this.tracked(addressKey('token', address), 'token'), await this.tracked(clientKey(clientId), 'token-client'));
       for (const key of keys) {
-        await this.limiter.consume(key);
+        this.counted(key, await this.limiter.consume(key));
         consumed += 1;
       }
     } catch (err) {
@@ -100,6 +111,23 @@ export class FailedAuthLimiter {
         await Promise.all(keys.map((key) => this.limiter.reward(key).catch(() => undefined)));
       },
     };
+  }
+
+  /**
+   * The key to count under: its own, unless the budget of tracked keys is spent and it has no entry yet; then the
+   * shared bucket of its kind.
+   * @remarks Memory stays bounded under a flood of failures from many addresses (or made-up client ids); the price
+   * is that, during such a flood, a newcomer that fails shares one limit with the other newcomers.
+   */
+  private async tracked(key: string, kind: string): Promise<string> {
+    if (!this.budget.full()) return key;
+    return (await this.limiter.get(key)) ? key : `${kind}:overflow`;
+  }
+
+  /** Notes a key's first failure in its window (for the budget), and whether it is now blocked. */
+  private counted(key: string, res: RateLimiterRes): void {
+    if (res.consumedPoints === 1) this.budget.added();
+    this.remember(key, res);
   }
 
   private async retryAfter(key: string): Promise<number | undefined> {
