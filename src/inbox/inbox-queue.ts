@@ -1,4 +1,4 @@
-import type { ResourceAction } from '../receiver/envelope';
+import type { ResourceAction } from '../domain/envelope';
 import type { Tx } from '../db/transaction';
 
 /** Where an inbox event ends. `accepted` is waiting (or leased to a worker). */

@@ -6,7 +6,7 @@ import { dialectOf } from '../db/create-knex';
 import { asNumber, type DbInboxEventRow } from '../db/rows';
 import { prepared, sqliteConnectionOf, withSqliteConnection } from '../db/sqlite-statements';
 import type { Tx } from '../db/transaction';
-import type { ResourceAction } from '../receiver/envelope';
+import type { ResourceAction } from '../domain/envelope';
 import type { ClaimedEvent, EventCompletion, InboxQueue } from './inbox-queue';
 
 /** What a claim returns of each event: its envelope columns, attempts and body. */

@@ -5,7 +5,7 @@ import { lockRecords } from '../db/record-locks';
 import { asDate, asNumber, type DbRecordRow } from '../db/rows';
 import { prepared, sqliteConnectionOf } from '../db/sqlite-statements';
 import type { Tx } from '../db/transaction';
-import type { ResourceAction } from '../receiver/envelope';
+import type { ResourceAction } from '../domain/envelope';
 import type { RecordState } from './apply-event';
 import { refKey, type RecordListQuery, type RecordRef, type RecordStore, type RecordWrite, type StoredRecord } from './record-store';
 

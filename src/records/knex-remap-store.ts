@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { lockChangeAppends } from '../db/change-append-lock';
 import { asNumber, type DbRecordRow } from '../db/rows';
-import type { ResourceAction } from '../receiver/envelope';
-import type { ChangeKind } from './apply-event';
+import type { ResourceAction } from '../domain/envelope';
+import type { ChangeKind } from '../domain/change';
 import type { RecordRef } from './record-store';
 import type { RemapCandidate, RemapScope, RemapStore, RemapUpdate, RemapWriteResult, StoredChange } from './remap-store';
 

@@ -1,4 +1,4 @@
-import type { ChangeKind } from './apply-event';
+import type { ChangeKind } from '../domain/change';
 import type { RecordRef } from './record-store';
 import type { RecordVersion } from './record-version';
 

@@ -6,7 +6,7 @@ import { isStoreUnavailable } from '../../src/db/db-errors';
 import { GroupCommit } from '../../src/inbox/group-commit';
 import type { AcceptOutcome, NewDelivery } from '../../src/inbox/inbox-store';
 import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
-import type { Envelope } from '../../src/receiver/envelope';
+import type { Envelope } from '../../src/domain/envelope';
 import { ReceiverService } from '../../src/receiver/receiver-service';
 import { forEachDatabase } from '../helpers/test-databases';
 
