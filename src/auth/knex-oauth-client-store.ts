@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { asDate, type DbOauthClientRow } from '../db/rows';
+import { asDate } from '../db/column-values';
+import type { DbOauthClientRow } from './oauth-rows';
 import { OAUTH_GRANTS, type OauthClient, type OauthClientStore, type OauthGrant } from './oauth-client-store';
 
 /** OauthClientStore on knex: SQLite and PostgreSQL alike. */

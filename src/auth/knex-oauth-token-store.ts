@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { asDate, type DbOauthTokenRow } from '../db/rows';
+import { asDate } from '../db/column-values';
+import type { DbOauthTokenRow } from './oauth-rows';
 import type { OauthToken, OauthTokenStore } from './oauth-token-store';
 
 /** OauthTokenStore on knex: SQLite and PostgreSQL alike. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { asDate, type DbOauthUserRow } from '../db/rows';
+import { asDate } from '../db/column-values';
+import type { DbOauthUserRow } from './oauth-rows';
 import type { OauthUser, OauthUserStore } from './oauth-user-store';
 
 /** OauthUserStore on knex: SQLite and PostgreSQL alike. */

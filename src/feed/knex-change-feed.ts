@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { asDate, asNumber } from '../db/rows';
+import { asDate, asNumber } from '../db/column-values';
 import { cursorExpired, parseCursor, type Change, type ChangeFeed, type ChangePage, type ReadOptions } from './change-feed';
 import { readFeedHorizon } from '../db/feed-horizon';
 

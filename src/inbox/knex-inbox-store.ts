@@ -5,7 +5,8 @@ import { withSqliteConnection } from '../db/sqlite-statements';
 import { decideOutcomes, deliveryKey, inboxRows, type InboxInsert } from './accept-decisions';
 import { withPayloadBody } from './payload-join';
 import { acceptOnSqlite } from './sqlite-inbox-intake';
-import { asDate, asNumber, type DbInboxEventRow, type DbRejectedDeliveryRow } from '../db/rows';
+import { asDate, asNumber } from '../db/column-values';
+import type { DbInboxEventRow, DbRejectedDeliveryRow } from './inbox-rows';
 import type { AcceptOutcome, InboxStore, NewDelivery, NewRejection, RejectedDelivery, StoredInboxEvent } from './inbox-store';
 
 const EXCERPT_BYTES = 4096;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { asNumber } from '../db/rows';
+import { asNumber } from '../db/column-values';
 import { raiseFeedHorizon, readFeedHorizon } from '../db/feed-horizon';
 import type { RetentionStore } from './retention-store';
 

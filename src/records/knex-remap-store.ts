@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { lockChangeAppends } from '../db/change-append-lock';
-import { asNumber, type DbRecordRow } from '../db/rows';
+import { asNumber } from '../db/column-values';
+import type { DbRecordRow } from './record-rows';
 import type { ResourceAction } from '../domain/envelope';
 import type { ChangeKind } from '../domain/change';
 import type { RecordRef } from './record-store';

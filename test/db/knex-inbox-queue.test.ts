@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { asDate, asNumber } from '../../src/db/rows';
+import { asDate, asNumber } from '../../src/db/column-values';
 import { KnexInboxQueue } from '../../src/inbox/knex-inbox-queue';
 import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { forEachDatabase } from '../helpers/test-databases';
