@@ -21,10 +21,9 @@ import { KnexChangeFeed } from './feed/knex-change-feed';
 import { KnexConsumerStore } from './feed/knex-consumer-store';
 import { FailedAuthLimiter } from './http/failed-auth-limiter';
 import { createHttpsServer, type HttpsServer } from './http/https-server';
+import { createInboxQueue, createInboxStore } from './inbox/create-inbox-stores';
 import type { EventAdminStore } from './inbox/event-admin-store';
 import { KnexEventAdminStore } from './inbox/knex-event-admin-store';
-import { KnexInboxQueue } from './inbox/knex-inbox-queue';
-import { KnexInboxStore } from './inbox/knex-inbox-store';
 import { JobSchedule } from './jobs/job-schedule';
 import { KnexJobLockStore } from './jobs/knex-job-lock-store';
 import { KnexRetentionStore } from './jobs/knex-retention-store';
@@ -99,11 +98,11 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   views.follow(mappings);
 
   warnAboutOpenSources(config, logger);
-  const inbox = new KnexInboxStore(db, intakeLockWaitMs(config.server.requestTimeoutMs));
+  const inbox = createInboxStore(db, { lockWaitMs: intakeLockWaitMs(config.server.requestTimeoutMs) });
   const recordStore = new KnexRecordStore(db);
   const planner = config.worker.mappingThread ? new ThreadedPlanner(config.mappings.dir, mappings, logger) : new InlinePlanner(mappings);
   if (planner instanceof ThreadedPlanner) mappings.onReload(() => planner.reload());
-  const worker = new SyncWorker(db, new KnexInboxQueue(db), recordStore, mappings, clock, logger, config.worker, planner);
+  const worker = new SyncWorker(db, createInboxQueue(db), recordStore, mappings, clock, logger, config.worker, planner);
   const notifier = new ChangeNotifier();
   worker.onChanges = () => notifier.notify();
   const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
