@@ -33,14 +33,13 @@ import { createAuthenticators } from './receiver/authenticator-factory';
 import { ReceiverService } from './receiver/receiver-service';
 import { EntityViewService } from './records/entity-view-service';
 import { KnexEntityViewStore } from './records/knex-entity-view-store';
-import { KnexRecordStore } from './records/knex-record-store';
-import { KnexRemapStore } from './records/knex-remap-store';
 import { recordsRouter } from './records/records-router';
 import { WalCheckpointer } from './db/wal-checkpointer';
 import { RemapService } from './worker/remap-service';
 import { InlinePlanner } from './worker/event-planner';
 import { SyncWorker } from './worker/sync-worker';
 import { ThreadedPlanner } from './worker/threaded-planner';
+import { createRecordStore, createRemapStore } from './records/create-record-stores';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -99,7 +98,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
 
   warnAboutOpenSources(config, logger);
   const inbox = createInboxStore(db, { lockWaitMs: intakeLockWaitMs(config.server.requestTimeoutMs) });
-  const recordStore = new KnexRecordStore(db);
+  const recordStore = createRecordStore(db);
   const planner = config.worker.mappingThread ? new ThreadedPlanner(config.mappings.dir, mappings, logger) : new InlinePlanner(mappings);
   if (planner instanceof ThreadedPlanner) mappings.onReload(() => planner.reload());
   const worker = new SyncWorker(db, createInboxQueue(db), recordStore, mappings, clock, logger, config.worker, planner);
@@ -107,7 +106,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   worker.onChanges = () => notifier.notify();
   const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
   const events = new KnexEventAdminStore(db);
-  const remap = new RemapService({ events, records: new KnexRemapStore(db), mappings, worker, clock, logger });
+  const remap = new RemapService({ db, events, records: createRemapStore(db), mappings, worker, clock, logger });
   const jobLocks = { store: new KnexJobLockStore(db), owner: instanceId() };
   const retention = new RetentionJob({ events, store: new KnexRetentionStore(db), consumers: new KnexConsumerStore(db) }, config.retention, logger);
   const jobs = new JobSchedule([retention], clock, logger, jobLocks);

@@ -9,12 +9,13 @@ import { migrateLatest } from '../../src/db/migration-source';
 import { FileMappingRegistry } from '../../src/mapping';
 import type { EventPlanner } from '../../src/worker/event-planner';
 import { parseEnvelope } from '../../src/receiver/envelope';
-import { KnexRecordStore } from '../../src/records/knex-record-store';
 import type { RecordWriter } from '../../src/records/record-store';
 import { SyncWorker, type SyncWorkerOptions } from '../../src/worker/sync-worker';
 import { createInboxQueue, createInboxStore } from '../../src/inbox/create-inbox-stores';
 import type { InboxStore } from '../../src/inbox/inbox-store';
 import type { InboxQueue } from '../../src/inbox/inbox-queue';
+import { createRecordStore } from '../../src/records/create-record-stores';
+import type { RecordStore } from '../../src/records/record-store';
 
 /** A mapping for tests of the engine: WIDGET deliveries with a required name and an integer qty. */
 export const WIDGET_MAPPING = `resourceType: WIDGET
@@ -45,7 +46,7 @@ export interface EngineHarness {
   clock: FakeClock;
   inbox: InboxStore;
   queue: InboxQueue;
-  records: KnexRecordStore;
+  records: RecordStore;
   /** The harness's mapping folder and its registry (edit a file, then `mappings.reload()`). */
   mappingsDir: string;
   mappings: FileMappingRegistry;
@@ -77,7 +78,7 @@ export async function engineHarness(
   const clock = new FakeClock(new Date('2026-11-27T00:00:00Z'));
   const inbox = createInboxStore(db);
   const queue = createInboxQueue(db);
-  const records = new KnexRecordStore(db);
+  const records = createRecordStore(db);
   const workerOptions: SyncWorkerOptions = {
     batchSize: 4,
     leaseMs: 60_000,
