@@ -32,14 +32,13 @@ import { FileMappingRegistry, type MappingRegistry } from './mapping';
 import { createAuthenticators } from './receiver/authenticator-factory';
 import { ReceiverService } from './receiver/receiver-service';
 import { EntityViewService } from './records/entity-view-service';
-import { KnexEntityViewStore } from './records/knex-entity-view-store';
 import { recordsRouter } from './records/records-router';
 import { WalCheckpointer } from './db/wal-checkpointer';
 import { RemapService } from './worker/remap-service';
 import { InlinePlanner } from './worker/event-planner';
 import { SyncWorker } from './worker/sync-worker';
 import { ThreadedPlanner } from './worker/threaded-planner';
-import { createRecordStore, createRemapStore } from './records/create-record-stores';
+import { createEntityViewStore, createRecordStore, createRemapStore } from './records/create-record-stores';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -92,7 +91,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const checkpoints = new WalCheckpointer(db, config.db.client === 'sqlite' ? config.db.filename : undefined, logger);
   const ran = await migrateLatest(db);
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
-  const views = new EntityViewService(new KnexEntityViewStore(db), mappings, logger);
+  const views = new EntityViewService(db, createEntityViewStore(db), mappings, logger);
   await views.refreshOrLog();
   views.follow(mappings);
 
