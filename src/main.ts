@@ -88,7 +88,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const mappings = FileMappingRegistry.open(config.mappings.dir, logger);
   if (config.mappings.hotReload) mappings.watch();
   const db = createKnex(config.db);
-  const checkpoints = new WalCheckpointer(db, config.db.client === 'sqlite' ? config.db.filename : undefined, logger);
+  const checkpoints = new WalCheckpointer(db, config.db.filename, logger);
   const ran = await migrateLatest(db);
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
   const views = new EntityViewService(db, createEntityViewStore(db), mappings, logger);

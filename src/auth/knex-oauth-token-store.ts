@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { asDate } from '../db/column-values';
+import { forShare } from '../db/share-lock';
 import type { DbOauthTokenRow } from './oauth-rows';
 import type { OauthToken, OauthTokenStore } from './oauth-token-store';
 
@@ -15,13 +16,11 @@ export class KnexOauthTokenStore implements OauthTokenStore {
     return this.db.transaction(async (trx) => {
       // FOR SHARE (PostgreSQL): a concurrent revoke waits for this insert to commit, and its token update, run
       // after, then sees the new token. SQLite runs one write transaction at a time, which gives the same order.
-      const pg = this.db.client.config.client === 'pg';
-      const clientQuery = trx('oauth_clients').where({ client_id: token.clientId }).whereNull('revoked_at').first('client_id');
-      const client = await (pg ? clientQuery.forShare() : clientQuery);
+      const client = await forShare(this.db, trx('oauth_clients').where({ client_id: token.clientId }).whereNull('revoked_at').first('client_id'));
       if (!client) return false;
       if (token.username !== null) {
         const userQuery = trx('oauth_users').where({ source: token.source, username: token.username }).whereNull('revoked_at').first('id');
-        if (!(await (pg ? userQuery.forShare() : userQuery))) return false;
+        if (!(await forShare(this.db, userQuery))) return false;
       }
       await trx<DbOauthTokenRow>('oauth_tokens').insert(toRow(token));
       return true;
