@@ -5,9 +5,9 @@ import { migrateLatest } from '../db/migration-source';
 import { KnexEventAdminStore } from '../inbox/knex-event-admin-store';
 import { formatProblem, loadMappings } from '../mapping';
 import { formatDiff } from '../mapping/json-diff';
+import { createRecordStore, createRemapStore } from '../records/create-record-stores';
 import { MappingDiffService, type EventDiff } from '../worker/mapping-diff-service';
 import { parseCountOption } from './time-option';
-import { createRecordStore, createRemapStore } from '../records/create-record-stores';
 
 /**
  * `appdirect-sync mappings diff`: runs recent processed events through the mapping files on disk (not the ones
