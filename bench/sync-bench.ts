@@ -7,15 +7,15 @@ import { systemClock } from '../src/core/clock';
 import { createKnex } from '../src/db/create-knex';
 import { migrateLatest } from '../src/db/migration-source';
 import { WalCheckpointer } from '../src/db/wal-checkpointer';
-import { KnexInboxQueue } from '../src/inbox/knex-inbox-queue';
 import { FileMappingRegistry } from '../src/mapping';
-import { KnexRecordStore } from '../src/records/knex-record-store';
 import { InlinePlanner } from '../src/worker/event-planner';
 import { SyncWorker } from '../src/worker/sync-worker';
 import { ThreadedPlanner } from '../src/worker/threaded-planner';
 import { eventMix } from './lib/event-mix';
 import { preloadInbox } from './lib/preload-inbox';
 import { argValue } from './lib/bench-args';
+import { createInboxQueue } from '../src/inbox/create-inbox-stores';
+import { createRecordStore } from '../src/records/create-record-stores';
 
 /**
  * bench:sync — drain N pre-loaded AppDirect-shaped events (five types, 10% re-sends, 10% late) through the
@@ -41,7 +41,7 @@ async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; s
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), logger);
   // As `serve` and `worker` run it by default: mapping on its own thread (--inline-mapping: on this one).
   const planner = inlineMapping ? new InlinePlanner(mappings) : new ThreadedPlanner(join(ROOT, 'mappings'), mappings, logger);
-  const worker = new SyncWorker(db, new KnexInboxQueue(db), new KnexRecordStore(db), mappings, systemClock, logger, {
+  const worker = new SyncWorker(db, createInboxQueue(db), createRecordStore(db), mappings, systemClock, logger, {
     batchSize: batch,
     leaseMs: 600_000,
     maxAttempts: 5,

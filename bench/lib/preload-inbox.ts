@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { parseEnvelope } from '../../src/receiver/envelope';
+import { createInboxStore } from '../../src/inbox/create-inbox-stores';
 
 /** Commits deliveries to the inbox as the receiver would (same store, batches of 500), without HTTP. */
 export async function preloadInbox(db: Knex, bodies: Buffer[], source = 'shop'): Promise<void> {
-  const store = new KnexInboxStore(db);
+  const store = createInboxStore(db);
   const receivedAt = new Date();
   for (let i = 0; i < bodies.length; i += 500) {
     await store.acceptBatch(

@@ -39,6 +39,7 @@ export interface BearerAuth {
 export function createBearerAuth(deps: BearerAuthDeps): BearerAuth {
   const tokens = new KnexOauthTokenStore(deps.db);
   const service = new OauthTokenService({
+    db: deps.db,
     clients: new KnexOauthClientStore(deps.db),
     users: new KnexOauthUserStore(deps.db),
     tokens,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { asDate } from '../db/rows';
+import { asDate } from '../db/column-values';
 import type { ApiKey, ApiKeyStore, ApiScope } from './api-key-store';
 
 interface DbApiKeyRow {

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import { asDate, type DbOauthClientRow } from '../db/rows';
+import { asDate } from '../db/column-values';
+import type { Tx } from '../db/transaction';
+import type { DbOauthClientRow } from './oauth-rows';
 import { OAUTH_GRANTS, type OauthClient, type OauthClientStore, type OauthGrant } from './oauth-client-store';
 
 /** OauthClientStore on knex: SQLite and PostgreSQL alike. */
@@ -29,25 +31,12 @@ export class KnexOauthClientStore implements OauthClientStore {
     return (await query).map(toClient);
   }
 
-  async revoke(clientId: string, at: Date): Promise<boolean> {
-    const n = await this.db<DbOauthClientRow>('oauth_clients')
+  async revoke(clientId: string, at: Date, trx?: Tx): Promise<boolean> {
+    const n = await (trx ?? this.db)<DbOauthClientRow>('oauth_clients')
       .where({ client_id: clientId })
       .whereNull('revoked_at')
       .update({ revoked_at: at.toISOString() });
     return n > 0;
-  }
-
-  async revokeWithTokens(clientId: string, at: Date): Promise<number | undefined> {
-    // One transaction: a verifier never sees the client revoked with some of its tokens still live, and a
-    // token minted concurrently is either revoked here or refused by the mint's own check (see mintIfLive).
-    return this.db.transaction(async (trx): Promise<number | undefined> => {
-      const n = await trx<DbOauthClientRow>('oauth_clients')
-        .where({ client_id: clientId })
-        .whereNull('revoked_at')
-        .update({ revoked_at: at.toISOString() });
-      if (n === 0) return undefined;
-      return trx('oauth_tokens').where({ client_id: clientId }).whereNull('revoked_at').update({ revoked_at: at.toISOString() });
-    });
   }
 }
 

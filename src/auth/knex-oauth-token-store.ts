@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
-import { asDate, type DbOauthTokenRow } from '../db/rows';
+import { asDate } from '../db/column-values';
+import { forShare } from '../db/share-lock';
+import type { Tx } from '../db/transaction';
+import type { DbOauthTokenRow } from './oauth-rows';
 import type { OauthToken, OauthTokenStore } from './oauth-token-store';
 
 /** OauthTokenStore on knex: SQLite and PostgreSQL alike. */
@@ -10,21 +13,17 @@ export class KnexOauthTokenStore implements OauthTokenStore {
     await this.db<DbOauthTokenRow>('oauth_tokens').insert(toRow(token));
   }
 
-  async insertIfLive(token: OauthToken): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
-      // FOR SHARE (PostgreSQL): a concurrent revoke waits for this insert to commit, and its token update, run
-      // after, then sees the new token. SQLite runs one write transaction at a time, which gives the same order.
-      const pg = this.db.client.config.client === 'pg';
-      const clientQuery = trx('oauth_clients').where({ client_id: token.clientId }).whereNull('revoked_at').first('client_id');
-      const client = await (pg ? clientQuery.forShare() : clientQuery);
-      if (!client) return false;
-      if (token.username !== null) {
-        const userQuery = trx('oauth_users').where({ source: token.source, username: token.username }).whereNull('revoked_at').first('id');
-        if (!(await (pg ? userQuery.forShare() : userQuery))) return false;
-      }
-      await trx<DbOauthTokenRow>('oauth_tokens').insert(toRow(token));
-      return true;
-    });
+  async insertIfLive(trx: Tx, token: OauthToken): Promise<boolean> {
+    // FOR SHARE (PostgreSQL): a concurrent revoke waits for this insert to commit, and its token update, run
+    // after, then sees the new token. SQLite runs one write transaction at a time, which gives the same order.
+    const client = await forShare(this.db, trx('oauth_clients').where({ client_id: token.clientId }).whereNull('revoked_at').first('client_id'));
+    if (!client) return false;
+    if (token.username !== null) {
+      const userQuery = trx('oauth_users').where({ source: token.source, username: token.username }).whereNull('revoked_at').first('id');
+      if (!(await forShare(this.db, userQuery))) return false;
+    }
+    await trx<DbOauthTokenRow>('oauth_tokens').insert(toRow(token));
+    return true;
   }
 
   async findLive(tokenSha256: string): Promise<OauthToken | undefined> {
@@ -46,15 +45,15 @@ export class KnexOauthTokenStore implements OauthTokenStore {
     return row ? toToken(row) : undefined;
   }
 
-  async revokeByClient(clientId: string, at: Date): Promise<number> {
-    return this.db<DbOauthTokenRow>('oauth_tokens')
+  async revokeByClient(clientId: string, at: Date, trx?: Tx): Promise<number> {
+    return (trx ?? this.db)<DbOauthTokenRow>('oauth_tokens')
       .where({ client_id: clientId })
       .whereNull('revoked_at')
       .update({ revoked_at: at.toISOString() });
   }
 
-  async revokeByUser(source: string, username: string, at: Date): Promise<number> {
-    return this.db<DbOauthTokenRow>('oauth_tokens')
+  async revokeByUser(source: string, username: string, at: Date, trx?: Tx): Promise<number> {
+    return (trx ?? this.db)<DbOauthTokenRow>('oauth_tokens')
       .where({ source, username })
       .whereNull('revoked_at')
       .update({ revoked_at: at.toISOString() });

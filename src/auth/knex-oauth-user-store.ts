@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import { asDate, type DbOauthUserRow } from '../db/rows';
+import { asDate } from '../db/column-values';
+import type { Tx } from '../db/transaction';
+import type { DbOauthUserRow } from './oauth-rows';
 import type { OauthUser, OauthUserStore } from './oauth-user-store';
 
 /** OauthUserStore on knex: SQLite and PostgreSQL alike. */
@@ -27,20 +29,12 @@ export class KnexOauthUserStore implements OauthUserStore {
     return (await query).map(toUser);
   }
 
-  async revoke(source: string, username: string, at: Date): Promise<boolean> {
-    const n = await this.db<DbOauthUserRow>('oauth_users')
+  async revoke(source: string, username: string, at: Date, trx?: Tx): Promise<boolean> {
+    const n = await (trx ?? this.db)<DbOauthUserRow>('oauth_users')
       .where({ source, username })
       .whereNull('revoked_at')
       .update({ revoked_at: at.toISOString() });
     return n > 0;
-  }
-
-  async revokeWithTokens(source: string, username: string, at: Date): Promise<number | undefined> {
-    return this.db.transaction(async (trx): Promise<number | undefined> => {
-      const n = await trx<DbOauthUserRow>('oauth_users').where({ source, username }).whereNull('revoked_at').update({ revoked_at: at.toISOString() });
-      if (n === 0) return undefined;
-      return trx('oauth_tokens').where({ source, username }).whereNull('revoked_at').update({ revoked_at: at.toISOString() });
-    });
   }
 
   async deleteRevoked(source: string, username: string): Promise<void> {

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Config } from '../config/config-schema';
 import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
+import { withTransaction } from '../db/transaction';
 import type { OauthClient, OauthClientStore, OauthGrant } from './oauth-client-store';
 import type { OauthTokenStore } from './oauth-token-store';
 import type { OauthUser, OauthUserStore } from './oauth-user-store';
 import { hashSecret } from './secret-hash';
 
 export interface OauthAdminDeps {
+  /** The database the revocations' transactions run on. */
+  db: Knex;
   clients: OauthClientStore;
   users: OauthUserStore;
   tokens: OauthTokenStore;
@@ -63,8 +67,10 @@ export class OauthAdminService {
   async revokeClient(clientId: string): Promise<number> {
     const client = await this.deps.clients.find(clientId);
     if (!client) throw new AppError('AUTH_CLIENT_NOT_FOUND', `no client ${clientId}`);
-    // One transaction for the client and its tokens (see KnexOauthClientStore.revokeWithTokens).
-    return (await this.deps.clients.revokeWithTokens(clientId, this.deps.clock.now())) ?? 0;
+    // One transaction: a verifier never sees the client revoked with some of its tokens still live, and a token
+    // minted concurrently is either revoked here or refused by the mint's own check (OauthTokenStore.insertIfLive).
+    const now = this.deps.clock.now();
+    return withTransaction(this.deps.db, async (trx) => ((await this.deps.clients.revoke(clientId, now, trx)) ? this.deps.tokens.revokeByClient(clientId, now, trx) : 0));
   }
 
   /** Adds a password-grant user; generates a password unless one is given. Returns the password once. */
@@ -93,7 +99,11 @@ export class OauthAdminService {
 
   /** Revokes the user and the tokens issued for it; returns how many tokens were revoked. */
   async revokeUser(source: string, username: string): Promise<number> {
-    const revoked = await this.deps.users.revokeWithTokens(source, username, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    // One transaction for the user and its tokens, as for a client.
+    const revoked = await withTransaction(this.deps.db, async (trx) =>
+      (await this.deps.users.revoke(source, username, now, trx)) ? this.deps.tokens.revokeByUser(source, username, now, trx) : undefined,
+    );
     if (revoked === undefined) throw new AppError('AUTH_USER_NOT_FOUND', `no active user ${username} for source ${source}`);
     return revoked;
   }

@@ -1,3 +1,4 @@
+import type { Tx } from '../db/transaction';
 /** The grant types of the token endpoint; each client is allowed a subset of them. */
 export const OAUTH_GRANTS = ['client_credentials', 'password'] as const;
 export type OauthGrant = (typeof OAUTH_GRANTS)[number];
@@ -21,11 +22,6 @@ export interface OauthClientStore {
   /** The client, revoked or not; undefined when unknown. */
   find(clientId: string): Promise<OauthClient | undefined>;
   list(filter?: { source?: string }): Promise<OauthClient[]>;
-  /** Marks the client revoked (its tokens stay as they are); false when it does not exist or already was. */
-  revoke(clientId: string, at: Date): Promise<boolean>;
-  /**
-   * Marks the client and every live token of it revoked in one transaction; the number of tokens revoked, or
-   * undefined when the client does not exist or already was revoked.
-   */
-  revokeWithTokens(clientId: string, at: Date): Promise<number | undefined>;
+  /** Marks the client revoked (its tokens stay as they are), inside `trx` when given; false when it does not exist or already was. */
+  revoke(clientId: string, at: Date, trx?: Tx): Promise<boolean>;
 }

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
+import { withTransaction } from '../db/transaction';
 import type { OauthClient, OauthClientStore } from './oauth-client-store';
 import type { OauthTokenStore } from './oauth-token-store';
 import type { OauthUserStore } from './oauth-user-store';
@@ -28,6 +30,8 @@ export interface IssuedToken {
 }
 
 export interface OauthTokenServiceDeps {
+  /** The database the mint's transaction runs on. */
+  db: Knex;
   clients: OauthClientStore;
   users: OauthUserStore;
   tokens: OauthTokenStore;
@@ -87,8 +91,8 @@ export class OauthTokenService {
     const token = randomBytes(32).toString('base64url');
     const now = this.deps.clock.now();
     // The client (and user) were read before the slow scrypt check; a revoke may have committed since. The insert
-    // re-checks both in its own transaction, so no token is handed out for a client revoked before it was stored.
-    const stored = await this.deps.tokens.insertIfLive({
+    // re-checks both in one transaction with it, so no token is handed out for a client revoked before it was stored.
+    const stored = await withTransaction(this.deps.db, (trx) => this.deps.tokens.insertIfLive(trx, {
       tokenSha256: tokenDigest(token),
       clientId: client.clientId,
       source: client.source,
@@ -97,7 +101,7 @@ export class OauthTokenService {
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.deps.tokenTtlSeconds * 1000),
       revokedAt: null,
-    });
+    }));
     if (!stored) throw new AppError('OAUTH_INVALID_CLIENT', 'client authentication failed');
     return { access_token: token, token_type: 'Bearer', expires_in: this.deps.tokenTtlSeconds, scope };
   }

@@ -1,3 +1,4 @@
+import type { Tx } from '../db/transaction';
 /** A resource owner for the OAuth2 password grant: the username and password entered in AppDirect. */
 export interface OauthUser {
   source: string;
@@ -14,10 +15,8 @@ export interface OauthUserStore {
   insert(user: OauthUser): Promise<void>;
   find(source: string, username: string): Promise<OauthUser | undefined>;
   list(filter?: { source?: string }): Promise<OauthUser[]>;
-  /** Marks the user revoked; false when it does not exist or already was. */
-  revoke(source: string, username: string, at: Date): Promise<boolean>;
-  /** Marks the user and the tokens issued for it revoked in one transaction; undefined when there was no active user. */
-  revokeWithTokens(source: string, username: string, at: Date): Promise<number | undefined>;
+  /** Marks the user revoked, inside `trx` when given; false when it does not exist or already was. */
+  revoke(source: string, username: string, at: Date, trx?: Tx): Promise<boolean>;
   /** Removes a revoked user so the username can be issued again. */
   deleteRevoked(source: string, username: string): Promise<void>;
 }

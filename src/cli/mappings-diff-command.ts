@@ -5,8 +5,7 @@ import { migrateLatest } from '../db/migration-source';
 import { KnexEventAdminStore } from '../inbox/knex-event-admin-store';
 import { formatProblem, loadMappings } from '../mapping';
 import { formatDiff } from '../mapping/json-diff';
-import { KnexRecordStore } from '../records/knex-record-store';
-import { KnexRemapStore } from '../records/knex-remap-store';
+import { createRecordStore, createRemapStore } from '../records/create-record-stores';
 import { MappingDiffService, type EventDiff } from '../worker/mapping-diff-service';
 import { parseCountOption } from './time-option';
 
@@ -29,7 +28,7 @@ export function registerMappingsDiffCommand(group: Command): void {
       const db = createKnex(config.db);
       try {
         await migrateLatest(db);
-        const service = new MappingDiffService(new KnexEventAdminStore(db), new KnexRecordStore(db), new KnexRemapStore(db));
+        const service = new MappingDiffService(new KnexEventAdminStore(db), createRecordStore(db), createRemapStore(db));
         const diffs = await service.diff(mappings, { last: parseCountOption(opts.last, '--last'), entity: opts.entity });
         process.stdout.write(formatDiffs(diffs));
       } finally {

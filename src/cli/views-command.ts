@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadMappingsSync, MappingLoadError, type CompiledMapping } from '../mapping';
 import { entityViews, type ViewDialect } from '../records/entity-views';
-import { KnexEntityViewStore } from '../records/knex-entity-view-store';
+import { withTransaction } from '../db/transaction';
+import { createEntityViewStore } from '../records/create-record-stores';
 import { configFromCli } from './cli-config';
 import { withDatabase } from './cli-runtime';
 
@@ -17,8 +18,8 @@ export function registerViewsCommand(program: Command): void {
     .action(async (_opts, command: Command) => {
       const mappings = loadMappings(command);
       await withDatabase(command, async (db) => {
-        const store = new KnexEntityViewStore(db);
-        const r = await store.apply(entityViews(mappings, store.dialect));
+        const store = createEntityViewStore(db);
+        const r = await withTransaction(db, (trx) => store.apply(trx, entityViews(mappings, store.dialect)));
         for (const [what, names] of [['created', r.created], ['replaced', r.replaced], ['unchanged', r.unchanged], ['dropped', r.dropped]] as const) {
           for (const name of names) process.stdout.write(`${what.padEnd(10)} ${name}\n`);
         }

@@ -18,6 +18,7 @@ export async function withOauthAdmin<T>(command: Command, run: (admin: OauthAdmi
   try {
     await migrateLatest(db);
     const admin = new OauthAdminService({
+      db,
       clients: new KnexOauthClientStore(db),
       users: new KnexOauthUserStore(db),
       tokens: new KnexOauthTokenStore(db),

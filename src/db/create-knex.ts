@@ -83,3 +83,12 @@ export async function useServingLockWaits(db: Knex, ms: number): Promise<void> {
 export function dialectOf(db: Knex): DbClient {
   return db.client.config.client === 'pg' ? 'pg' : 'sqlite';
 }
+
+/**
+ * Builds the implementation for the engine `db` talks to: how each stage's factory picks its SQLite or PostgreSQL
+ * store, once, at composition (docs/adr/0017-stores-per-engine.md).
+ * @example const store = byEngine(db, { sqlite: () => new SqliteInboxStore(db), pg: () => new PgInboxStore(db) });
+ */
+export function byEngine<T>(db: Knex, build: Record<DbClient, () => T>): T {
+  return build[dialectOf(db)]();
+}

@@ -1,28 +1,25 @@
 import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
-import { dialectOf } from './create-knex';
 
 const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
 /**
- * The better-sqlite3 connection a knex transaction runs on, or undefined on PostgreSQL.
+ * The better-sqlite3 connection a knex transaction on SQLite runs on. Only the SQLite stores call it.
  *
  * @remarks For the receiver's hot path only. knex compiles every query anew and better-sqlite3 prepares it
  * anew each time: for a batch of 50 deliveries that is about half the cost of the commit. Statements
  * prepared once per connection (see `prepared`) remove it. The statements run inside the knex transaction,
  * on its connection, so atomicity is unchanged. See docs/adr/0002-sqlite-group-commit.md.
  */
-export async function sqliteConnectionOf(trx: Knex.Transaction): Promise<Database.Database | undefined> {
-  if (dialectOf(trx) !== 'sqlite') return undefined;
+export async function sqliteConnectionOf(trx: Knex.Transaction): Promise<Database.Database> {
   return (await trx.client.acquireConnection()) as Database.Database;
 }
 
 /**
- * Runs `fn` with the SQLite connection of knex's pool (one connection, so nothing else runs on it meanwhile), or
- * returns undefined on PostgreSQL. For a synchronous better-sqlite3 transaction on a hot path.
+ * Runs `fn` with the SQLite connection of knex's pool (one connection, so nothing else runs on it meanwhile). For a
+ * synchronous better-sqlite3 transaction on a hot path; only the SQLite stores call it.
  */
-export async function withSqliteConnection<T>(db: Knex, fn: (conn: Database.Database) => T): Promise<T | undefined> {
-  if (dialectOf(db) !== 'sqlite') return undefined;
+export async function withSqliteConnection<T>(db: Knex, fn: (conn: Database.Database) => T): Promise<T> {
   const conn = (await db.client.acquireConnection()) as Database.Database;
   try {
     return fn(conn);

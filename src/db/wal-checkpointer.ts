@@ -40,7 +40,10 @@ export class WalCheckpointer {
     private readonly intervalMs = 250,
   ) {}
 
-  /** Starts the thread; resolves once it runs (or has failed, which is logged, not thrown). */
+  /**
+   * Starts the thread on a SQLite file (on PostgreSQL or in memory it does nothing); resolves once it runs (or has
+   * failed, which is logged, not thrown).
+   */
   async start(): Promise<void> {
     if (this.worker || dialectOf(this.db) !== 'sqlite' || !this.filename || this.filename === ':memory:') return;
     this.stopping = false;

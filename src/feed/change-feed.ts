@@ -1,4 +1,5 @@
 import { AppError } from '../core/app-error';
+import type { ChangeCause, ChangeKind } from '../domain/change';
 
 /** One entry of the change log as consumers see it. `data` is the record's whole normalized data after the change. */
 export interface Change {
@@ -7,12 +8,12 @@ export interface Change {
   source: string;
   entity: string;
   key: string;
-  kind: 'created' | 'updated' | 'deleted' | 'restored';
+  kind: ChangeKind;
   data: Record<string, unknown>;
   eventUuid: string;
   eventTimestamp: number;
   mappingVersion: string;
-  cause: 'event' | 'remap';
+  cause: ChangeCause;
   createdAt: Date;
 }
 

@@ -1,21 +1,8 @@
 import type { Knex } from 'knex';
-import { asDate, asNumber } from '../db/rows';
+import { asDate, asNumber } from '../db/column-values';
 import { cursorExpired, parseCursor, type Change, type ChangeFeed, type ChangePage, type ReadOptions } from './change-feed';
-import { readFeedHorizon } from '../db/feed-horizon';
-
-interface DbChangeRow {
-  seq: number | string;
-  source: string;
-  entity: string;
-  record_key: string;
-  kind: Change['kind'];
-  data: string;
-  event_uuid: string;
-  event_timestamp: number | string;
-  mapping_version: string;
-  cause: Change['cause'];
-  created_at: Date | string;
-}
+import type { DbChangeRow } from './change-rows';
+import { readFeedHorizon } from './feed-horizon';
 
 /**
  * ChangeFeed on knex: keyset reads on the `changes` primary key.

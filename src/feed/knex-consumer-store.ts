@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { asDate, asNumber } from '../db/rows';
+import { asDate, asNumber } from '../db/column-values';
 import type { Consumer, ConsumerStore } from './consumer-store';
 
 interface DbConsumerRow {

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../core/app-error';
+import { byEngine } from '../db/create-knex';
 import { TrackedKeyBudget } from './tracked-key-budget';
 
 /**
@@ -50,18 +51,23 @@ export class FailedAuthLimiter {
     const duration = Math.ceil(options.windowMs / 1000);
     this.budget = new TrackedKeyBudget(duration * 1000, options.maxTrackedKeys ?? DEFAULT_MAX_TRACKED_KEYS);
     const memory = new RateLimiterMemory({ points: options.max, duration, keyPrefix: 'auth' });
-    const pg = options.db !== undefined && options.db.client.config.client === 'pg';
-    this.limiter = pg
-      ? new RateLimiterPostgres({
-          storeClient: options.db,
-          storeType: 'knex',
-          tableName: 'auth_failures',
-          tableCreated: true, // migration 007
-          points: options.max,
-          duration,
-          keyPrefix: 'auth',
-          // A database hiccup falls back to per-instance counts rather than failing the request.
-          insuranceLimiter: memory,
+    const db = options.db;
+    // The database's engine decides: PostgreSQL shares the counts between instances, SQLite (one instance) keeps them in memory.
+    this.limiter = db
+      ? byEngine<RateLimiterAbstract>(db, {
+          sqlite: () => memory,
+          pg: () =>
+            new RateLimiterPostgres({
+              storeClient: db,
+              storeType: 'knex',
+              tableName: 'auth_failures',
+              tableCreated: true, // migration 007
+              points: options.max,
+              duration,
+              keyPrefix: 'auth',
+              // A database hiccup falls back to per-instance counts rather than failing the request.
+              insuranceLimiter: memory,
+            }),
         })
       : memory;
   }

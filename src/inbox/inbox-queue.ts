@@ -1,4 +1,4 @@
-import type { ResourceAction } from '../receiver/envelope';
+import type { ResourceAction } from '../domain/envelope';
 import type { Tx } from '../db/transaction';
 
 /** Where an inbox event ends. `accepted` is waiting (or leased to a worker). */
@@ -40,6 +40,6 @@ export interface InboxQueue {
   /** Of `ids`, those still leased under `ticket` (locked on PostgreSQL): only these may be applied. */
   stillHeld(trx: Tx, ids: number[], ticket: string): Promise<Set<number>>;
   complete(trx: Tx, completions: EventCompletion[], now: Date): Promise<void>;
-  /** Gives the events back for a later attempt, or marks them dead once they have had `maxAttempts`. */
-  retryLater(events: ClaimedEvent[], error: { code: string; message: string }, maxAttempts: number, backoffMs: (attempt: number) => number, now: Date): Promise<void>;
+  /** Gives the events back for a later attempt, or marks them dead once they have had `maxAttempts`, inside `trx`. */
+  retryLater(trx: Tx, events: ClaimedEvent[], error: { code: string; message: string }, maxAttempts: number, backoffMs: (attempt: number) => number, now: Date): Promise<void>;
 }

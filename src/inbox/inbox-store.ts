@@ -1,4 +1,4 @@
-import type { Envelope } from '../receiver/envelope';
+import type { Envelope } from '../domain/envelope';
 
 /** A delivery that passed authentication and the envelope check, ready to be committed. */
 export interface NewDelivery {

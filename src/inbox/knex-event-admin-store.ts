@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { chunks } from '../db/chunks';
-import { asDate, asNumber, type DbInboxEventRow } from '../db/rows';
+import { asDate, asNumber } from '../db/column-values';
+import type { DbInboxEventRow } from './inbox-rows';
 import type { EventDetail, EventAdminStore, EventFilter, EventSummary, RequeueResult } from './event-admin-store';
 import type { EventStatus } from './inbox-queue';
 import { withPayloadBody } from './payload-join';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { asNumber } from '../db/rows';
-import { raiseFeedHorizon, readFeedHorizon } from '../db/feed-horizon';
+import { asNumber } from '../db/column-values';
+import { raiseFeedHorizon, readFeedHorizon } from '../feed/feed-horizon';
 import type { RetentionStore } from './retention-store';
 
 type Condition = (q: Knex.QueryBuilder) => Knex.QueryBuilder;

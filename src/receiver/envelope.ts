@@ -1,16 +1,5 @@
 import { AppError } from '../core/app-error';
-
-export const RESOURCE_ACTIONS = ['ADDED', 'CHANGED', 'REMOVED'] as const;
-export type ResourceAction = (typeof RESOURCE_ACTIONS)[number];
-
-/** The fields of an AppDirect webhook envelope the service relies on; ids always as strings. */
-export interface Envelope {
-  uuid: string;
-  timestamp: number;
-  resourceType: string;
-  resourceUuid: string;
-  resourceAction: ResourceAction;
-}
+import { RESOURCE_ACTIONS, type Envelope, type ResourceAction } from '../domain/envelope';
 
 /**
  * Checks that `body` is an AppDirect webhook envelope and returns its key fields.

@@ -1,4 +1,5 @@
-import type { ResourceAction } from '../receiver/envelope';
+import type { ChangeKind } from '../domain/change';
+import type { ResourceAction } from '../domain/envelope';
 import { compareVersions, type RecordVersion } from './record-version';
 
 /**
@@ -24,8 +25,6 @@ export interface MappedEvent {
   rawContent: string | null;
   mappingVersion: string;
 }
-
-export type ChangeKind = 'created' | 'updated' | 'deleted' | 'restored';
 
 export type Decision =
   | { outcome: 'stale' }

@@ -1,4 +1,6 @@
+import type { Knex } from 'knex';
 import type { Logger } from '../core/logger';
+import { withTransaction } from '../db/transaction';
 import type { CompiledMapping, MappingRegistry } from '../mapping';
 import { entityViews, type EntityViewDefinition } from './entity-views';
 import type { EntityViewStore, ViewRefreshResult } from './entity-view-store';
@@ -18,6 +20,7 @@ export class EntityViewService {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
+    private readonly db: Knex,
     private readonly store: EntityViewStore,
     private readonly mappings: MappingRegistry,
     private readonly logger: Logger,
@@ -30,7 +33,7 @@ export class EntityViewService {
 
   /** Applies the current mappings' views. Rejects when the database refused them (the previous views stay). */
   refresh(): Promise<ViewRefreshResult> {
-    const run = this.queue.then(() => this.store.apply(this.definitions()));
+    const run = this.queue.then(() => withTransaction(this.db, (trx) => this.store.apply(trx, this.definitions())));
     this.queue = run.catch(() => undefined);
     return run.then((result) => {
       const changed = result.created.length + result.replaced.length + result.dropped.length > 0;

@@ -1,3 +1,4 @@
+import type { Tx } from '../db/transaction';
 import type { EntityViewDefinition, ViewDialect } from './entity-views';
 
 /** What a refresh did, by view name. */
@@ -11,7 +12,8 @@ export interface ViewRefreshResult {
 
 /** The SQL views of the entities, as the database holds them. */
 export interface EntityViewStore {
+  /** The engine the views are generated for. */
   readonly dialect: ViewDialect;
-  /** Makes the database's entity views exactly `views`, all or nothing. */
-  apply(views: EntityViewDefinition[]): Promise<ViewRefreshResult>;
+  /** Makes the database's entity views exactly `views`, inside the caller's transaction (so all or nothing). */
+  apply(trx: Tx, views: EntityViewDefinition[]): Promise<ViewRefreshResult>;
 }

@@ -76,15 +76,11 @@ export function entityView(entity: string, fields: FieldDescriptor[], dialect: V
     'r.source',
     'r.record_key',
     'r.deleted',
-    ...columns.map((c) => `${dialect === 'pg' ? pgExpression(c) : sqliteExpression(c)} as ${ident(c.column)}`),
+    ...columns.map((c) => `${VIEW_SQL[dialect].column(c)} as ${ident(c.column)}`),
     'r.mapping_version',
     'r.updated_at',
   ];
-  // PostgreSQL: the text is parsed to jsonb once per row (the OFFSET 0 keeps the planner from copying the cast
-  // into every column), while filters on source and record_key still reach the records table and its key.
-  const from =
-    dialect === 'pg' ? 'records r cross join lateral (select r.data::jsonb as d offset 0) j' : 'records r';
-  const createSql = `CREATE VIEW ${ident(name)} AS\nselect\n  ${select.join(',\n  ')}\nfrom ${from}\nwhere r.entity = ${literal(entity)}`;
+  const createSql = `CREATE VIEW ${ident(name)} AS\nselect\n  ${select.join(',\n  ')}\nfrom ${VIEW_SQL[dialect].from}\nwhere r.entity = ${literal(entity)}`;
   return { entity, name, columns, createSql, fingerprint: fingerprintOf(createSql) };
 }
 
@@ -149,6 +145,17 @@ function pgExpression(c: ViewColumn): string {
       return `case when ${t} <> 'null' then j.d -> ${key} end`;
   }
 }
+
+/**
+ * What differs between the engines' views: how a field's column is read from the record's JSON, and the FROM clause.
+ * A table, not a branch, so that each engine's SQL reads in one place.
+ */
+const VIEW_SQL: Record<ViewDialect, { column: (c: ViewColumn) => string; from: string }> = {
+  sqlite: { column: sqliteExpression, from: 'records r' },
+  // The text is parsed to jsonb once per row (the OFFSET 0 keeps the planner from copying the cast into every
+  // column), while filters on source and record_key still reach the records table and its key.
+  pg: { column: pgExpression, from: 'records r cross join lateral (select r.data::jsonb as d offset 0) j' },
+};
 
 function snake(name: string): string {
   return name

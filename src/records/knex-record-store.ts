@@ -1,88 +1,44 @@
 import type { Knex } from 'knex';
-import { lockChangeAppends } from '../db/change-append-lock';
-import { chunks } from '../db/chunks';
-import { lockRecords } from '../db/record-locks';
-import { asDate, asNumber, type DbRecordRow } from '../db/rows';
-import { prepared, sqliteConnectionOf } from '../db/sqlite-statements';
+import { asDate, asNumber } from '../db/column-values';
 import type { Tx } from '../db/transaction';
-import type { ResourceAction } from '../receiver/envelope';
+import type { ResourceAction } from '../domain/envelope';
+import type { ChangeLog, NewChange } from '../feed/change-log';
 import type { RecordState } from './apply-event';
+import type { DbRecordRow } from './record-rows';
 import { refKey, type RecordListQuery, type RecordRef, type RecordStore, type RecordWrite, type StoredRecord } from './record-store';
 
+/** The columns of a record row the ordering rule reads (toState). */
+export type StateRow = Omit<DbRecordRow, 'source' | 'entity' | 'record_key' | 'created_at' | 'updated_at'>;
 
-/** What the ordering rule reads of a record (toState): not its identity, which the caller has, nor its times. */
-const STATE_COLUMNS = 'data, raw_content, event_uuid, event_timestamp, event_action, mapping_version, data_timestamp, data_action, data_uuid, deleted';
-const SELECT_STATE = `select ${STATE_COLUMNS} from records where source = ? and entity = ? and record_key = ?`;
-const UPSERT = `insert into records
-  (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version,
-   data_timestamp, data_action, data_uuid, deleted, created_at, updated_at)
-  values (@source, @entity, @record_key, @data, @raw_content, @event_uuid, @event_timestamp, @event_action, @mapping_version,
-   @data_timestamp, @data_action, @data_uuid, @deleted, @created_at, @updated_at)
-  on conflict (source, entity, record_key) do update set
-    data = excluded.data, raw_content = excluded.raw_content, event_uuid = excluded.event_uuid,
-    event_timestamp = excluded.event_timestamp, event_action = excluded.event_action,
-    mapping_version = excluded.mapping_version, data_timestamp = excluded.data_timestamp,
-    data_action = excluded.data_action, data_uuid = excluded.data_uuid, deleted = excluded.deleted,
-    updated_at = excluded.updated_at`;
-const INSERT_CHANGE = `insert into changes
-  (source, entity, record_key, kind, data, inbox_event_id, event_uuid, event_timestamp, mapping_version, cause, created_at)
-  values (@source, @entity, @record_key, @kind, @data, @inbox_event_id, @event_uuid, @event_timestamp, @mapping_version, @cause, @created_at)`;
-
-const MERGED_COLUMNS = ['data', 'raw_content', 'event_uuid', 'event_timestamp', 'event_action', 'mapping_version', 'data_timestamp', 'data_action', 'data_uuid', 'deleted', 'updated_at'];
+/** The `records` row a write stores. */
+export type RecordInsert = ReturnType<typeof recordRow>;
 
 /**
- * Records and the change log on knex.
- * @remarks On SQLite the per-row statements are prepared once per connection (the worker writes thousands of
- * rows a second through them); on PostgreSQL rows go in multi-row statements and the records of a batch are
- * locked first (lockRecords), so two workers cannot apply events to one record at once.
+ * The part of RecordStore both engines share, on knex. Load and write run on the worker's hot path and are written per
+ * engine (SqliteRecordStore, PgRecordStore); createRecordStore picks one. Changes go to the feed's ChangeLog, in the
+ * caller's transaction.
  */
-export class KnexRecordStore implements RecordStore {
-  constructor(private readonly db: Knex) {}
+export abstract class KnexRecordStore implements RecordStore {
+  constructor(
+    protected readonly db: Knex,
+    private readonly changeLog: ChangeLog,
+  ) {}
 
-  async load(trx: Tx, refs: RecordRef[]): Promise<Map<string, RecordState>> {
-    const out = new Map<string, RecordState>();
-    const sqlite = await sqliteConnectionOf(trx);
-    if (sqlite) {
-      const select = prepared(sqlite, SELECT_STATE);
-      for (const ref of refs) {
-        const row = select.get(ref.source, ref.entity, ref.key) as StateRow | undefined;
-        if (row) out.set(refKey(ref), toState(row));
-      }
-      return out;
-    }
-    await lockRecords(trx, refs.map(refKey));
-    for (const chunk of chunks(refs, 300)) {
-      const rows = (await trx('records').whereIn(['source', 'entity', 'record_key'], chunk.map((r) => [r.source, r.entity, r.key]))) as DbRecordRow[];
-      for (const row of rows) out.set(refKey({ source: row.source, entity: row.entity, key: row.record_key }), toState(row));
-    }
-    return out;
-  }
+  abstract load(trx: Tx, refs: RecordRef[]): Promise<Map<string, RecordState>>;
 
   async write(trx: Tx, writes: RecordWrite[], now: Date): Promise<void> {
     const nowIso = now.toISOString();
-    const changes = writes.filter((w) => w.change !== null).map((w) => changeRow(w, nowIso));
+    const changes = writes.filter((w) => w.change !== null).map(newChange);
     // Several events of one batch may touch one record: only its last state is written.
-    const finalStates = new Map<string, ReturnType<typeof recordRow>>();
+    const finalStates = new Map<string, RecordInsert>();
     for (const w of writes) finalStates.set(refKey(w.ref), recordRow(w, nowIso));
-    const records = [...finalStates.values()];
-
-    const sqlite = await sqliteConnectionOf(trx);
-    if (sqlite) {
-      const insertChange = prepared(sqlite, INSERT_CHANGE);
-      for (const c of changes) insertChange.run(c);
-      const upsert = prepared(sqlite, UPSERT);
-      for (const r of records) upsert.run({ ...r, deleted: r.deleted ? 1 : 0 });
-      return;
-    }
-    if (changes.length > 0) await lockChangeAppends(trx);
-    for (const chunk of chunks(changes, 500)) await trx('changes').insert(chunk);
-    for (const chunk of chunks(records, 500)) {
-      await trx('records')
-        .insert(chunk)
-        .onConflict(['source', 'entity', 'record_key'])
-        .merge(MERGED_COLUMNS);
-    }
+    // Changes first: on PostgreSQL the append lock is held to commit, and the records' own locks came before it (load).
+    await this.changeLog.append(trx, changes, now);
+    await this.upsert(trx, [...finalStates.values()]);
   }
+
+  /** Inserts or replaces the records, inside `trx`. */
+  protected abstract upsert(trx: Tx, records: RecordInsert[]): Promise<void>;
 
   async get(ref: RecordRef): Promise<StoredRecord | undefined> {
     const row = (await this.db('records').where({ source: ref.source, entity: ref.entity, record_key: ref.key }).first()) as DbRecordRow | undefined;
@@ -104,13 +60,12 @@ export class KnexRecordStore implements RecordStore {
   }
 }
 
-type StateRow = Omit<DbRecordRow, 'source' | 'entity' | 'record_key' | 'created_at' | 'updated_at'>;
-
 function toStored(row: DbRecordRow): StoredRecord {
   return { source: row.source, entity: row.entity, key: row.record_key, ...toState(row), createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
 }
 
-function toState(row: StateRow): RecordState {
+/** A record's state as the ordering rule sees it, from its row. */
+export function toState(row: StateRow): RecordState {
   return {
     data: row.data,
     rawContent: row.raw_content,
@@ -144,18 +99,17 @@ function recordRow(w: RecordWrite, nowIso: string) {
   };
 }
 
-function changeRow(w: RecordWrite, nowIso: string) {
+function newChange(w: RecordWrite): NewChange {
   return {
     source: w.ref.source,
     entity: w.ref.entity,
-    record_key: w.ref.key,
+    key: w.ref.key,
     kind: w.change?.kind ?? 'updated',
     data: w.next.data,
-    inbox_event_id: w.change?.inboxEventId ?? null,
-    event_uuid: w.next.version.uuid,
-    event_timestamp: w.next.version.timestamp,
-    mapping_version: w.next.mappingVersion,
+    inboxEventId: w.change?.inboxEventId ?? null,
+    eventUuid: w.next.version.uuid,
+    eventTimestamp: w.next.version.timestamp,
+    mappingVersion: w.next.mappingVersion,
     cause: w.change?.cause ?? 'event',
-    created_at: nowIso,
   };
 }

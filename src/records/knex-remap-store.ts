@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
-import { lockChangeAppends } from '../db/change-append-lock';
-import { asNumber, type DbRecordRow } from '../db/rows';
-import type { ResourceAction } from '../receiver/envelope';
-import type { ChangeKind } from './apply-event';
+import { asNumber } from '../db/column-values';
+import type { DbRecordRow } from './record-rows';
+import type { ResourceAction } from '../domain/envelope';
+import type { Tx } from '../db/transaction';
+import type { ChangeKind } from '../domain/change';
+import type { ChangeLog, NewChange } from '../feed/change-log';
+import { changeOfEvent } from '../feed/change-of-event';
 import type { RecordRef } from './record-store';
 import type { RemapCandidate, RemapScope, RemapStore, RemapUpdate, RemapWriteResult, StoredChange } from './remap-store';
 
@@ -15,9 +18,15 @@ interface DbCandidateRow
   payload_purged_at: unknown;
 }
 
-/** RemapStore on knex: records joined to the inbox event that produced them (unique source + delivery uuid). */
+/**
+ * RemapStore on knex, for both engines: records joined to the inbox event that produced them (unique source + delivery
+ * uuid). Changes are appended and read through the feed (ChangeLog, changeOfEvent).
+ */
 export class KnexRemapStore implements RemapStore {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly changeLog: ChangeLog,
+  ) {}
 
   async count(scope: RemapScope): Promise<number> {
     const row = (await scoped(this.db('records'), scope).count({ n: '*' }).first()) as { n: number | string } | undefined;
@@ -48,53 +57,53 @@ export class KnexRemapStore implements RemapStore {
     }));
   }
 
-  async applyRemap(updates: RemapUpdate[], now: Date): Promise<RemapWriteResult> {
+  async applyRemap(trx: Tx, updates: RemapUpdate[], now: Date): Promise<RemapWriteResult> {
     const result: RemapWriteResult = { changed: 0, versionOnly: 0, raced: 0 };
     if (updates.length === 0) return result;
     const nowIso = now.toISOString();
-    await this.db.transaction(async (trx) => {
-      // First, before any record row is locked: the worker takes its locks in the same order (records are
-      // guarded by advisory locks, then this one, then rows), so the two can never wait on each other in a cycle.
-      await lockChangeAppends(trx);
-      for (const u of updates) {
-        const set = u.change ? { data: u.data, mapping_version: u.mappingVersion, updated_at: nowIso } : { mapping_version: u.mappingVersion };
-        const n = await trx('records')
-          .where({ source: u.ref.source, entity: u.ref.entity, record_key: u.ref.key, event_uuid: u.expectedEventUuid, data: u.expectedData })
-          .update(set);
-        if (n === 0) {
-          result.raced++;
-          continue;
-        }
-        if (!u.change) {
-          result.versionOnly++;
-          continue;
-        }
-        await trx('changes').insert({
-          source: u.ref.source,
-          entity: u.ref.entity,
-          record_key: u.ref.key,
-          kind: u.change,
-          data: u.data,
-          inbox_event_id: null,
-          event_uuid: u.version.uuid,
-          event_timestamp: u.version.timestamp,
-          mapping_version: u.mappingVersion,
-          cause: 'remap',
-          created_at: nowIso,
-        });
-        result.changed++;
+    // First, before any record row is locked: the worker takes its locks in the same order (records are
+    // guarded by advisory locks, then this one, then rows), so the two can never wait on each other in a cycle.
+    await this.changeLog.lockAppends(trx);
+    const changes: NewChange[] = [];
+    for (const u of updates) {
+      const set = u.change ? { data: u.data, mapping_version: u.mappingVersion, updated_at: nowIso } : { mapping_version: u.mappingVersion };
+      const n = await trx('records')
+        .where({ source: u.ref.source, entity: u.ref.entity, record_key: u.ref.key, event_uuid: u.expectedEventUuid, data: u.expectedData })
+        .update(set);
+      if (n === 0) {
+        result.raced++;
+        continue;
       }
-    });
+      if (!u.change) {
+        result.versionOnly++;
+        continue;
+      }
+      changes.push(remapChange(u, u.change));
+      result.changed++;
+    }
+    await this.changeLog.append(trx, changes, now);
     return result;
   }
 
-  async changeOf(inboxEventId: number): Promise<StoredChange | undefined> {
-    const row = (await this.db('changes').select('source', 'entity', 'record_key', 'kind', 'data').where('inbox_event_id', inboxEventId).first()) as
-      | { source: string; entity: string; record_key: string; kind: string; data: string }
-      | undefined;
-    if (!row) return undefined;
-    return { ref: { source: row.source, entity: row.entity, key: row.record_key }, kind: row.kind as ChangeKind, data: row.data };
+  changeOf(inboxEventId: number): Promise<StoredChange | undefined> {
+    return changeOfEvent(this.db, inboxEventId);
   }
+}
+
+/** The change a remap appends: no inbox event, the record's version unmoved. */
+function remapChange(u: RemapUpdate, kind: ChangeKind): NewChange {
+  return {
+    source: u.ref.source,
+    entity: u.ref.entity,
+    key: u.ref.key,
+    kind,
+    data: u.data,
+    inboxEventId: null,
+    eventUuid: u.version.uuid,
+    eventTimestamp: u.version.timestamp,
+    mappingVersion: u.mappingVersion,
+    cause: 'remap',
+  };
 }
 
 function scoped(q: Knex.QueryBuilder, scope: RemapScope, prefix = ''): Knex.QueryBuilder {

@@ -1,5 +1,6 @@
 import type { Tx } from '../db/transaction';
-import type { ChangeKind, RecordState } from './apply-event';
+import type { ChangeCause, ChangeKind } from '../domain/change';
+import type { RecordState } from './apply-event';
 
 /** Identifies one record: per source, entity and key. */
 export interface RecordRef {
@@ -17,7 +18,7 @@ export interface StoredRecord extends RecordRef, RecordState {
 export interface RecordWrite {
   ref: RecordRef;
   next: RecordState;
-  change: { kind: ChangeKind; inboxEventId: number | null; cause: 'event' | 'remap' } | null;
+  change: { kind: ChangeKind; inboxEventId: number | null; cause: ChangeCause } | null;
 }
 
 export interface RecordListQuery {

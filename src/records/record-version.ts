@@ -1,11 +1,6 @@
-import type { ResourceAction } from '../receiver/envelope';
+import type { RecordVersion, ResourceAction } from '../domain/envelope';
 
-/** Which delivery a record's state comes from: the key of the ordering rule. */
-export interface RecordVersion {
-  timestamp: number;
-  action: ResourceAction;
-  uuid: string;
-}
+export type { RecordVersion } from '../domain/envelope';
 
 /**
  * On equal timestamps the action decides: ADDED < CHANGED < REMOVED, so a removal stamped in the same

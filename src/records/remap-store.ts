@@ -1,4 +1,5 @@
-import type { ChangeKind } from './apply-event';
+import type { Tx } from '../db/transaction';
+import type { ChangeKind } from '../domain/change';
 import type { RecordRef } from './record-store';
 import type { RecordVersion } from './record-version';
 
@@ -61,9 +62,9 @@ export interface RemapStore {
   /** Records in key order after `after` (exclusive): stable paging while the records are rewritten. */
   page(scope: RemapScope, after: RecordRef | undefined, limit: number): Promise<RemapCandidate[]>;
   /**
-   * Writes the updates and appends one change (cause `remap`, no inbox event) per changed record, in one
-   * transaction. The record's version (event uuid, timestamp, action) never moves.
+   * Writes the updates and appends one change (cause `remap`, no inbox event) per changed record, inside the
+   * caller's transaction. The record's version (event uuid, timestamp, action) never moves.
    */
-  applyRemap(updates: RemapUpdate[], now: Date): Promise<RemapWriteResult>;
+  applyRemap(trx: Tx, updates: RemapUpdate[], now: Date): Promise<RemapWriteResult>;
   changeOf(inboxEventId: number): Promise<StoredChange | undefined>;
 }

@@ -1,6 +1,8 @@
+import type { Knex } from 'knex';
 import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
+import { withTransaction } from '../db/transaction';
 import type { EventAdminStore } from '../inbox/event-admin-store';
 import type { MappingRegistry } from '../mapping';
 import type { RecordRef } from '../records/record-store';
@@ -36,6 +38,8 @@ export interface RemapSummary {
 }
 
 export interface RemapServiceDeps {
+  /** The database the remap's transactions run on (one per chunk of records). */
+  db: Knex;
   events: EventAdminStore;
   records: RemapStore;
   mappings: MappingRegistry;
@@ -90,7 +94,8 @@ export class RemapService {
         const update = await this.reproject(c, summary);
         if (update) updates.push(update);
       }
-      const written = await records.applyRemap(updates, clock.now());
+      const now = clock.now();
+      const written = updates.length === 0 ? { changed: 0, versionOnly: 0, raced: 0 } : await withTransaction(this.deps.db, (trx) => records.applyRemap(trx, updates, now));
       summary.changed += written.changed;
       summary.versionOnly += written.versionOnly;
       summary.raced += written.raced;

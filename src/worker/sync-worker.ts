@@ -165,7 +165,8 @@ export class SyncWorker {
     } catch (err) {
       const e = err as { code?: string; message?: string };
       this.log.warn({ err: { code: e.code, message: e.message }, events: events.length }, 'batch failed, retrying later');
-      await this.queue.retryLater(events, { code: e.code ?? 'WORKER_TRANSIENT', message: e.message ?? String(err) }, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now());
+      const error = { code: e.code ?? 'WORKER_TRANSIENT', message: e.message ?? String(err) };
+      await withTransaction(this.db, (trx) => this.queue.retryLater(trx, events, error, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now()));
       result.retried = events.length;
       return { result, next: [] };
     }

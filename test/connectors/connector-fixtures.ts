@@ -12,10 +12,10 @@ import { ChangeNotifier } from '../../src/feed/change-notifier';
 import { FeedService } from '../../src/feed/feed-service';
 import { KnexChangeFeed } from '../../src/feed/knex-change-feed';
 import { KnexConsumerStore } from '../../src/feed/knex-consumer-store';
-import { KnexInboxQueue } from '../../src/inbox/knex-inbox-queue';
 import { FileMappingRegistry } from '../../src/mapping';
-import { KnexRecordStore } from '../../src/records/knex-record-store';
 import { SyncWorker } from '../../src/worker/sync-worker';
+import { createInboxQueue } from '../../src/inbox/create-inbox-stores';
+import { createRecordStore } from '../../src/records/create-record-stores';
 
 export const ROOT = join(__dirname, '..', '..');
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -87,7 +87,7 @@ export async function mixChanges(db: Knex, count: number, seed = 11): Promise<vo
   const bodies = eventMix({ count, keysPerType: Math.max(5, Math.round(count / 20)), duplicateRate: 0.05, outOfOrderRate: 0.05, seed, fixturesDir: join(ROOT, 'mappings', 'fixtures') });
   await preloadInbox(db, bodies);
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), silentLogger);
-  const worker = new SyncWorker(db, new KnexInboxQueue(db), new KnexRecordStore(db), mappings, systemClock, silentLogger, {
+  const worker = new SyncWorker(db, createInboxQueue(db), createRecordStore(db), mappings, systemClock, silentLogger, {
     batchSize: 500,
     leaseMs: 60_000,
     maxAttempts: 3,

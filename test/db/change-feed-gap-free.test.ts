@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { KnexChangeFeed } from '../../src/feed/knex-change-feed';
-import { KnexRecordStore } from '../../src/records/knex-record-store';
 import type { RecordWrite } from '../../src/records/record-store';
 import { forEachDatabase } from '../helpers/test-databases';
+import { createRecordStore } from '../../src/records/create-record-stores';
 
 function write(key: string, eventId: number): RecordWrite {
   return {
@@ -25,7 +25,7 @@ forEachDatabase('change feed with concurrent writers', (ctx) => {
   it('never lets a reader see a later seq before an earlier one commits', async function () {
     // SQLite has a single writer and this store a single connection: writers (and readers) queue by design.
     if (ctx.engine === 'sqlite') this.skip();
-    const records = new KnexRecordStore(ctx.db);
+    const records = createRecordStore(ctx.db);
     const feed = new KnexChangeFeed(ctx.db);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { NewDelivery } from '../../src/inbox/inbox-store';
-import type { ResourceAction } from '../../src/receiver/envelope';
+import type { ResourceAction } from '../../src/domain/envelope';
 
 /** A delivery as the receiver hands it to the inbox store; `body` defaults to a body unique to the uuid. */
 export function newDelivery(patch: { uuid?: string; body?: string; source?: string; action?: ResourceAction; receivedAt?: Date } = {}): NewDelivery {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Knex } from '../../src/db/create-knex';
 import { EntityViewService } from '../../src/records/entity-view-service';
-import { KnexEntityViewStore } from '../../src/records/knex-entity-view-store';
+import { createEntityViewStore } from '../../src/records/create-record-stores';
 import { forEachDatabase, type TestDatabase } from '../helpers/test-databases';
 import { startTestServer } from '../helpers/test-runtime';
 import { engineHarness, type EngineHarness } from '../helpers/worker-harness';
@@ -70,9 +70,9 @@ forEachDatabase('entity views', (ctx) => {
 
   beforeEach(async () => {
     await ctx.clean();
-    await new KnexEntityViewStore(ctx.db).apply([]); // no entity view left from an earlier test
+    await ctx.db.transaction((trx) => createEntityViewStore(ctx.db).apply(trx, [])); // no entity view left from an earlier test
     h = await engineHarness({}, ctx.db, { 'gadget.yaml': GADGET });
-    views = new EntityViewService(new KnexEntityViewStore(ctx.db), h.mappings, logger);
+    views = new EntityViewService(ctx.db, createEntityViewStore(ctx.db), h.mappings, logger);
     views.follow(h.mappings);
   });
   afterEach(async () => {

@@ -5,10 +5,11 @@ import { systemClock } from '../../src/core/clock';
 import { isStoreUnavailable } from '../../src/db/db-errors';
 import { GroupCommit } from '../../src/inbox/group-commit';
 import type { AcceptOutcome, NewDelivery } from '../../src/inbox/inbox-store';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
-import type { Envelope } from '../../src/receiver/envelope';
+import type { Envelope } from '../../src/domain/envelope';
 import { ReceiverService } from '../../src/receiver/receiver-service';
 import { forEachDatabase } from '../helpers/test-databases';
+import { createInboxStore } from '../../src/inbox/create-inbox-stores';
+import type { InboxStore } from '../../src/inbox/inbox-store';
 
 let n = 0;
 function newDelivery(patch: Partial<Envelope> = {}): NewDelivery {
@@ -24,7 +25,7 @@ function newDelivery(patch: Partial<Envelope> = {}): NewDelivery {
 forEachDatabase('group commit isolating a bad item', (ctx) => {
   beforeEach(() => ctx.clean());
 
-  function groupCommit(store: KnexInboxStore, commits: number[]): GroupCommit<NewDelivery, AcceptOutcome> {
+  function groupCommit(store: InboxStore, commits: number[]): GroupCommit<NewDelivery, AcceptOutcome> {
     return new GroupCommit(
       (batch) => {
         commits.push(batch.length);
@@ -36,7 +37,7 @@ forEachDatabase('group commit isolating a bad item', (ctx) => {
   }
 
   it('commits every good delivery of a batch and fails only the one the database refuses', async () => {
-    const store = new KnexInboxStore(ctx.db);
+    const store = createInboxStore(ctx.db);
     const commits: number[] = [];
     const gc = groupCommit(store, commits);
     const good = Array.from({ length: 20 }, () => newDelivery());
@@ -59,7 +60,7 @@ forEachDatabase('group commit isolating a bad item', (ctx) => {
   it('answers a delivery the database refuses alone 422 RECEIVER_UNSTORABLE and records it (PostgreSQL)', async function () {
     // Only PostgreSQL refuses data the envelope check lets through: a principal (jwt sub) over its column's 255.
     if (ctx.engine !== 'pg') this.skip();
-    const store = new KnexInboxStore(ctx.db);
+    const store = createInboxStore(ctx.db);
     const receiver = new ReceiverService(store, systemClock, pino({ level: 'silent' }), { groupCommitMax: 500, rejectedKeep: 100, maxDepth: 64 });
     const body = (uuid: string) => Buffer.from(JSON.stringify({ uuid, timestamp: 1, resourceAction: 'ADDED', resource: { type: 'ORDER', uuid: 'o' } }));
     const base = { source: 'shop', requestId: 'r1', remoteAddress: '127.0.0.1' };

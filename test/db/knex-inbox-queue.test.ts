@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { asDate, asNumber } from '../../src/db/rows';
-import { KnexInboxQueue } from '../../src/inbox/knex-inbox-queue';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
+import { asDate, asNumber } from '../../src/db/column-values';
 import { forEachDatabase } from '../helpers/test-databases';
 import { newDelivery } from './db-fixtures';
+import { createInboxQueue, createInboxStore } from '../../src/inbox/create-inbox-stores';
+import type { InboxQueue } from '../../src/inbox/inbox-queue';
 
 const T0 = new Date('2026-11-27T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -22,11 +22,11 @@ interface EventState {
 }
 
 forEachDatabase('KnexInboxQueue', (ctx) => {
-  let queue: KnexInboxQueue;
+  let queue: InboxQueue;
   let ids: number[];
 
   async function accept(n: number): Promise<number[]> {
-    const outcomes = await new KnexInboxStore(ctx.db).acceptBatch(Array.from({ length: n }, () => newDelivery()));
+    const outcomes = await createInboxStore(ctx.db).acceptBatch(Array.from({ length: n }, () => newDelivery()));
     return outcomes.map((o) => o.id);
   }
 
@@ -49,7 +49,7 @@ forEachDatabase('KnexInboxQueue', (ctx) => {
 
   beforeEach(async () => {
     await ctx.clean();
-    queue = new KnexInboxQueue(ctx.db);
+    queue = createInboxQueue(ctx.db);
     ids = await accept(5);
   });
 
@@ -114,7 +114,7 @@ forEachDatabase('KnexInboxQueue', (ctx) => {
     assert.deepEqual([...heldNew].sort((a, b) => a - b), claimedIds);
 
     // The crashed worker's retry under the old ticket changes nothing.
-    await queue.retryLater(first, { code: 'X', message: 'late' }, 5, () => 1000, at(LEASE + 2));
+    await ctx.db.transaction((trx) => queue.retryLater(trx, first, { code: 'X', message: 'late' }, 5, () => 1000, at(LEASE + 2)));
     assert.equal((await state(claimedIds[0] as number)).claimTicket, newTicket);
     assert.equal((await state(claimedIds[0] as number)).attempts, 0);
   });
@@ -165,7 +165,7 @@ forEachDatabase('KnexInboxQueue', (ctx) => {
     const error = { code: 'WORKER_STORE_UNAVAILABLE', message: 'database busy' };
 
     let claimed = await queue.claim(1, LEASE, T0);
-    await queue.retryLater(claimed, error, 3, backoff, T0);
+    await ctx.db.transaction((trx) => queue.retryLater(trx, claimed, error, 3, backoff, T0));
     let s = await state(id as number);
     assert.deepEqual([s.status, s.attempts, s.claimTicket, s.errorCode], ['accepted', 1, null, 'WORKER_STORE_UNAVAILABLE']);
     assert.equal(s.nextAttemptAt?.toISOString(), at(60_000).toISOString());
@@ -174,7 +174,7 @@ forEachDatabase('KnexInboxQueue', (ctx) => {
 
     claimed = await queue.claim(1, LEASE, at(60_000));
     assert.equal(claimed[0]?.attempts, 1);
-    await queue.retryLater(claimed, error, 3, backoff, at(60_000));
+    await ctx.db.transaction((trx) => queue.retryLater(trx, claimed, error, 3, backoff, at(60_000)));
     s = await state(id as number);
     assert.equal(s.attempts, 2);
     assert.equal(s.nextAttemptAt?.toISOString(), at(60_000 + 120_000).toISOString());
@@ -182,7 +182,7 @@ forEachDatabase('KnexInboxQueue', (ctx) => {
 
     claimed = await queue.claim(1, LEASE, at(180_000));
     assert.equal(claimed[0]?.attempts, 2);
-    await queue.retryLater(claimed, error, 3, backoff, at(180_000));
+    await ctx.db.transaction((trx) => queue.retryLater(trx, claimed, error, 3, backoff, at(180_000)));
     s = await state(id as number);
     assert.deepEqual([s.status, s.attempts, s.claimTicket, s.nextAttemptAt], ['dead', 3, null, null]);
     assert.equal(s.processedAt?.toISOString(), at(180_000).toISOString());

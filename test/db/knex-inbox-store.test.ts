@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { forEachDatabase } from '../helpers/test-databases';
 import { newDelivery } from './db-fixtures';
+import { createInboxStore } from '../../src/inbox/create-inbox-stores';
+import type { InboxStore } from '../../src/inbox/inbox-store';
 
 forEachDatabase('KnexInboxStore', (ctx) => {
-  let store: KnexInboxStore;
+  let store: InboxStore;
   beforeEach(async () => {
     await ctx.clean();
-    store = new KnexInboxStore(ctx.db);
+    store = createInboxStore(ctx.db);
   });
 
   it('accepts a new delivery and reads it back with its body, numbers and dates intact', async () => {

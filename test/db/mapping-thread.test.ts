@@ -7,7 +7,7 @@ import pino from 'pino';
 import { eventMix } from '../../bench/lib/event-mix';
 import type { ClaimedEvent } from '../../src/inbox/inbox-queue';
 import { FileMappingRegistry } from '../../src/mapping';
-import type { ResourceAction } from '../../src/receiver/envelope';
+import type { ResourceAction } from '../../src/domain/envelope';
 import { InlinePlanner } from '../../src/worker/event-planner';
 import { ThreadedPlanner } from '../../src/worker/threaded-planner';
 import { forEachDatabase } from '../helpers/test-databases';

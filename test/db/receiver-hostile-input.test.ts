@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { forEachDatabase } from '../helpers/test-databases';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
+import { createInboxStore } from '../../src/inbox/create-inbox-stores';
+import type { InboxStore } from '../../src/inbox/inbox-store';
 
 const TOKEN = 'hostile-input-token-0123456789';
 
@@ -11,14 +12,14 @@ const TOKEN = 'hostile-input-token-0123456789';
  */
 forEachDatabase('receiver and hostile input', (ctx) => {
   let server: TestServer;
-  let store: KnexInboxStore;
+  let store: InboxStore;
   before(async () => {
     server = await startTestServer({
       db: ctx.config,
       receiver: { maxDepth: 32 },
       sources: { shop: { auth: { mode: 'token', tokens: [{ name: 't', value: TOKEN }] } } },
     });
-    store = new KnexInboxStore(ctx.db);
+    store = createInboxStore(ctx.db);
   });
   after(async () => {
     await server?.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { forEachDatabase } from '../helpers/test-databases';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
+import { createInboxStore } from '../../src/inbox/create-inbox-stores';
 
 /** The real service (buildRuntime, listening on a socket) on each engine's database. */
 forEachDatabase('receiver runtime', (ctx) => {
@@ -25,7 +25,7 @@ forEachDatabase('receiver runtime', (ctx) => {
     assert.equal(res.status, 200);
     assert.equal(res.body.status, 'accepted');
     // Read through a connection of the test's own, not the service's.
-    const stored = await new KnexInboxStore(ctx.db).getEvent('open', d.uuid as string);
+    const stored = await createInboxStore(ctx.db).getEvent('open', d.uuid as string);
     assert.ok(stored);
     assert.equal(stored.id, res.body.id);
     assert.deepEqual(JSON.parse(stored.body.toString('utf8')), d);
@@ -47,7 +47,7 @@ forEachDatabase('receiver runtime', (ctx) => {
 
     const conflict = await post(conflicting);
     assert.deepEqual(conflict, { status: 200, body: { status: 'conflict', id: [...repeatedIds][0] } });
-    const store = new KnexInboxStore(ctx.db);
+    const store = createInboxStore(ctx.db);
     assert.equal(await store.countEvents(), 41);
     assert.equal(await store.countConflicts(), 1);
   });
@@ -55,7 +55,7 @@ forEachDatabase('receiver runtime', (ctx) => {
   it('records a malformed delivery as a rejection and answers 400', async () => {
     const res = await post({ uuid: 'x' });
     assert.equal(res.status, 400);
-    const [rejection] = await new KnexInboxStore(ctx.db).listRejections(5);
+    const [rejection] = await createInboxStore(ctx.db).listRejections(5);
     assert.equal(rejection?.source, 'open');
     assert.equal(rejection?.errorCode, 'RECEIVER_BAD_ENVELOPE');
   });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { KnexEventAdminStore } from '../../src/inbox/knex-event-admin-store';
 import { NOT_SHOWN } from '../../src/mapping/json-diff';
-import { KnexRecordStore } from '../../src/records/knex-record-store';
-import { KnexRemapStore } from '../../src/records/knex-remap-store';
 import { MappingDiffService } from '../../src/worker/mapping-diff-service';
 import { openSyncWorkspace, WIDGET_FIXED, type SyncWorkspace } from '../helpers/sync-workspace';
+import { createRecordStore, createRemapStore } from '../../src/records/create-record-stores';
 
 interface ChangeRow {
   seq: number;
@@ -132,7 +131,7 @@ describe('remap', () => {
   });
 
   it('mappings diff reports a too-deep event as failing, and a difference against too-deep stored data once, without overflowing', async () => {
-    const service = new MappingDiffService(new KnexEventAdminStore(ws.runtime.db), new KnexRecordStore(ws.runtime.db), new KnexRemapStore(ws.runtime.db));
+    const service = new MappingDiffService(new KnexEventAdminStore(ws.runtime.db), createRecordStore(ws.runtime.db), createRemapStore(ws.runtime.db));
     ws.writeMapping('widget.yaml', WITH_NEST);
     ws.reloadMappings();
     const candidate = ws.runtime.mappings.forResourceType('WIDGET');

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { newApiKey } from '../../src/auth/api-key-auth';
 import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
 import { FakeClock } from '../../src/core/clock';
-import { asNumber } from '../../src/db/rows';
+import { asNumber } from '../../src/db/column-values';
 import { buildRuntime, type Runtime } from '../../src/main';
 import { WIDGET_STRICT } from '../helpers/sync-workspace';
 import { forEachDatabase } from '../helpers/test-databases';

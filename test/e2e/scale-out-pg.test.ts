@@ -13,11 +13,11 @@ import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
 import { systemClock } from '../../src/core/clock';
 import { createKnex } from '../../src/db/create-knex';
 import { migrateLatest } from '../../src/db/migration-source';
-import { KnexInboxQueue } from '../../src/inbox/knex-inbox-queue';
 import { FileMappingRegistry } from '../../src/mapping';
-import { KnexRecordStore } from '../../src/records/knex-record-store';
 import { SyncWorker } from '../../src/worker/sync-worker';
 import { forEachDatabase } from '../helpers/test-databases';
+import { createInboxQueue } from '../../src/inbox/create-inbox-stores';
+import { createRecordStore } from '../../src/records/create-record-stores';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'appdirect-sync.js');
@@ -33,7 +33,7 @@ async function singleProcessRecords(dir: string, bodies: Buffer[]) {
   await preloadInbox(db, bodies);
   const logger = pino({ level: 'silent' });
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), logger);
-  const worker = new SyncWorker(db, new KnexInboxQueue(db), new KnexRecordStore(db), mappings, systemClock, logger, {
+  const worker = new SyncWorker(db, createInboxQueue(db), createRecordStore(db), mappings, systemClock, logger, {
     batchSize: 500, leaseMs: 60_000, maxAttempts: 5, backoffBaseMs: 100, backoffMaxMs: 1000, idleDelayMs: 10,
   });
   while ((await worker.tick()).claimed > 0);

@@ -9,6 +9,7 @@ import type { TestServer } from './test-runtime';
 export function adminFor(server: TestServer, clock?: Clock): OauthAdminService {
   const db = server.runtime.db;
   return new OauthAdminService({
+    db,
     clients: new KnexOauthClientStore(db),
     users: new KnexOauthUserStore(db),
     tokens: new KnexOauthTokenStore(db),

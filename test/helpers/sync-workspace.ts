@@ -6,10 +6,10 @@ import { FakeClock } from '../../src/core/clock';
 import type { Logger } from '../../src/core/logger';
 import { FileMappingRegistry } from '../../src/mapping';
 import { buildRuntime, type Runtime } from '../../src/main';
-import { KnexRecordStore } from '../../src/records/knex-record-store';
 import type { StoredRecord } from '../../src/records/record-store';
 import { runCli, type CliResult } from './run-cli';
 import { delivery, testConfig } from './test-runtime';
+import { createRecordStore } from '../../src/records/create-record-stores';
 
 /** A mapping with a required `name`: the failure the redrive tests start from. */
 export const WIDGET_STRICT = `resourceType: WIDGET
@@ -68,7 +68,7 @@ export async function openSyncWorkspace(options: { worker?: Record<string, unkno
   const clock = new FakeClock();
   const config = testConfig({ db: { client: 'sqlite', filename: dbFile }, mappings: { dir: mappingsDir }, worker, sources: { shop: { auth: { mode: 'none' } } } });
   const runtime = await buildRuntime(config, { clock, logger: options.logger ?? pino({ level: 'silent' }) });
-  const records = new KnexRecordStore(runtime.db);
+  const records = createRecordStore(runtime.db);
   let n = 0;
   return {
     dir,

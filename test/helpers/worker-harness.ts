@@ -6,14 +6,16 @@ import { createHash } from 'node:crypto';
 import { FakeClock } from '../../src/core/clock';
 import { createKnex, type Knex } from '../../src/db/create-knex';
 import { migrateLatest } from '../../src/db/migration-source';
-import { KnexInboxQueue } from '../../src/inbox/knex-inbox-queue';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { FileMappingRegistry } from '../../src/mapping';
 import type { EventPlanner } from '../../src/worker/event-planner';
 import { parseEnvelope } from '../../src/receiver/envelope';
-import { KnexRecordStore } from '../../src/records/knex-record-store';
 import type { RecordWriter } from '../../src/records/record-store';
 import { SyncWorker, type SyncWorkerOptions } from '../../src/worker/sync-worker';
+import { createInboxQueue, createInboxStore } from '../../src/inbox/create-inbox-stores';
+import type { InboxStore } from '../../src/inbox/inbox-store';
+import type { InboxQueue } from '../../src/inbox/inbox-queue';
+import { createRecordStore } from '../../src/records/create-record-stores';
+import type { RecordStore } from '../../src/records/record-store';
 
 /** A mapping for tests of the engine: WIDGET deliveries with a required name and an integer qty. */
 export const WIDGET_MAPPING = `resourceType: WIDGET
@@ -42,9 +44,9 @@ export function widgetBody(e: WidgetEvent): Buffer {
 export interface EngineHarness {
   db: Knex;
   clock: FakeClock;
-  inbox: KnexInboxStore;
-  queue: KnexInboxQueue;
-  records: KnexRecordStore;
+  inbox: InboxStore;
+  queue: InboxQueue;
+  records: RecordStore;
   /** The harness's mapping folder and its registry (edit a file, then `mappings.reload()`). */
   mappingsDir: string;
   mappings: FileMappingRegistry;
@@ -74,9 +76,9 @@ export async function engineHarness(
   const logger = pino({ level: 'silent' });
   const mappings = FileMappingRegistry.open(mappingsDir, logger);
   const clock = new FakeClock(new Date('2026-11-27T00:00:00Z'));
-  const inbox = new KnexInboxStore(db);
-  const queue = new KnexInboxQueue(db);
-  const records = new KnexRecordStore(db);
+  const inbox = createInboxStore(db);
+  const queue = createInboxQueue(db);
+  const records = createRecordStore(db);
   const workerOptions: SyncWorkerOptions = {
     batchSize: 4,
     leaseMs: 60_000,

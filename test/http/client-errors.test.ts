@@ -5,8 +5,9 @@ import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { newApiKey } from '../../src/auth/api-key-auth';
 import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
+import { createInboxStore } from '../../src/inbox/create-inbox-stores';
+import type { InboxStore } from '../../src/inbox/inbox-store';
 
 const TOKEN = 'client-errors-token-0123456789';
 
@@ -18,7 +19,7 @@ const TOKEN = 'client-errors-token-0123456789';
 describe('client mistakes answered 4xx with catalogued codes (over HTTP)', function () {
   this.timeout(30_000);
   let server: TestServer;
-  let store: KnexInboxStore;
+  let store: InboxStore;
   let feedKey: string;
   const logLines: { level: number; msg: string }[] = [];
   const logStream = new Writable({
@@ -34,7 +35,7 @@ describe('client mistakes answered 4xx with catalogued codes (over HTTP)', funct
       undefined,
       pino({ level: 'info' }, logStream),
     );
-    store = new KnexInboxStore(server.runtime.db);
+    store = createInboxStore(server.runtime.db);
     const k = newApiKey();
     await new KnexApiKeyStore(server.runtime.db).create({ id: k.id, name: 'feed', keySha256: k.keySha256, scopes: ['feed:read'] }, new Date());
     feedKey = k.key;

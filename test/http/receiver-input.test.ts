@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
+import { createInboxStore } from '../../src/inbox/create-inbox-stores';
+import type { InboxStore } from '../../src/inbox/inbox-store';
 
 const TOKEN = 'input-test-token-0123456789';
 
 describe('receiver input handling (over HTTP)', () => {
   let server: TestServer;
-  let store: KnexInboxStore;
+  let store: InboxStore;
 
   before(async () => {
     server = await startTestServer({
@@ -14,7 +15,7 @@ describe('receiver input handling (over HTTP)', () => {
       receiver: { rejectedKeep: 10 },
       sources: { shop: { auth: { mode: 'token', tokens: [{ name: 't', value: TOKEN }] } } },
     });
-    store = new KnexInboxStore(server.runtime.db);
+    store = createInboxStore(server.runtime.db);
   });
   after(() => server.close());
 

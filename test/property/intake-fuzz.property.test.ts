@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { newApiKey } from '../../src/auth/api-key-auth';
 import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
 import { ERROR_CODES, type ErrorCode } from '../../src/core/error-codes';
-import { KnexInboxStore } from '../../src/inbox/knex-inbox-store';
 import { forEachDatabase } from '../helpers/test-databases';
 import { delivery, startTestServer, type TestServer } from '../helpers/test-runtime';
+import { createInboxStore } from '../../src/inbox/create-inbox-stores';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
 const RUNS = 200;
@@ -171,7 +171,7 @@ forEachDatabase('intake fuzz', (ctx) => {
         }),
       );
     }
-    const recorded = new Map((await new KnexInboxStore(ctx.db).listRejections(10_000)).map((r) => [r.requestId, r.errorCode]));
+    const recorded = new Map((await createInboxStore(ctx.db).listRejections(10_000)).map((r) => [r.requestId, r.errorCode]));
     for (const [requestId, code] of rejected) assert.equal(recorded.get(requestId), code, `rejection ${requestId} recorded`);
     assert.ok(rejected.size > RUNS / 4 && accepted.length > 5, `a useful mix: ${rejected.size} rejected, ${accepted.length} accepted`);
 

@@ -1,7 +1,33 @@
 import type Database from 'better-sqlite3';
-import { prepared } from '../db/sqlite-statements';
+import type { Knex } from 'knex';
+import { waitWhileBusy } from '../db/busy-wait';
+import { prepared, withSqliteConnection } from '../db/sqlite-statements';
 import { decideOutcomes, deliveryKey, inboxRows } from './accept-decisions';
 import type { AcceptOutcome, NewDelivery } from './inbox-store';
+import { KnexInboxStore } from './knex-inbox-store';
+
+/**
+ * InboxStore on SQLite: the intake commit is one better-sqlite3 transaction of statements prepared once per
+ * connection (docs/adr/0002-sqlite-group-commit.md).
+ */
+export class SqliteInboxStore extends KnexInboxStore {
+  /**
+   * @param lockWaitMs How long after its earliest delivery arrived a batch keeps retrying a database another process
+   * has locked; then the commit fails and the receiver answers 503 within the request's deadline.
+   */
+  constructor(
+    db: Knex,
+    private readonly lockWaitMs = 5000,
+  ) {
+    super(db);
+  }
+
+  async acceptBatch(deliveries: NewDelivery[]): Promise<AcceptOutcome[]> {
+    const arrived = Math.min(...deliveries.map((d) => d.receivedAt.getTime()));
+    // Each attempt takes the connection and gives it back, so other queries run while the batch waits for the lock.
+    return waitWhileBusy(() => withSqliteConnection(this.db, (conn) => acceptOnSqlite(conn, deliveries)), arrived + this.lockWaitMs);
+  }
+}
 
 const INSERT = `insert into inbox_events
   (source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, body_sha256,
@@ -20,7 +46,7 @@ const CONFLICT = `insert into inbox_conflicts (inbox_event_id, source, delivery_
  * the knex pool's connection (see docs/adr/0002-sqlite-group-commit.md). On return it is committed (and, with
  * synchronous=FULL, on disk); on a throw nothing of the batch is.
  */
-export function acceptOnSqlite(conn: Database.Database, deliveries: NewDelivery[]): AcceptOutcome[] {
+function acceptOnSqlite(conn: Database.Database, deliveries: NewDelivery[]): AcceptOutcome[] {
   return conn.transaction(() => {
     const insert = prepared(conn, INSERT);
     const insertPayload = prepared(conn, INSERT_PAYLOAD);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { asNumber } from './rows';
+import { asNumber } from '../db/column-values';
 
 /**
  * The highest seq retention may have deleted from `changes` (0 before the first purge): the one-row
