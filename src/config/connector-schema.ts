@@ -1,5 +1,5 @@
 import { validate as isCronExpression } from 'node-cron';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /** Connector names become consumer names (`connector:<name>`) and file-name parts, so they stay plain. */
 const connectorName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
@@ -19,7 +19,7 @@ const retry = z
     maxMs: z.number().int().min(1).default(60_000),
   })
   .strict()
-  .default({});
+  .prefault({});
 
 const httpAuth = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
@@ -63,9 +63,9 @@ const httpConnector = z
     /** Record mode, deleted records: `delete` sends DELETE to the URL, `send` sends the data like any change, `skip` sends nothing. */
     onDelete: z.enum(['delete', 'send', 'skip']).default('delete'),
     batchSize: z.number().int().min(1).max(1000).default(100),
-    headers: z.record(z.string()).default({}),
+    headers: z.record(z.string(), z.string()).prefault({}),
     timeoutMs: z.number().int().min(100).default(30_000),
-    auth: httpAuth.default({ type: 'none' }),
+    auth: httpAuth.prefault({ type: 'none' }),
     retry,
   })
   .strict();
@@ -85,7 +85,7 @@ const fileConnector = z
   .strict();
 
 /** `connectors.<name>`: downstream delivery from the change feed, each from its own checkpoint. */
-export const connectorsSchema = z.record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector])).default({});
+export const connectorsSchema = z.record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector])).prefault({});
 
 export type ConnectorConfig = z.infer<typeof connectorsSchema>[string];
 export type HttpConnectorConfig = z.infer<typeof httpConnector>;

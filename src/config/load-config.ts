@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { configIssueMessage } from './config-messages';
 import { configSchema, type Config } from './config-schema';
 
 /** Thrown when the configuration is invalid; `problems` lists each with its key. */
@@ -71,7 +72,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   merged = deepMerge(merged, readEnvOverrides(env, problems), 'by-index');
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const result = configSchema.safeParse(options.only ? pickPaths(merged, ['environment', ...options.only]) : merged);
+  const result = configSchema.safeParse(options.only ? pickPaths(merged, ['environment', ...options.only]) : merged, { error: configIssueMessage });
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
