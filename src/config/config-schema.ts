@@ -1,4 +1,5 @@
 import { z } from 'zod/v4';
+import { urlString } from './url-string';
 import { connectorsSchema } from './connector-schema';
 import { tlsSchema } from './tls-schema';
 
@@ -27,7 +28,7 @@ const sourceAuth = z.discriminatedUnion('mode', [
   z
     .object({
       mode: z.literal('jwt'),
-      jwksUrl: z.string().url(),
+      jwksUrl: urlString(),
       issuer: z.string().min(1),
       audience: z.string().min(1),
       algorithms: z.array(z.string()).default(['RS256', 'ES256', 'PS256', 'EdDSA']),

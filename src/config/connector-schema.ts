@@ -1,5 +1,6 @@
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod/v4';
+import { urlString } from './url-string';
 
 /** Connector names become consumer names (`connector:<name>`) and file-name parts, so they stay plain. */
 const connectorName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
@@ -29,7 +30,7 @@ const httpAuth = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('oauth2'),
-      tokenUrl: z.string().url(),
+      tokenUrl: urlString(),
       clientId: z.string().min(1),
       clientSecret: z.string().min(1),
       scope: z.string().min(1).optional(),
@@ -57,7 +58,7 @@ const httpConnector = z
      * `url`, a template with `{key}`, `{entity}` and `{source}` (each URL-encoded).
      */
     mode: z.enum(['batch', 'record']),
-    url: z.string().url(),
+    url: urlString(),
     /** Method of record mode; batch mode always POSTs. */
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
     /** Record mode, deleted records: `delete` sends DELETE to the URL, `send` sends the data like any change, `skip` sends nothing. */
