@@ -1,6 +1,5 @@
 import { z } from 'zod/v4';
-import { urlString } from './url-string';
-import { connectorsSchema } from './connector-schema';
+import { connectorsSchema, urlString } from './connector-schema';
 import { tlsSchema } from './tls-schema';
 
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');

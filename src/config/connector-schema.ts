@@ -1,6 +1,14 @@
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod/v4';
-import { urlString } from './url-string';
+
+/**
+ * An absolute URL kept exactly as written. zod/v4's own `.url()` replaces the value with the parsed `href`, which
+ * percent-encodes the `{key}` placeholders of a connector's URL template; this one only checks.
+ * @example const schema = z.object({ url: urlString() });
+ */
+export function urlString(): z.ZodString {
+  return z.string().refine((value) => URL.canParse(value), 'Invalid url');
+}
 
 /** Connector names become consumer names (`connector:<name>`) and file-name parts, so they stay plain. */
 const connectorName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
