@@ -61,6 +61,7 @@ export class ConnectorRunner {
     }
   }
 
+  /** The configured connectors' names, scheduled or not. */
   names(): string[] {
     return [...this.byName.keys()];
   }

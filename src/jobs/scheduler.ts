@@ -69,7 +69,8 @@ export class Scheduler {
     for (const name of names) {
       const task = this.tasks.get(name);
       if (task?.schedule === undefined || this.scheduled.has(name)) continue;
-      this.scheduled.set(name, cron.schedule(task.schedule, () => this.tick(name), { name, noOverlap: true }));
+      // No node-cron noOverlap: it would warn on the console; tick() skips an overlapping tick and logs it with pino.
+      this.scheduled.set(name, cron.schedule(task.schedule, () => this.tick(name), { name }));
       started.push({ name, schedule: task.schedule });
     }
     if (started.length > 0) this.logger.info({ tasks: started }, 'tasks scheduled');
