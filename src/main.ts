@@ -28,6 +28,7 @@ import { JobSchedule } from './jobs/job-schedule';
 import { KnexJobLockStore } from './jobs/knex-job-lock-store';
 import { KnexRetentionStore } from './jobs/knex-retention-store';
 import { RetentionJob } from './jobs/retention-job';
+import { Scheduler } from './jobs/scheduler';
 import { FileMappingRegistry, type MappingRegistry } from './mapping';
 import { createAuthenticators } from './receiver/authenticator-factory';
 import { ReceiverService } from './receiver/receiver-service';
@@ -106,10 +107,11 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
   const feed = new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), notifier, clock);
   const events = new KnexEventAdminStore(db);
   const remap = new RemapService({ db, events, records: createRemapStore(db), mappings, worker, clock, logger });
-  const jobLocks = { store: new KnexJobLockStore(db), owner: instanceId() };
+  // One scheduler for every periodic task; a new one (the reconciliation job) is one more registration.
+  const scheduler = new Scheduler(clock, logger, { store: new KnexJobLockStore(db), owner: instanceId() });
   const retention = new RetentionJob({ events, store: new KnexRetentionStore(db), consumers: new KnexConsumerStore(db) }, config.retention, logger);
-  const jobs = new JobSchedule([retention], clock, logger, jobLocks);
-  const connectors = createConnectors(config.connectors, { feed, logger, locks: jobLocks });
+  const jobs = new JobSchedule([retention], scheduler);
+  const connectors = createConnectors(config.connectors, { feed, logger, scheduler });
   const receiver = new ReceiverService(inbox, clock, logger, {
     groupCommitMax: config.receiver.groupCommitMax,
     rejectedKeep: config.receiver.rejectedKeep,

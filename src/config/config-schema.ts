@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { connectorsSchema } from './connector-schema';
+import { z } from 'zod/v4';
+import { connectorsSchema, urlString } from './connector-schema';
 import { tlsSchema } from './tls-schema';
 
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
@@ -16,6 +16,8 @@ const webhookToken = z
   .strict()
   .refine((t) => (t.sha256 === undefined) !== (t.value === undefined), {
     message: 'give exactly one of sha256 or value',
+    // Only on a token whose keys are valid: a value that is too short is that problem, not this one.
+    when: (payload) => payload.issues.length === 0,
   });
 
 const sourceAuth = z.discriminatedUnion('mode', [
@@ -25,7 +27,7 @@ const sourceAuth = z.discriminatedUnion('mode', [
   z
     .object({
       mode: z.literal('jwt'),
-      jwksUrl: z.string().url(),
+      jwksUrl: urlString(),
       issuer: z.string().min(1),
       audience: z.string().min(1),
       algorithms: z.array(z.string()).default(['RS256', 'ES256', 'PS256', 'EdDSA']),
@@ -63,7 +65,7 @@ export const configSchema = z
         trustProxy: z.union([z.boolean(), z.number().int().min(0)]).default(false),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     db: z
       .object({
         client: z.enum(['sqlite', 'pg']).default('sqlite'),
@@ -74,7 +76,7 @@ export const configSchema = z
           .string()
           .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _, not starting with a digit')
           .optional(),
-        pool: z.object({ max: z.number().int().min(1).default(10) }).strict().default({}),
+        pool: z.object({ max: z.number().int().min(1).default(10) }).strict().prefault({}),
         /**
          * SQLite, while the service listens: how long one statement waits for a lock another process holds, with the
          * event loop stopped (better-sqlite3 is synchronous). Longer waits are asynchronous retries (docs/operations.md).
@@ -82,7 +84,7 @@ export const configSchema = z
         busyTimeoutMs: z.number().int().min(0).max(1000).default(20),
       })
       .strict()
-      .default({})
+      .prefault({})
       .refine((db) => db.client !== 'pg' || !!db.url, { message: 'db.url is required when db.client is pg', path: ['url'] })
       .refine((db) => db.client === 'pg' || db.schema === undefined, { message: 'db.schema applies to pg only', path: ['schema'] }),
     receiver: z
@@ -95,7 +97,7 @@ export const configSchema = z
         maxDepth: z.number().int().min(4).max(1000).default(64),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     auth: z
       .object({
         tokenTtlSeconds: z.number().int().min(60).default(3600),
@@ -106,10 +108,10 @@ export const configSchema = z
             maxTrackedKeys: z.number().int().min(100).default(100_000),
           })
           .strict()
-          .default({}),
+          .prefault({}),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     /**
      * Mapping files (docs/mappings.md). `dir` is resolved from the working directory. With `hotReload` on, an edited
      * file is swapped in when valid; a broken edit is logged and the previous version stays.
@@ -120,7 +122,7 @@ export const configSchema = z
         hotReload: z.boolean().default(false),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     worker: z
       .object({
         /** Run the sync worker inside `serve`; turn off when `appdirect-sync worker` runs it as its own process. */
@@ -138,7 +140,7 @@ export const configSchema = z
         mappingThread: z.boolean().default(true),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     retention: z
       .object({
         /** Payloads of processed (done or stale) inbox events older than this are purged; AppDirect keeps 90 days. */
@@ -158,7 +160,7 @@ export const configSchema = z
             maxConsumerLagDays: z.number().int().min(1).nullable().default(null),
           })
           .strict()
-          .default({}),
+          .prefault({}),
         inboxEvents: z
           .object({
             /** Rows of done and stale events processed longer ago are deleted (the dedupe window); null keeps them. */
@@ -167,16 +169,16 @@ export const configSchema = z
             unresolvedDays: z.number().int().min(1).nullable().default(null),
           })
           .strict()
-          .default({}),
+          .prefault({}),
         /** Same-uuid conflicts received longer ago are deleted. */
-        conflicts: z.object({ days: z.number().int().min(1).default(90) }).strict().default({}),
+        conflicts: z.object({ days: z.number().int().min(1).default(90) }).strict().prefault({}),
         /** Rejected deliveries received longer ago are deleted (the receiver also keeps only the newest N). */
-        rejectedDeliveries: z.object({ days: z.number().int().min(1).default(30) }).strict().default({}),
+        rejectedDeliveries: z.object({ days: z.number().int().min(1).default(30) }).strict().prefault({}),
         /** OAuth2 tokens expired (or revoked) longer ago are deleted. */
-        oauthTokens: z.object({ days: z.number().int().min(1).default(7) }).strict().default({}),
+        oauthTokens: z.object({ days: z.number().int().min(1).default(7) }).strict().prefault({}),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -184,19 +186,20 @@ export const configSchema = z
         format: z.enum(['json', 'pretty', 'auto']).default('auto'),
       })
       .strict()
-      .default({}),
-    sources: z.record(sourceName, source).default({}),
+      .prefault({}),
+    sources: z.record(sourceName, source).prefault({}),
     /** Downstream delivery from the change feed (docs/consumers.md). */
     connectors: connectorsSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    if (cfg.environment !== 'production') return;
+    // Cross-key rules read a valid config only; with other problems, those are listed alone.
+    if (ctx.issues.length > 0 || cfg.environment !== 'production') return;
     refuseSharedJwtAudiences(cfg.sources, ctx);
     for (const [name, src] of Object.entries(cfg.sources)) {
       if (src.auth.mode === 'none') {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: 'custom',
           path: ['sources', name, 'auth', 'mode'],
           message: 'auth mode none is refused when environment is production',
         });
@@ -222,7 +225,7 @@ function refuseSharedJwtAudiences(sources: Record<string, z.infer<typeof source>
     });
     if (unbound.length > 0) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['sources', unbound[0] as string, 'auth'],
         message: `jwt sources ${other} and ${name} share issuer and audience: bind each with subjects or clientIds (production)`,
       });

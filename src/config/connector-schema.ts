@@ -1,5 +1,14 @@
 import { validate as isCronExpression } from 'node-cron';
-import { z } from 'zod';
+import { z } from 'zod/v4';
+
+/**
+ * An absolute URL kept exactly as written. zod/v4's own `.url()` replaces the value with the parsed `href`, which
+ * percent-encodes the `{key}` placeholders of a connector's URL template; this one only checks.
+ * @example const schema = z.object({ url: urlString() });
+ */
+export function urlString(): z.ZodString {
+  return z.string().refine((value) => URL.canParse(value), 'Invalid url');
+}
 
 /** Connector names become consumer names (`connector:<name>`) and file-name parts, so they stay plain. */
 const connectorName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
@@ -19,7 +28,7 @@ const retry = z
     maxMs: z.number().int().min(1).default(60_000),
   })
   .strict()
-  .default({});
+  .prefault({});
 
 const httpAuth = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
@@ -29,7 +38,7 @@ const httpAuth = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('oauth2'),
-      tokenUrl: z.string().url(),
+      tokenUrl: urlString(),
       clientId: z.string().min(1),
       clientSecret: z.string().min(1),
       scope: z.string().min(1).optional(),
@@ -57,15 +66,15 @@ const httpConnector = z
      * `url`, a template with `{key}`, `{entity}` and `{source}` (each URL-encoded).
      */
     mode: z.enum(['batch', 'record']),
-    url: z.string().url(),
+    url: urlString(),
     /** Method of record mode; batch mode always POSTs. */
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
     /** Record mode, deleted records: `delete` sends DELETE to the URL, `send` sends the data like any change, `skip` sends nothing. */
     onDelete: z.enum(['delete', 'send', 'skip']).default('delete'),
     batchSize: z.number().int().min(1).max(1000).default(100),
-    headers: z.record(z.string()).default({}),
+    headers: z.record(z.string(), z.string()).prefault({}),
     timeoutMs: z.number().int().min(100).default(30_000),
-    auth: httpAuth.default({ type: 'none' }),
+    auth: httpAuth.prefault({ type: 'none' }),
     retry,
   })
   .strict();
@@ -85,7 +94,7 @@ const fileConnector = z
   .strict();
 
 /** `connectors.<name>`: downstream delivery from the change feed, each from its own checkpoint. */
-export const connectorsSchema = z.record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector])).default({});
+export const connectorsSchema = z.record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector])).prefault({});
 
 export type ConnectorConfig = z.infer<typeof connectorsSchema>[string];
 export type HttpConnectorConfig = z.infer<typeof httpConnector>;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { configIssueMessage } from './config-messages';
 import { configSchema, type Config } from './config-schema';
 
 /** Thrown when the configuration is invalid; `problems` lists each with its key. */
@@ -71,7 +72,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   merged = deepMerge(merged, readEnvOverrides(env, problems), 'by-index');
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const result = configSchema.safeParse(options.only ? pickPaths(merged, ['environment', ...options.only]) : merged);
+  const result = configSchema.safeParse(options.only ? pickPaths(merged, ['environment', ...options.only]) : merged, { error: configIssueMessage });
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
@@ -105,7 +106,7 @@ function readEnvOverrides(env: NodeJS.ProcessEnv, problems: string[]): Record<st
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     let keyPath = name.slice(ENV_PREFIX.length);
-    let value: unknown = raw;
+    let value: unknown;
     if (keyPath.endsWith('_FILE')) {
       keyPath = keyPath.slice(0, -'_FILE'.length);
       try {

@@ -1,7 +1,7 @@
-import { createTask, type ScheduledTask } from 'node-cron';
 import { AppError, isAppError } from '../core/app-error';
 import type { Logger } from '../core/logger';
-import type { JobLockStore } from '../jobs/job-lock-store';
+import { systemClock } from '../core/clock';
+import { Scheduler } from '../jobs/scheduler';
 import type { Connector, ProgressReporter } from './connector';
 import { logProgress } from './progress-reporter';
 
@@ -17,9 +17,6 @@ export interface RunOutcome {
   finishedAt: Date;
 }
 
-/** How long one instance may hold a connector before another may take over (a crashed run's lease runs out). */
-const CONNECTOR_LEASE_MS = 30 * 60_000;
-
 function skipped(connector: string, startedAt: Date): RunOutcome {
   return { connector, status: 'skipped', delivered: 0, startedAt, finishedAt: new Date() };
 }
@@ -30,30 +27,41 @@ export interface ScheduledConnector {
   schedule?: string;
 }
 
+/** The scheduler task (and `job_locks` row) of connector `name`. */
+export function connectorTaskName(name: string): string {
+  return `connector:${name}`;
+}
+
 /**
- * Runs connectors on their node-cron schedules and on demand, each on its own: a failing connector is logged and
- * keeps its checkpoint, tries again on its next tick, and never stops another.
+ * Runs connectors as tasks of the one Scheduler, on their cron schedules and on demand, each on its own: a failing
+ * connector is logged and keeps its checkpoint, tries again on its next tick, and never stops another.
  * @remarks Two runs of one connector never overlap: a run asked for while one is going is skipped (outcome
- * `skipped`), not queued; the next tick catches up anyway. With a lock store (several instances on one database)
- * this holds across processes too: a run takes the `job_locks` row `connector:<name>`, and a scheduled tick runs on
- * the one instance that takes that minute.
+ * `skipped`), not queued; the next tick catches up anyway. With a lock store on the scheduler (several instances on
+ * one database) this holds across processes too: a run takes the `job_locks` row `connector:<name>`, and a scheduled
+ * tick runs on the one instance that takes that minute.
  * @example const runner = new ConnectorRunner([{ connector, schedule: '*\/5 * * * *' }], logger); runner.start();
  */
 export class ConnectorRunner {
   private readonly byName = new Map<string, ScheduledConnector>();
-  private readonly running = new Map<string, Promise<RunOutcome>>();
   private readonly outcomes = new Map<string, RunOutcome>();
-  private readonly tasks: ScheduledTask[] = [];
-  private readonly stopping = new AbortController();
 
   constructor(
     connectors: readonly ScheduledConnector[],
     private readonly logger: Logger,
-    private readonly locks?: { store: JobLockStore; owner: string },
+    private readonly scheduler: Scheduler = new Scheduler(systemClock, logger),
   ) {
-    for (const c of connectors) this.byName.set(c.connector.name, c);
+    for (const c of connectors) {
+      this.byName.set(c.connector.name, c);
+      scheduler.register({
+        name: connectorTaskName(c.connector.name),
+        schedule: c.schedule,
+        // The scheduler holds the task's lock for the tick already: run the connector itself.
+        run: () => this.execute(c.connector, new Date(), logProgress(logger, c.connector.name)),
+      });
+    }
   }
 
+  /** The configured connectors' names, scheduled or not. */
   names(): string[] {
     return [...this.byName.keys()];
   }
@@ -67,61 +75,34 @@ export class ConnectorRunner {
    * Runs `name` now unless it is already running (here, or in another instance when locks are on). `tick` is the
    * scheduled minute for a cron run. Never throws for a connector's failure: see the outcome.
    */
-  run(name: string, progress?: ProgressReporter, tick?: string): Promise<RunOutcome> {
+  async run(name: string, progress?: ProgressReporter, tick?: string): Promise<RunOutcome> {
     const entry = this.byName.get(name);
-    if (!entry) return Promise.reject(new AppError('CONNECTOR_NOT_FOUND', `no connector ${name} is configured`));
+    if (!entry) throw new AppError('CONNECTOR_NOT_FOUND', `no connector ${name} is configured`);
     const startedAt = new Date();
-    if (this.running.has(name) || this.stopping.signal.aborted) {
-      this.logger.info({ connector: name }, 'connector run skipped; a run is still going');
-      return Promise.resolve(skipped(name, startedAt));
-    }
-    const run = this.locked(name, tick, () => this.execute(entry.connector, startedAt, progress ?? logProgress(this.logger, name))).finally(() =>
-      this.running.delete(name),
-    );
-    this.running.set(name, run);
-    return run;
-  }
-
-  private async locked(name: string, tick: string | undefined, body: () => Promise<RunOutcome>): Promise<RunOutcome> {
-    if (!this.locks) return body();
-    const lockName = `connector:${name}`;
-    const startedAt = new Date();
-    if (!(await this.locks.store.acquire(lockName, this.locks.owner, tick, CONNECTOR_LEASE_MS, startedAt))) {
-      this.logger.info({ connector: name, tick }, 'connector run skipped; another instance runs it');
-      return skipped(name, startedAt);
-    }
-    try {
-      return await body();
-    } finally {
-      await this.locks.store.release(lockName, this.locks.owner, new Date());
-    }
+    if (this.scheduler.signal.aborted) return skipped(name, startedAt);
+    const reporter = progress ?? logProgress(this.logger, name);
+    const outcome = await this.scheduler.exclusive(connectorTaskName(name), tick, () => this.execute(entry.connector, startedAt, reporter));
+    if (outcome.status === 'ran') return outcome.value;
+    const where = outcome.status === 'running-here' ? 'a run is still going' : 'another instance runs it';
+    this.logger.info({ connector: name, tick }, `connector run skipped; ${where}`);
+    return skipped(name, startedAt);
   }
 
   /** Schedules every connector that has a schedule. */
   start(): void {
-    for (const { connector, schedule } of this.byName.values()) {
-      if (schedule === undefined) continue;
-      const task = createTask(schedule, () => this.run(connector.name, undefined, new Date().toISOString().slice(0, 16)), {
-        name: `connector:${connector.name}`,
-      });
-      this.tasks.push(task);
-      void task.start();
-      this.logger.info({ connector: connector.name, schedule }, 'connector scheduled');
-    }
+    this.scheduler.start([...this.byName.keys()].map(connectorTaskName));
   }
 
   /** Unschedules, asks running connectors to stop at their next safe point, and waits for them. */
-  async stop(): Promise<void> {
-    for (const task of this.tasks.splice(0)) await task.destroy();
-    this.stopping.abort();
-    await Promise.allSettled([...this.running.values()]);
+  stop(): Promise<void> {
+    return this.scheduler.stop();
   }
 
   private async execute(connector: Connector, startedAt: Date, progress: ProgressReporter): Promise<RunOutcome> {
     const log = this.logger.child({ connector: connector.name });
     let outcome: RunOutcome;
     try {
-      const result = await connector.run({ logger: log, progress, signal: this.stopping.signal });
+      const result = await connector.run({ logger: log, progress, signal: this.scheduler.signal });
       outcome = { connector: connector.name, status: 'ok', ...result, startedAt, finishedAt: new Date() };
       log.info({ delivered: result.delivered, checkpoint: result.checkpoint }, 'connector run finished');
     } catch (err) {

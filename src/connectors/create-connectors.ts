@@ -2,7 +2,7 @@ import type { ConnectorConfig } from '../config/connector-schema';
 import type { Config } from '../config/config-schema';
 import type { Logger } from '../core/logger';
 import type { FeedService } from '../feed/feed-service';
-import type { JobLockStore } from '../jobs/job-lock-store';
+import type { Scheduler } from '../jobs/scheduler';
 import { consumerNameOf, type Connector } from './connector';
 import { ConnectorFeed } from './connector-feed';
 import { ConnectorRunner } from './connector-runner';
@@ -14,8 +14,8 @@ import { HttpSender } from './http-sender';
 export interface ConnectorDeps {
   feed: FeedService;
   logger: Logger;
-  /** Coordinates runs across instances sharing the database (see ConnectorRunner). */
-  locks?: { store: JobLockStore; owner: string };
+  /** The service's one scheduler (with its job locks); none: a scheduler of the runner's own, without locks. */
+  scheduler?: Scheduler;
 }
 
 /** Builds one connector from its config, reading the feed as consumer `connector:<name>`. */
@@ -39,5 +39,5 @@ export function createConnectors(configs: Config['connectors'], deps: ConnectorD
     connector: createConnector(name, config, deps),
     schedule: config.enabled ? config.schedule : undefined,
   }));
-  return new ConnectorRunner(entries, deps.logger, deps.locks);
+  return new ConnectorRunner(entries, deps.logger, deps.scheduler);
 }

@@ -1,7 +1,8 @@
-import { ClientCredentials, type AccessToken, type ModuleOptions } from 'simple-oauth2';
+import type { AccessToken } from 'simple-oauth2';
 import { AppError } from '../core/app-error';
-import { describeTokenError } from '../simulate/oauth2-token-source';
+import { describeTokenError, Oauth2TokenClient } from '../http-client/oauth2-token-client';
 
+/** A downstream's client-credentials token settings (config `connectors.<name>.auth` with `type: oauth2`). */
 export interface Oauth2ClientTokenOptions {
   tokenUrl: string;
   clientId: string;
@@ -14,52 +15,19 @@ export interface Oauth2ClientTokenOptions {
 }
 
 /**
- * A downstream's OAuth2 access token by the client-credentials grant (simple-oauth2), cached and replaced shortly
- * before it expires. Client-credentials grants carry no refresh token, so "refresh" means asking for a new one.
- * @remarks One request at a time: concurrent callers share the token request in flight. `refused(token)` forgets a
- * token the downstream answered 401 to, but only if it is still the cached one, so a burst of 401s for the same
- * token fetches one new token, not one each.
+ * A downstream's OAuth2 access token by the client-credentials grant, cached and shared (see Oauth2TokenClient);
+ * a failed token request becomes CONNECTOR_AUTH_FAILED, retryable when the endpoint may answer later.
  * @example const tokens = new Oauth2ClientToken({ tokenUrl, clientId, clientSecret, clientAuth: 'header', refreshMarginSeconds: 60, timeoutMs: 10_000 });
  * headers.authorization = `Bearer ${await tokens.get()}`;
  */
-export class Oauth2ClientToken {
-  private cached: AccessToken | undefined;
-  private pending: Promise<AccessToken> | undefined;
-  private readonly grant: ClientCredentials;
-  /** Token requests made so far: for logs and tests. */
-  fetched = 0;
-
-  constructor(private readonly options: Oauth2ClientTokenOptions) {
-    const url = new URL(options.tokenUrl);
-    const config: ModuleOptions = {
-      client: { id: options.clientId, secret: options.clientSecret },
-      auth: { tokenHost: url.origin, tokenPath: `${url.pathname}${url.search}` },
-      options: { authorizationMethod: options.clientAuth },
-      http: { timeout: options.timeoutMs },
-    };
-    this.grant = new ClientCredentials(config);
+export class Oauth2ClientToken extends Oauth2TokenClient {
+  constructor(options: Oauth2ClientTokenOptions) {
+    super({ ...options, grant: 'client_credentials' });
   }
 
-  /** A token that is not within the margin of its expiry; requested when there is none. */
-  async get(): Promise<string> {
-    if (!this.cached || this.cached.expired(this.options.refreshMarginSeconds)) {
-      this.pending ??= this.fetch().finally(() => {
-        this.pending = undefined;
-      });
-      this.cached = await this.pending;
-    }
-    return String(this.cached.token.access_token);
-  }
-
-  /** The downstream refused `token` (401): the next get() asks for a new one, unless that already happened. */
-  refused(token: string): void {
-    if (this.cached && String(this.cached.token.access_token) === token) this.cached = undefined;
-  }
-
-  private async fetch(): Promise<AccessToken> {
-    this.fetched += 1;
+  protected override async fetch(): Promise<AccessToken> {
     try {
-      return await this.grant.getToken(this.options.scope === undefined ? {} : { scope: this.options.scope });
+      return await super.fetch();
     } catch (err) {
       // An endpoint that is down or busy may answer later; a refused client (4xx) will not.
       const status = (err as { output?: { statusCode?: number } }).output?.statusCode;

@@ -1,11 +1,5 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import { AppError } from '../core/app-error';
-import type { Clock } from '../core/clock';
-import type { Logger } from '../core/logger';
-import type { JobLockStore } from './job-lock-store';
-
-/** How long an instance may hold a job before another may take it over (a crashed run's lease runs out). */
-const JOB_LEASE_MS = 30 * 60_000;
+import type { Exclusive, Scheduler } from './scheduler';
 
 /** What one run did, as counts by what they count (`payloads purged: 2`), in output order. */
 export type JobCounts = Readonly<Record<string, number>>;
@@ -20,46 +14,30 @@ export interface Job {
 }
 
 /**
- * The schedule list: every periodic job of the service, started by `serve` and `worker`, stopped on stop.
+ * The service's own jobs (retention, and the reconciliation job to come) on the one Scheduler: `serve` and
+ * `worker` start them, `jobs list|run` name and run them.
  *
- * @remarks A job never overlaps itself: a tick that comes while the previous run (scheduled or on demand) is
- * still going is skipped and logged. With a lock store (several instances on one database), each tick runs on
- * one instance only: the first to take the `job_locks` row for that minute; the others skip it.
+ * @remarks A job never overlaps itself (see Scheduler): an on-demand run asked for while one is going here joins
+ * it; one going on another instance refuses it with JOB_RUNNING.
  */
 export class JobSchedule {
-  private tasks: ScheduledTask[] = [];
-  private readonly running = new Map<string, Promise<JobCounts>>();
+  private readonly joined = new Map<string, Promise<JobCounts>>();
 
   constructor(
     readonly jobs: readonly Job[],
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly locks?: { store: JobLockStore; owner: string },
+    private readonly scheduler: Scheduler,
   ) {
-    for (const job of jobs) {
-      if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: invalid cron schedule ${JSON.stringify(job.schedule)}`);
-    }
+    for (const job of jobs) scheduler.register({ name: job.name, schedule: job.schedule, run: (now) => job.run(now) });
   }
 
   /** Schedules every job; calling it twice does nothing more. */
   start(): void {
-    if (this.tasks.length > 0) return;
-    for (const job of this.jobs) {
-      const task = cron.schedule(job.schedule, () => this.runScheduled(job.name), { name: job.name, noOverlap: true });
-      this.tasks.push(task);
-    }
-    this.logger.info({ jobs: this.jobs.map((j) => ({ name: j.name, schedule: j.schedule })) }, 'jobs scheduled');
+    this.scheduler.start(this.jobs.map((j) => j.name));
   }
 
-  /** Unschedules every job and waits for runs in progress. */
-  async stop(): Promise<void> {
-    const tasks = this.tasks;
-    this.tasks = [];
-    for (const task of tasks) {
-      await task.stop();
-      await task.destroy();
-    }
-    await Promise.allSettled([...this.running.values()]);
+  /** Stops the scheduler (every task on it) and waits for runs in progress. */
+  stop(): Promise<void> {
+    return this.scheduler.stop();
   }
 
   /**
@@ -68,20 +46,20 @@ export class JobSchedule {
    * @throws AppError JOB_UNKNOWN for a name not in the list; (the promise) JOB_RUNNING when another instance holds it.
    */
   run(name: string): Promise<JobCounts> {
-    this.jobNamed(name);
-    const inProgress = this.running.get(name);
+    const job = this.jobNamed(name);
+    const inProgress = this.joined.get(name);
     if (inProgress) return inProgress;
-    return this.execute(name, async () => {
-      const now = this.clock.now();
-      if (this.locks && !(await this.locks.store.acquire(name, this.locks.owner, undefined, JOB_LEASE_MS, now))) {
-        throw new AppError('JOB_RUNNING', `job ${name} is running on another instance; try again when it is done`);
-      }
-      try {
-        return await this.jobNamed(name).run(now);
-      } finally {
-        await this.locks?.store.release(name, this.locks.owner, this.clock.now());
-      }
-    });
+    const run = this.scheduler
+      .exclusive(name, undefined, (now) => job.run(now))
+      .then(countsOf(name))
+      .finally(() => this.joined.delete(name));
+    this.joined.set(name, run);
+    return run;
+  }
+
+  /** One cron tick of `name`, as the schedule runs it (tests call it without cron). */
+  runScheduled(name: string): Promise<void> {
+    return this.scheduler.tick(this.jobNamed(name).name);
   }
 
   private jobNamed(name: string): Job {
@@ -89,34 +67,14 @@ export class JobSchedule {
     if (!job) throw new AppError('JOB_UNKNOWN', `no job named ${JSON.stringify(name)}; jobs: ${this.jobs.map((j) => j.name).join(', ')}`);
     return job;
   }
+}
 
-  /** Registers a run as in progress here until it settles. */
-  private execute(name: string, fn: () => Promise<JobCounts>): Promise<JobCounts> {
-    const run = fn().finally(() => this.running.delete(name));
-    this.running.set(name, run);
-    return run;
-  }
-
-  /** One cron tick: runs the job unless it is still running here or another instance took this tick. */
-  async runScheduled(name: string): Promise<void> {
-    if (this.running.has(name)) {
-      this.logger.warn({ job: name }, 'job still running, tick skipped');
-      return;
-    }
-    const now = this.clock.now();
-    const tick = now.toISOString().slice(0, 16);
-    try {
-      if (this.locks && !(await this.locks.store.acquire(name, this.locks.owner, tick, JOB_LEASE_MS, now))) {
-        this.logger.debug({ job: name, tick }, 'tick taken by another instance');
-        return;
-      }
-      try {
-        await this.execute(name, () => this.jobNamed(name).run(now));
-      } finally {
-        await this.locks?.store.release(name, this.locks.owner, this.clock.now());
-      }
-    } catch (err) {
-      this.logger.error({ err, job: name }, 'job failed');
-    }
-  }
+/** A job's counts from its exclusive run; a run held elsewhere is refused, one going here (a tick) is joined. */
+function countsOf(name: string): (outcome: Exclusive<unknown>) => Promise<JobCounts> {
+  const unwrap = async (outcome: Exclusive<unknown>): Promise<JobCounts> => {
+    if (outcome.status === 'ran') return outcome.value as JobCounts;
+    if (outcome.status === 'running-here') return unwrap(await outcome.run);
+    throw new AppError('JOB_RUNNING', `job ${name} is running on another instance; try again when it is done`);
+  };
+  return unwrap;
 }

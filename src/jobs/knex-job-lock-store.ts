@@ -21,7 +21,7 @@ export class KnexJobLockStore implements JobLockStore {
     return updated === 1;
   }
 
-  async release(name: string, owner: string, _now: Date): Promise<void> {
+  async release(name: string, owner: string): Promise<void> {
     await this.db('job_locks').where({ name, owner }).update({ locked_until: null, owner: null });
   }
 }

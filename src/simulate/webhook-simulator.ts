@@ -1,6 +1,6 @@
 import { AppError } from '../core/app-error';
 import type { Oauth2TokenSource } from './oauth2-token-source';
-import { describeTokenError } from './oauth2-token-source';
+import { describeTokenError } from '../http-client/oauth2-token-client';
 
 /** AppDirect's documented retry delays after a failed delivery, in seconds. */
 export const APPDIRECT_RETRY_SCHEDULE = [300, 600, 1200, 2400, 3600, 7200] as const;
