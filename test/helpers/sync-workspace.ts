@@ -6,7 +6,6 @@ import { FakeClock } from '../../src/core/clock';
 import type { Logger } from '../../src/core/logger';
 import { FileMappingRegistry } from '../../src/mapping';
 import { buildRuntime, type Runtime } from '../../src/main';
-import { KnexRecordStore } from '../../src/records/knex-record-store';
 import type { StoredRecord } from '../../src/records/record-store';
 import { runCli, type CliResult } from './run-cli';
 import { delivery, testConfig } from './test-runtime';
@@ -68,7 +67,7 @@ export async function openSyncWorkspace(options: { worker?: Record<string, unkno
   const clock = new FakeClock();
   const config = testConfig({ db: { client: 'sqlite', filename: dbFile }, mappings: { dir: mappingsDir }, worker, sources: { shop: { auth: { mode: 'none' } } } });
   const runtime = await buildRuntime(config, { clock, logger: options.logger ?? pino({ level: 'silent' }) });
-  const records = new KnexRecordStore(runtime.db);
+  const records = runtime.stores.records;
   let n = 0;
   return {
     dir,
