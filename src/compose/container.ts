@@ -1,9 +1,7 @@
-import { hostname } from 'node:os';
 import type { Express } from 'express';
 import { OauthAdminService } from '../auth/oauth-admin-service';
 import type { Config } from '../config/config-schema';
 import type { ConnectorRunner } from '../connectors/connector-runner';
-import { createConnectors } from '../connectors/create-connectors';
 import { systemClock, type Clock } from '../core/clock';
 import { createLogger, type Logger } from '../core/logger';
 import { createKnex, type Knex } from '../db/create-knex';
@@ -12,19 +10,17 @@ import { WalCheckpointer } from '../db/wal-checkpointer';
 import { ChangeNotifier } from '../feed/change-notifier';
 import { FeedService } from '../feed/feed-service';
 import type { EventAdminStore } from '../inbox/event-admin-store';
-import type { JobLockStore } from '../jobs/job-lock-store';
-import { JobSchedule } from '../jobs/job-schedule';
-import { RetentionJob } from '../jobs/retention-job';
+import type { JobSchedule } from '../jobs/job-schedule';
 import { FileMappingRegistry } from '../mapping';
-import { ReceiverService } from '../receiver/receiver-service';
+import type { ReceiverService } from '../receiver/receiver-service';
 import { EntityViewService } from '../records/entity-view-service';
-import type { RecordWriter } from '../records/record-store';
-import { InlinePlanner, type EventPlanner } from '../worker/event-planner';
+import type { EventPlanner } from '../worker/event-planner';
 import { MappingDiffService } from '../worker/mapping-diff-service';
 import { RemapService } from '../worker/remap-service';
-import { SyncWorker, type SyncWorkerOptions } from '../worker/sync-worker';
-import { ThreadedPlanner } from '../worker/threaded-planner';
+import type { SyncWorker } from '../worker/sync-worker';
 import { createHttpApp } from './create-http-app';
+import { createPlanner, createReceiver, createSyncWorker, type WorkerOverrides } from './create-pipeline';
+import { createConnectorRunner, createJobLocks, createJobSchedule, type JobLocks } from './create-schedules';
 import { Stores } from './stores';
 
 /** What a container may be given instead of building it from the config. */
@@ -35,16 +31,9 @@ export interface ContainerOptions {
   db?: Knex;
 }
 
-/** What a worker built outside the container's own may differ in (tests of the engine). */
-export interface WorkerOverrides {
-  records?: RecordWriter;
-  planner?: EventPlanner;
-  options?: SyncWorkerOptions;
-}
-
 /**
- * The composition root: every store, service and schedule of the service is built here and nowhere else, each on
- * first use and then kept. `serve`, `worker` and every CLI command take what they need from one container, so a
+ * The composition root: every store, service and schedule of the service is built here (or by the create-*
+ * functions of src/compose it calls) and nowhere else, each on first use and then kept. `serve`, `worker` and every CLI command take what they need from one container, so a
  * command that lists events opens the database and one store, never the mappings, the worker or the connectors.
  *
  * @remarks A getter reads only the config sections its piece needs; a CLI command validates only the sections
@@ -109,12 +98,7 @@ export class Container {
   }
 
   get planner(): EventPlanner {
-    return this.once('planner', () => {
-      if (!this.config.worker.mappingThread) return new InlinePlanner(this.mappings);
-      const planner = new ThreadedPlanner(this.config.mappings.dir, this.mappings, this.logger);
-      this.mappings.onReload(() => planner.reload());
-      return planner;
-    });
+    return this.once('planner', () => createPlanner(this));
   }
 
   /** Wakes the feed's long polls when the worker commits changes. */
@@ -132,8 +116,7 @@ export class Container {
 
   /** A worker on this container's stores; the container's own is `worker`, tests of the engine build more. */
   createWorker(overrides: WorkerOverrides = {}): SyncWorker {
-    const { records = this.stores.records, planner = this.planner, options = this.config.worker } = overrides;
-    return new SyncWorker(this.db, this.stores.inboxQueue, records, this.mappings, this.clock, this.logger, options, planner);
+    return createSyncWorker(this, overrides);
   }
 
   get feed(): FeedService {
@@ -155,11 +138,7 @@ export class Container {
   }
 
   get receiver(): ReceiverService {
-    return this.once('receiver', () => {
-      const worker = this.worker;
-      const { groupCommitMax, rejectedKeep, maxDepth } = this.config.receiver;
-      return new ReceiverService(this.stores.inbox, this.clock, this.logger, { groupCommitMax, rejectedKeep, maxDepth, onAccepted: () => worker.notify() });
-    });
+    return this.once('receiver', () => createReceiver(this));
   }
 
   /** The express app: receiver, OAuth2 token endpoint, feed and records APIs (see createHttpApp). */
@@ -175,28 +154,24 @@ export class Container {
     });
   }
 
-  // The schedules: periodic jobs and the connectors, both coordinated across instances by job locks.
+  // The schedules, built in src/compose/create-schedules.ts: periodic jobs and connectors, both under job locks.
 
-  /** Names this process in job locks: host and pid, readable in `job_locks.owner`. */
-  get jobLocks(): { store: JobLockStore; owner: string } {
-    return this.once('jobLocks', () => ({ store: this.stores.jobLocks, owner: `${hostname()}:${process.pid}` }));
+  get jobLocks(): JobLocks {
+    return this.once('jobLocks', () => createJobLocks(this));
   }
 
   get jobs(): JobSchedule {
-    return this.once('jobs', () => {
-      const retention = new RetentionJob({ events: this.events, store: this.stores.retention, consumers: this.stores.consumers }, this.config.retention, this.logger);
-      return new JobSchedule([retention], this.clock, this.logger, this.jobLocks);
-    });
+    return this.once('jobs', () => createJobSchedule(this));
   }
 
   /** The configured connectors, scheduled under `serve`; runs take the job lock `connector:<name>`. */
   get connectors(): ConnectorRunner {
-    return this.once('connectors', () => createConnectors(this.config.connectors, { feed: this.feed, logger: this.logger, locks: this.jobLocks }));
+    return this.once('connectors', () => createConnectorRunner(this, true));
   }
 
   /** The connectors for `connectors run`: without job locks, as that command has always run them. */
   get connectorsOnDemand(): ConnectorRunner {
-    return this.once('connectorsOnDemand', () => createConnectors(this.config.connectors, { feed: this.feed, logger: this.logger }));
+    return this.once('connectorsOnDemand', () => createConnectorRunner(this, false));
   }
 
   /** Stops what was built, in order: intake, schedules, worker, mapping thread, views, connectors; then the database. */
