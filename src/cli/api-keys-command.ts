@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { newApiKey } from '../auth/api-key-auth';
 import { API_SCOPES, type ApiScope } from '../auth/api-key-store';
-import { KnexApiKeyStore } from '../auth/knex-api-key-store';
 import { systemClock } from '../core/clock';
 import { withDatabase } from './cli-runtime';
 
@@ -17,9 +16,9 @@ export function registerApiKeysCommand(program: Command): void {
       const scopes = opts.scope.length > 0 ? opts.scope : ['feed:read'];
       const unknown = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
       if (unknown.length > 0) throw new Error(`unknown scope ${unknown.join(', ')}; use ${API_SCOPES.join(', ')}`);
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, async (c) => {
         const k = newApiKey();
-        await new KnexApiKeyStore(db).create({ id: k.id, name: opts.name, keySha256: k.keySha256, scopes: scopes as ApiScope[] }, systemClock.now());
+        await c.stores.apiKeys.create({ id: k.id, name: opts.name, keySha256: k.keySha256, scopes: scopes as ApiScope[] }, systemClock.now());
         process.stdout.write(`api key ${k.id} (${scopes.join(' ')}) for ${opts.name}; shown once, send it as "Authorization: Bearer <key>":\n${k.key}\n`);
       });
     });
@@ -27,8 +26,8 @@ export function registerApiKeysCommand(program: Command): void {
     .command('list')
     .description('list keys (never the secrets)')
     .action(async (_opts, command: Command) => {
-      await withDatabase(command, async (db) => {
-        for (const k of await new KnexApiKeyStore(db).list()) {
+      await withDatabase(command, async (c) => {
+        for (const k of await c.stores.apiKeys.list()) {
           const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
           process.stdout.write(`${k.id}  ${k.name.padEnd(24)} ${k.scopes.join(',').padEnd(28)} ${state}  last used ${k.lastUsedAt?.toISOString() ?? 'never'}\n`);
         }
@@ -38,8 +37,8 @@ export function registerApiKeysCommand(program: Command): void {
     .command('revoke <id>')
     .description('revoke a key at once')
     .action(async (id: string, _opts, command: Command) => {
-      await withDatabase(command, async (db) => {
-        const done = await new KnexApiKeyStore(db).revoke(id, systemClock.now());
+      await withDatabase(command, async (c) => {
+        const done = await c.stores.apiKeys.revoke(id, systemClock.now());
         if (!done) throw new Error(`no active api key ${id}`);
         process.stdout.write(`revoked ${id}\n`);
       });

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../core/logger';
 import { isAppError } from '../core/app-error';
-import type { Config } from '../config/config-schema';
-import { createKnex, type Knex } from '../db/create-knex';
-import { migrateLatest } from '../db/migration-source';
+import { Container } from '../compose/container';
 import { buildRuntime, type Runtime } from '../main';
 import { configFromCli, DATABASE_ONLY, RUNTIME_WITHOUT_SERVER, type ConfigUses } from './cli-config';
 
@@ -25,23 +23,37 @@ export async function withCliRuntime(
 }
 
 /**
- * Runs one command on the database alone (no mappings, no worker), so events can be inspected even while the
- * mapping files are broken. Applies pending migrations, always closes the database.
+ * Runs one command on the database and what it takes from the container (no mappings, no worker unless it asks),
+ * so events can be inspected even while the mapping files are broken. Applies pending migrations first, and always
+ * closes what the command built.
  */
 export async function withDatabase(
   command: Command,
-  run: (db: Knex, config: Readonly<Config>) => Promise<number | void>,
+  run: (c: Container) => Promise<number | void>,
   uses: ConfigUses = DATABASE_ONLY,
 ): Promise<void> {
-  const config = configFromCli(command, uses);
-  const db = createKnex(config.db);
+  const c = new Container(configFromCli(command, uses));
   await reportingErrors(
     async () => {
-      await migrateLatest(db);
-      return run(db, config);
+      await c.migrate();
+      return run(c);
     },
-    () => db.destroy(),
+    () => c.close(),
   );
+}
+
+/**
+ * Like withDatabase, for a command that prints after the database is closed: resolves with the body's result and
+ * lets errors through to the caller.
+ */
+export async function onDatabase<T>(command: Command, run: (c: Container) => Promise<T>, uses: ConfigUses = DATABASE_ONLY): Promise<T> {
+  const c = new Container(configFromCli(command, uses));
+  try {
+    await c.migrate();
+    return await run(c);
+  } finally {
+    await c.close();
+  }
 }
 
 /** Runs a command body: its number is the exit code; an AppError is one line on stderr and exit code 1. */

@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/config-schema';
-import { systemClock } from '../core/clock';
-import { createLogger } from '../core/logger';
 import { consumerNameOf } from '../connectors/connector';
-import { createConnectors } from '../connectors/create-connectors';
 import { barProgress, logProgress } from '../connectors/progress-reporter';
-import type { Knex } from '../db/create-knex';
-import { ChangeNotifier } from '../feed/change-notifier';
-import { FeedService } from '../feed/feed-service';
-import { KnexChangeFeed } from '../feed/knex-change-feed';
-import { KnexConsumerStore } from '../feed/knex-consumer-store';
+import type { FeedService } from '../feed/feed-service';
 import { withDatabase } from './cli-runtime';
 
 /** `appdirect-sync connectors list|run`: the configured downstream connectors, their checkpoints, a run on demand. */
@@ -20,8 +13,8 @@ export function registerConnectorsCommand(program: Command): void {
     .description("each configured connector's schedule, checkpoint and lag")
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }, command: Command) => {
-      await withDatabase(command, async (db, config) => {
-        const rows = await listConnectors(db, config);
+      await withDatabase(command, async (c) => {
+        const rows = await listConnectors(c.feed, c.config);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(rows)}\n`);
           return;
@@ -41,10 +34,9 @@ export function registerConnectorsCommand(program: Command): void {
     .description("run one connector now, from its checkpoint until caught up (exit 1 when it fails)")
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (name: string, opts: { progress: boolean }, command: Command) => {
-      await withDatabase(command, async (db, config) => {
-        const logger = createLogger({ level: config.log.level, format: config.log.format });
-        const runner = createConnectors(config.connectors, { feed: feedOf(db), logger });
-        const progress = opts.progress && process.stderr.isTTY ? barProgress(name) : logProgress(logger, name);
+      await withDatabase(command, async (c) => {
+        const runner = c.connectorsOnDemand;
+        const progress = opts.progress && process.stderr.isTTY ? barProgress(name) : logProgress(c.logger, name);
         // Ctrl-C ends the run at its next safe point, keeping the checkpoint of what the downstream took.
         const interrupt = () => void runner.stop();
         process.once('SIGINT', interrupt);
@@ -65,13 +57,8 @@ export function registerConnectorsCommand(program: Command): void {
     });
 }
 
-function feedOf(db: Knex): FeedService {
-  return new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), new ChangeNotifier(), systemClock);
-}
-
 /** Configured connectors with their consumers' lag; one never run yet has checkpoint 0. */
-async function listConnectors(db: Knex, config: Readonly<Config>) {
-  const feed = feedOf(db);
+async function listConnectors(feed: FeedService, config: Readonly<Config>) {
   const lags = new Map((await feed.lag()).map((l) => [l.name, l]));
   const head = await feed.head();
   return Object.entries(config.connectors).map(([name, c]) => {

@@ -1,25 +1,16 @@
 import type { Command } from 'commander';
-import { systemClock } from '../core/clock';
-import { ChangeNotifier } from '../feed/change-notifier';
-import { FeedService } from '../feed/feed-service';
-import { KnexChangeFeed } from '../feed/knex-change-feed';
-import { KnexConsumerStore } from '../feed/knex-consumer-store';
-import type { Knex } from '../db/create-knex';
 import { withDatabase } from './cli-runtime';
 
 /** `appdirect-sync consumers list|rewind|remove`: the change feed's named consumers and how far behind they are. */
 export function registerConsumersCommand(program: Command): void {
   const consumers = program.command('consumers').description('named consumers of the change feed');
-  const feedOf = (db: Knex) =>
-    new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), new ChangeNotifier(), systemClock);
-
   consumers
     .command('list')
     .description("each consumer's checkpoint and lag")
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }, command: Command) => {
-      await withDatabase(command, async (db) => {
-        const lags = await feedOf(db).lag();
+      await withDatabase(command, async (c) => {
+        const lags = await c.feed.lag();
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(lags)}\n`);
           return;
@@ -42,7 +33,7 @@ export function registerConsumersCommand(program: Command): void {
     .option('--time <iso>', 'continue with the first change committed at or after this time')
     .action(async (name: string, opts: { cursor?: string; time?: string }, command: Command) => {
       if ((opts.cursor === undefined) === (opts.time === undefined)) throw new Error('give exactly one of --cursor or --time');
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, async (c) => {
         let to: { time: Date } | { cursor: number };
         if (opts.time !== undefined) {
           const time = new Date(opts.time);
@@ -53,16 +44,16 @@ export function registerConsumersCommand(program: Command): void {
           if (!Number.isSafeInteger(cursor) || cursor < 0) throw new Error('--cursor must be a cursor from the feed');
           to = { cursor };
         }
-        const c = await feedOf(db).rewind(name, to);
-        process.stdout.write(`${c.name} now continues after cursor ${c.cursor}\n`);
+        const consumer = await c.feed.rewind(name, to);
+        process.stdout.write(`${consumer.name} now continues after cursor ${consumer.cursor}\n`);
       });
     });
   consumers
     .command('remove <name>')
     .description('forget a consumer and its checkpoint')
     .action(async (name: string, _opts, command: Command) => {
-      await withDatabase(command, async (db) => {
-        if (!(await new KnexConsumerStore(db).remove(name))) throw new Error(`no consumer ${name}`);
+      await withDatabase(command, async (c) => {
+        if (!(await c.stores.consumers.remove(name))) throw new Error(`no consumer ${name}`);
         process.stdout.write(`removed ${name}\n`);
       });
     });

@@ -3,7 +3,6 @@ import { AppError } from '../core/app-error';
 import { systemClock } from '../core/clock';
 import type { EventAdminStore, EventFilter } from '../inbox/event-admin-store';
 import { EVENT_STATUSES, type EventStatus } from '../inbox/inbox-queue';
-import { KnexEventAdminStore } from '../inbox/knex-event-admin-store';
 import { driveEvents } from '../worker/drive-events';
 import { withCliRuntime, withDatabase } from './cli-runtime';
 import { eventAsJson, formatEventDetail, formatEventTable } from './event-format';
@@ -32,9 +31,9 @@ export function registerEventsCommand(program: Command): void {
   withFilterOptions(events.command('list').description('list events, newest first'))
     .option('--json', 'one JSON array, for machines')
     .action(async (opts: FilterOptions & { json?: boolean }, command: Command) => {
-      await withDatabase(command, async (db) => {
+      await withDatabase(command, async (c) => {
         const filter = { limit: 50, ...filterFrom(opts) };
-        const rows = await new KnexEventAdminStore(db).list(filter);
+        const rows = await c.events.list(filter);
         process.stdout.write(opts.json ? `${JSON.stringify(rows.map(eventAsJson), null, 2)}\n` : formatEventTable(rows));
       });
     });
@@ -44,8 +43,8 @@ export function registerEventsCommand(program: Command): void {
     .description('print one event: envelope, status, error with its file, field and path, and the body')
     .option('--json', 'as JSON')
     .action(async (id: string, opts: { json?: boolean }, command: Command) => {
-      await withDatabase(command, async (db) => {
-        const event = await new KnexEventAdminStore(db).get(parseCountOption(id, 'id'));
+      await withDatabase(command, async (c) => {
+        const event = await c.events.get(parseCountOption(id, 'id'));
         if (!event) throw new AppError('EVENT_NOT_FOUND', `no event with id ${id}`);
         process.stdout.write(opts.json ? `${JSON.stringify(eventAsJson(event), null, 2)}\n` : formatEventDetail(event));
       });
@@ -55,7 +54,7 @@ export function registerEventsCommand(program: Command): void {
     .option('--now', 'also run the worker until they are processed, and print where they ended')
     .action(async (ids: string[], opts: FilterOptions & { now?: boolean }, command: Command) => {
       if (!opts.now) {
-        await withDatabase(command, async (db) => (await requeue(new KnexEventAdminStore(db), retryFilter(ids, opts))).code);
+        await withDatabase(command, async (c) => (await requeue(c.events, retryFilter(ids, opts))).code);
         return;
       }
       await withCliRuntime(command, async (runtime) => {

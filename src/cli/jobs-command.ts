@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { withCliRuntime } from './cli-runtime';
+import { withDatabase } from './cli-runtime';
+
+/** The config a job reads: its schedule and limits, and the database; not the mapping files or the worker. */
+const JOBS_USE: readonly string[] = ['db', 'log', 'retention'];
 
 /** `appdirect-sync jobs list|run <name>`: the periodic jobs, on demand (they also run on their schedule under `serve`). */
 export function registerJobsCommand(program: Command): void {
@@ -8,17 +11,17 @@ export function registerJobsCommand(program: Command): void {
     .command('list')
     .description('list the jobs and their schedules')
     .action(async (_opts, command: Command) => {
-      await withCliRuntime(command, async (runtime) => {
-        for (const job of runtime.jobs.jobs) process.stdout.write(`${job.name}  ${job.schedule}\n`);
-      });
+      await withDatabase(command, async (c) => {
+        for (const job of c.jobs.jobs) process.stdout.write(`${job.name}  ${job.schedule}\n`);
+      }, JOBS_USE);
     });
   jobs
     .command('run <name>')
     .description('run one job now, e.g. `jobs run retention`')
     .action(async (name: string, _opts, command: Command) => {
-      await withCliRuntime(command, async (runtime) => {
-        const counts = await runtime.jobs.run(name);
+      await withDatabase(command, async (c) => {
+        const counts = await c.jobs.run(name);
         for (const [what, count] of Object.entries(counts)) process.stdout.write(`${name}: ${count} ${what}\n`);
-      });
+      }, JOBS_USE);
     });
 }

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collectMappingTests, formatProblem, loadMappingsSync, runMappingTest } from '../mapping';
 import { AppError } from '../core/app-error';
-import { KnexEventAdminStore } from '../inbox/knex-event-admin-store';
 import { mappingJsonSchemas } from '../mapping/mapping-schema';
 import { configFromCli } from './cli-config';
 import { withDatabase } from './cli-runtime';
@@ -136,8 +135,8 @@ export function registerMappingsCommand(program: Command): void {
         return;
       }
       const dir = dirOf(command);
-      await withDatabase(command, async (db) => {
-        const event = await new KnexEventAdminStore(db).get(Number(delivery));
+      await withDatabase(command, async (c) => {
+        const event = await c.events.get(Number(delivery));
         if (!event) throw new AppError('EVENT_NOT_FOUND', `no event with id ${delivery}`);
         if (event.payloadPurgedAt) throw new AppError('EVENT_PAYLOAD_PURGED', `event ${delivery}: body purged by retention at ${event.payloadPurgedAt.toISOString()}`);
         return previewDelivery(dir, `event ${delivery}`, event.body.toString('utf8'));

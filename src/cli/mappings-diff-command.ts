@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { configFromCli } from './cli-config';
-import { createKnex } from '../db/create-knex';
-import { migrateLatest } from '../db/migration-source';
-import { KnexEventAdminStore } from '../inbox/knex-event-admin-store';
 import { formatProblem, loadMappings } from '../mapping';
 import { formatDiff } from '../mapping/json-diff';
-import { createRecordStore, createRemapStore } from '../records/create-record-stores';
-import { MappingDiffService, type EventDiff } from '../worker/mapping-diff-service';
+import type { EventDiff } from '../worker/mapping-diff-service';
+import { configFromCli } from './cli-config';
+import { onDatabase } from './cli-runtime';
 import { parseCountOption } from './time-option';
 
 /**
@@ -25,15 +22,9 @@ export function registerMappingsDiffCommand(group: Command): void {
       const dir = opts.dir ?? config.mappings.dir;
       const { mappings, problems } = await loadMappings(dir);
       for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
-      const db = createKnex(config.db);
-      try {
-        await migrateLatest(db);
-        const service = new MappingDiffService(new KnexEventAdminStore(db), createRecordStore(db), createRemapStore(db));
-        const diffs = await service.diff(mappings, { last: parseCountOption(opts.last, '--last'), entity: opts.entity });
-        process.stdout.write(formatDiffs(diffs));
-      } finally {
-        await db.destroy();
-      }
+      const last = parseCountOption(opts.last, '--last');
+      const diffs = await onDatabase(command, (c) => c.mappingDiff.diff(mappings, { last, entity: opts.entity }), ['db', 'mappings']);
+      process.stdout.write(formatDiffs(diffs));
     });
 }
 

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { createKnex } from '../db/create-knex';
-import { migrateLatest } from '../db/migration-source';
-import { configFromCli } from './cli-config';
+import { withDatabase } from './cli-runtime';
 
 /** `appdirect-sync migrate`: apply every pending migration and say which. */
 export function registerMigrateCommand(program: Command): void {
@@ -9,13 +7,14 @@ export function registerMigrateCommand(program: Command): void {
     .command('migrate')
     .description('apply pending database migrations')
     .action(async (_opts, command: Command) => {
-      const config = configFromCli(command, ['db']);
-      const db = createKnex(config.db);
-      try {
-        const ran = await migrateLatest(db);
-        process.stdout.write(ran.length ? `applied: ${ran.join(', ')}\n` : 'already up to date\n');
-      } finally {
-        await db.destroy();
-      }
+      await withDatabase(
+        command,
+        async (c) => {
+          // withDatabase has migrated already; the container remembers what that applied.
+          const ran = await c.migrate();
+          process.stdout.write(ran.length ? `applied: ${ran.join(', ')}\n` : 'already up to date\n');
+        },
+        ['db'],
+      );
     });
 }

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadMappingsSync, MappingLoadError, type CompiledMapping } from '../mapping';
 import { entityViews, type ViewDialect } from '../records/entity-views';
 import { withTransaction } from '../db/transaction';
-import { createEntityViewStore } from '../records/create-record-stores';
 import { configFromCli } from './cli-config';
 import { withDatabase } from './cli-runtime';
 
@@ -17,9 +16,9 @@ export function registerViewsCommand(program: Command): void {
     .description('create, replace or drop the entity views so they match the mapping files')
     .action(async (_opts, command: Command) => {
       const mappings = loadMappings(command);
-      await withDatabase(command, async (db) => {
-        const store = createEntityViewStore(db);
-        const r = await withTransaction(db, (trx) => store.apply(trx, entityViews(mappings, store.dialect)));
+      await withDatabase(command, async (c) => {
+        const store = c.stores.entityViews;
+        const r = await withTransaction(c.db, (trx) => store.apply(trx, entityViews(mappings, store.dialect)));
         for (const [what, names] of [['created', r.created], ['replaced', r.replaced], ['unchanged', r.unchanged], ['dropped', r.dropped]] as const) {
           for (const name of names) process.stdout.write(`${what.padEnd(10)} ${name}\n`);
         }

@@ -1,18 +1,15 @@
-import { KnexOauthClientStore } from '../../src/auth/knex-oauth-client-store';
-import { KnexOauthTokenStore } from '../../src/auth/knex-oauth-token-store';
-import { KnexOauthUserStore } from '../../src/auth/knex-oauth-user-store';
 import { OauthAdminService } from '../../src/auth/oauth-admin-service';
 import type { Clock } from '../../src/core/clock';
 import type { TestServer } from './test-runtime';
 
-/** The admin service the CLI uses, on a test server's own database and clock. */
+/** The admin service the CLI uses, on a test server's own stores, with the given clock (real time by default). */
 export function adminFor(server: TestServer, clock?: Clock): OauthAdminService {
-  const db = server.runtime.db;
+  const { oauthClients: clients, oauthUsers: users, oauthTokens: tokens } = server.runtime.stores;
   return new OauthAdminService({
-    db,
-    clients: new KnexOauthClientStore(db),
-    users: new KnexOauthUserStore(db),
-    tokens: new KnexOauthTokenStore(db),
+    db: server.runtime.db,
+    clients,
+    users,
+    tokens,
     clock: clock ?? { now: () => new Date() },
     sources: server.runtime.config.sources,
   });

@@ -68,7 +68,7 @@ export async function openSyncWorkspace(options: { worker?: Record<string, unkno
   const clock = new FakeClock();
   const config = testConfig({ db: { client: 'sqlite', filename: dbFile }, mappings: { dir: mappingsDir }, worker, sources: { shop: { auth: { mode: 'none' } } } });
   const runtime = await buildRuntime(config, { clock, logger: options.logger ?? pino({ level: 'silent' }) });
-  const records = createRecordStore(runtime.db);
+  const records = runtime.stores.records;
   let n = 0;
   return {
     dir,

@@ -3,19 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createHash } from 'node:crypto';
+import { Container } from '../../src/compose/container';
 import { FakeClock } from '../../src/core/clock';
 import { createKnex, type Knex } from '../../src/db/create-knex';
-import { migrateLatest } from '../../src/db/migration-source';
-import { FileMappingRegistry } from '../../src/mapping';
+import type { InboxQueue } from '../../src/inbox/inbox-queue';
+import type { InboxStore } from '../../src/inbox/inbox-store';
+import type { FileMappingRegistry } from '../../src/mapping';
 import type { EventPlanner } from '../../src/worker/event-planner';
 import { parseEnvelope } from '../../src/receiver/envelope';
-import type { RecordWriter } from '../../src/records/record-store';
-import { SyncWorker, type SyncWorkerOptions } from '../../src/worker/sync-worker';
-import { createInboxQueue, createInboxStore } from '../../src/inbox/create-inbox-stores';
-import type { InboxStore } from '../../src/inbox/inbox-store';
-import type { InboxQueue } from '../../src/inbox/inbox-queue';
-import { createRecordStore } from '../../src/records/create-record-stores';
-import type { RecordStore } from '../../src/records/record-store';
+import type { RecordStore, RecordWriter } from '../../src/records/record-store';
+import type { SyncWorker, SyncWorkerOptions } from '../../src/worker/sync-worker';
+import { testConfig } from './test-runtime';
 
 /** A mapping for tests of the engine: WIDGET deliveries with a required name and an integer qty. */
 export const WIDGET_MAPPING = `resourceType: WIDGET
@@ -60,7 +58,7 @@ export interface EngineHarness {
 
 /**
  * The real stores and worker on a fresh SQLite file (or `existingDb`), with the widget mapping (or the given
- * mapping files, by file name) and a fake clock.
+ * mapping files, by file name) and a fake clock, all from the composition root (src/compose/container.ts).
  */
 export async function engineHarness(
   options: Partial<SyncWorkerOptions> = {},
@@ -72,13 +70,14 @@ export async function engineHarness(
   mkdirSync(mappingsDir);
   for (const [file, text] of Object.entries(mappingFiles)) writeFileSync(join(mappingsDir, file), text);
   const db = existingDb ?? createKnex({ client: 'sqlite', filename: join(dir, 'engine.db'), pool: { max: 1 } });
-  if (!existingDb) await migrateLatest(db);
   const logger = pino({ level: 'silent' });
-  const mappings = FileMappingRegistry.open(mappingsDir, logger);
   const clock = new FakeClock(new Date('2026-11-27T00:00:00Z'));
-  const inbox = createInboxStore(db);
-  const queue = createInboxQueue(db);
-  const records = createRecordStore(db);
+  // requestTimeoutMs 6000 gives intake the 5 s SQLite lock wait these tests have always run with.
+  const config = testConfig({ mappings: { dir: mappingsDir }, server: { requestTimeoutMs: 6000 }, worker: { mappingThread: false } });
+  const container = new Container(config, { db, clock, logger });
+  if (!existingDb) await container.migrate();
+  const { mappings } = container;
+  const { inbox, inboxQueue: queue, records } = container.stores;
   const workerOptions: SyncWorkerOptions = {
     batchSize: 4,
     leaseMs: 60_000,
@@ -108,11 +107,11 @@ export async function engineHarness(
     records,
     mappingsDir,
     mappings,
-    newWorker: (recordStore = records, planner?: EventPlanner) => new SyncWorker(db, queue, recordStore, mappings, clock, logger, workerOptions, planner),
+    newWorker: (recordStore = records, planner?: EventPlanner) => container.createWorker({ records: recordStore, planner, options: workerOptions }),
     accept: (events) => acceptRaw(events.map(widgetBody)),
     acceptRaw,
     close: async () => {
-      mappings.close();
+      await container.close();
       if (!existingDb) await db.destroy();
       rmSync(dir, { recursive: true, force: true });
     },

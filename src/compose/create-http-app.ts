@@ -1,0 +1,43 @@
+import type { Express } from 'express';
+import { createApp } from '../app';
+import { ApiKeyAuth } from '../auth/api-key-auth';
+import { createBearerAuth } from '../auth/bearer-auth';
+import { OauthTokenService } from '../auth/oauth-token-service';
+import { DbReadiness } from '../db/db-readiness';
+import { feedRouter } from '../feed/feed-router';
+import { FailedAuthLimiter } from '../http/failed-auth-limiter';
+import { createAuthenticators } from '../receiver/authenticator-factory';
+import { recordsRouter } from '../records/records-router';
+import type { Container } from './container';
+
+/**
+ * The HTTP side of the composition root: the failed-auth limiter shared by every route family, the bearer modes
+ * (OAuth2 token endpoint, jwt), API keys, one authenticator per source, and the express app around the receiver,
+ * the feed and the records. Only `serve` (and tests that serve) ask the container for it.
+ */
+export function createHttpApp(c: Container): Express {
+  const { config, clock, db, stores } = c;
+  const limiter = new FailedAuthLimiter({ ...config.auth.failedAuth, db });
+  const tokenService = new OauthTokenService({
+    db,
+    clients: stores.oauthClients,
+    users: stores.oauthUsers,
+    tokens: stores.oauthTokens,
+    clock,
+    tokenTtlSeconds: config.auth.tokenTtlSeconds,
+    isOauth2Source: (source) => config.sources[source]?.auth.mode === 'oauth2',
+  });
+  const bearerAuth = createBearerAuth({ service: tokenService, tokens: stores.oauthTokens, clock, limiter });
+  const apiKeyAuth = new ApiKeyAuth(stores.apiKeys, clock, limiter);
+  const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });
+  return createApp({
+    logger: c.logger,
+    receiver: c.receiver,
+    authenticators,
+    limiter,
+    readiness: new DbReadiness(db),
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    routers: [bearerAuth.tokenRouter, feedRouter(c.feed, apiKeyAuth), recordsRouter(stores.records, apiKeyAuth)],
+  });
+}

@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import type { ConnectorRunner } from '../connectors/connector-runner';
+import { createConnectors } from '../connectors/create-connectors';
+import type { JobLockStore } from '../jobs/job-lock-store';
+import { JobSchedule } from '../jobs/job-schedule';
+import { RetentionJob } from '../jobs/retention-job';
+import { Scheduler } from '../jobs/scheduler';
+import type { Container } from './container';
+
+/** The job locks every periodic task takes, so one instance runs it at a time across a shared database. */
+export interface JobLocks {
+  store: JobLockStore;
+  /** Names this process in `job_locks.owner`: host and pid. */
+  owner: string;
+}
+
+/**
+ * The schedules of the composition root, in one place: the periodic jobs (retention) and the connectors, both
+ * coordinated across instances by job locks.
+ */
+export function createJobLocks(c: Container): JobLocks {
+  return { store: c.stores.jobLocks, owner: `${hostname()}:${process.pid}` };
+}
+
+/** The one scheduler of every periodic task (jobs and connectors); a new task is one more registration on it. */
+export function createScheduler(c: Container): Scheduler {
+  return new Scheduler(c.clock, c.logger, c.jobLocks);
+}
+
+/** The periodic jobs (retention), scheduled under `serve` and `worker`, run on demand by `jobs run`. */
+export function createJobSchedule(c: Container): JobSchedule {
+  const retention = new RetentionJob({ events: c.events, store: c.stores.retention, consumers: c.stores.consumers }, c.config.retention, c.logger);
+  return new JobSchedule([retention], c.scheduler);
+}
+
+/**
+ * The configured connectors reading the feed. `locked`: runs take the job lock `connector:<name>` (the scheduled
+ * runs under `serve`); `connectors run` has always run without it.
+ */
+export function createConnectorRunner(c: Container, locked: boolean): ConnectorRunner {
+  return createConnectors(c.config.connectors, { feed: c.feed, logger: c.logger, scheduler: locked ? c.scheduler : undefined });
+}
