@@ -105,7 +105,7 @@ function readEnvOverrides(env: NodeJS.ProcessEnv, problems: string[]): Record<st
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     let keyPath = name.slice(ENV_PREFIX.length);
-    let value: unknown = raw;
+    let value: unknown;
     if (keyPath.endsWith('_FILE')) {
       keyPath = keyPath.slice(0, -'_FILE'.length);
       try {
