@@ -1,6 +1,6 @@
 // Import boundaries between the stages of src/ (receiver → inbox → worker → mapping → records → feed → connectors).
 // Each rule is written down, with its reason, in docs/architecture.md: change a rule there first, never silence
-// it in code. `npm run lint:boundaries` runs this file.
+// it in code. `npm run lint:boundaries` runs this file on src/ and migrations/.
 
 /** The stages and the parts of the service that wire or drive them (folders of src/). */
 const STAGE_FOLDERS = ['receiver', 'auth', 'inbox', 'worker', 'mapping', 'records', 'feed', 'connectors', 'jobs', 'cli', 'simulate'];
@@ -101,6 +101,13 @@ module.exports = {
       comment: 'main.ts and the CLI wire the stages; a stage that imports them would depend on every other stage.',
       from: { path: '^src/', pathNot: '^src/(cli/|main[.]ts$)' },
       to: { path: '^src/(cli/|main[.]ts$)' },
+    },
+    {
+      name: 'migrations-import-no-src',
+      severity: 'error',
+      comment: 'A landed migration never changes; importing src/ would change what it does whenever src/ changes.',
+      from: { path: '^migrations/' },
+      to: { path: '^src/' },
     },
     {
       name: 'src-never-imports-tests',

@@ -11,14 +11,14 @@ function cruise(files: Record<string, string>): { status: number | null; output:
   const dir = mkdtempSync(join(tmpdir(), 'boundaries-'));
   try {
     symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    const tsconfig = { compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true }, include: ['src'] };
+    const tsconfig = { compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true }, include: ['src', 'migrations'] };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
     }
     const bin = join(repo, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
-    const run = spawnSync(process.execPath, [bin, 'src', '--config', join(repo, '.dependency-cruiser.cjs'), '--output-type', 'err'], {
+    const run = spawnSync(process.execPath, [bin, 'src', 'migrations', '--config', join(repo, '.dependency-cruiser.cjs'), '--output-type', 'err'], {
       cwd: dir,
       encoding: 'utf8',
       // Strict: the temporary known-violations list must not hide a rule from this test.
@@ -51,6 +51,7 @@ describe('import boundaries (.dependency-cruiser.cjs, docs/architecture.md)', fu
       'src/simulate/webhook-simulator.ts': importing(),
       'src/cli/simulate-command.ts': importing('../simulate/webhook-simulator', '../main'),
       'src/main.ts': importing('./worker/sync-worker', './receiver/receiver-service', './connectors/connector'),
+      'migrations/20270101_009_x.ts': importing('knex'),
     });
     assert.equal(status, 0, output);
   });
@@ -75,6 +76,7 @@ describe('import boundaries (.dependency-cruiser.cjs, docs/architecture.md)', fu
       'src/jobs/retention-job.ts': importing('../main'),
       'src/main.ts': importing(),
       'test/helpers/x.ts': importing(),
+      'migrations/20270101_009_x.ts': importing('knex', '../src/core/clock'),
     });
     assert.notEqual(status, 0);
     // One line per rule: `error <rule>: <from> → <to>` (a pattern: the resolved path of a package varies).
@@ -90,6 +92,7 @@ describe('import boundaries (.dependency-cruiser.cjs, docs/architecture.md)', fu
       'db-drivers-only-in-db-and-stores: src/worker/sync-worker.ts → [^\\n]*node_modules/knex/',
       'no-circular: src/feed/a.ts → \\s*src/feed/b.ts',
       'only-the-cli-imports-the-composition-root: src/jobs/retention-job.ts → src/main.ts',
+      'migrations-import-no-src: migrations/20270101_009_x.ts → src/core/clock.ts',
     ];
     for (const line of expected) assert.match(output, new RegExp(`error ${line}`), output);
   });
