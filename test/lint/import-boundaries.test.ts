@@ -18,12 +18,16 @@ function cruise(files: Record<string, string>): { status: number | null; output:
       writeFileSync(join(dir, path), text);
     }
     const bin = join(repo, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
-    const run = spawnSync(process.execPath, [bin, 'src', 'migrations', '--config', join(repo, '.dependency-cruiser.cjs'), '--output-type', 'err'], {
-      cwd: dir,
-      encoding: 'utf8',
-      // Strict: the temporary known-violations list must not hide a rule from this test.
-      env: { ...process.env, DEPCRUISE_STRICT: '1' },
-    });
+    const run = spawnSync(
+      process.execPath,
+      [bin, 'src', 'migrations', '--config', join(repo, '.dependency-cruiser.cjs'), '--output-type', 'err'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        // Strict: the temporary known-violations list must not hide a rule from this test.
+        env: { ...process.env, DEPCRUISE_STRICT: '1' },
+      },
+    );
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
