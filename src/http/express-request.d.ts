@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The request id: the caller's x-request-id when sane, else a fresh UUID. */

@@ -107,7 +107,7 @@ describe('connector runner: schedules, isolation, no overlap', function () {
 
   it('refuses an unknown connector by name', async () => {
     const runner = new ConnectorRunner([], silentLogger);
-    await assert.rejects(runner.run('nope'), (err: any) => err.code === 'CONNECTOR_NOT_FOUND');
+    await assert.rejects(runner.run('nope'), (err: { code?: string; message: string }) => err.code === 'CONNECTOR_NOT_FOUND');
     const one = createConnector('x', testConfig({ connectors: { x: { type: 'file', dir } } }).connectors.x!, { feed, logger: silentLogger });
     assert.equal(one.type, 'file');
   });

@@ -81,7 +81,7 @@ describe('file export connector', function () {
       assert.ok(expected.length > 0, entity);
       const lines = readFileSync(join(out, `${entity}.${range}.ndjson`), 'utf8').split('\n');
       assert.equal(lines.pop(), '', 'the last line ends with a newline');
-      const parsed = lines.map((l) => JSON.parse(l) as Record<string, any>);
+      const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.deepEqual(parsed.map((p) => [p.cursor, p.kind, p.key, p.data]), expected.map((c) => [String(c.seq), c.kind, c.key, c.data]));
 
       const [header, ...rows] = parseCsv(readFileSync(join(out, `${entity}.${range}.csv`), 'utf8'));

@@ -152,7 +152,7 @@ describe('http push connector against a real downstream', function () {
     const requests = downstream.requests;
     assert.ok(requests.some((r) => r.status === 503));
     assertRetriesOnlyWithSameKey(requests);
-    const batches = requests.filter((r) => r.status === 202).map((r) => ({ key: r.headers['idempotency-key'], items: JSON.parse(r.body) as Record<string, any>[] }));
+    const batches = requests.filter((r) => r.status === 202).map((r) => ({ key: r.headers['idempotency-key'], items: JSON.parse(r.body) as Record<string, unknown>[] }));
     assert.deepEqual(batches.map((b) => b.items.length), [7, 7, 6]);
     const items = batches.flatMap((b) => b.items);
     assert.deepEqual(items.map((i) => i.cursor), changes.map((c) => String(c.seq)), 'every change once, in order');
@@ -221,6 +221,6 @@ describe('http push connector against a real downstream', function () {
     await Promise.all([eager.get(), eager.get()]);
     await eager.get();
     assert.equal(eager.fetched, 2, 'concurrent callers share one request; the next call renews');
-    await assert.rejects(new Oauth2ClientToken({ ...options, clientSecret: 'wrong', refreshMarginSeconds: 0 }).get(), (err: any) => err.code === 'CONNECTOR_AUTH_FAILED' && /401 invalid_client/.test(err.message));
+    await assert.rejects(new Oauth2ClientToken({ ...options, clientSecret: 'wrong', refreshMarginSeconds: 0 }).get(), (err: { code?: string; message: string }) => err.code === 'CONNECTOR_AUTH_FAILED' && /401 invalid_client/.test(err.message));
   });
 });

@@ -114,7 +114,7 @@ describe('remap', () => {
   async function nestW1(depth: number): Promise<void> {
     const ev = (await ws.runtime.db('inbox_events').where({ resource_uuid: 'w1' }).first('id')) as { id: number };
     const row = (await ws.runtime.db('inbox_payloads').where({ event_id: ev.id }).first('body')) as { body: Buffer };
-    const text = row.body.toString('utf8').replace(/,"nest":[\[{"a:1\]}]*/, '');
+    const text = row.body.toString('utf8').replace(/,"nest":[[{"a:1\]}]*/, '');
     const body = Buffer.from(text.replace('"name":"one"', `"name":"one","nest":${nested(depth)}`));
     await ws.runtime.db('inbox_payloads').where({ event_id: ev.id }).update({ body });
   }

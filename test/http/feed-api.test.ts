@@ -6,7 +6,7 @@ import { newApiKey } from '../../src/auth/api-key-auth';
 import type { ApiScope } from '../../src/auth/api-key-store';
 import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
 import { buildRuntime, type Runtime } from '../../src/main';
-import { startTestServer, testConfig, type TestServer } from '../helpers/test-runtime';
+import { startTestServer, type TestServer } from '../helpers/test-runtime';
 import { WIDGET_MAPPING, widgetBody, type WidgetEvent } from '../helpers/worker-harness';
 
 interface FeedPage {

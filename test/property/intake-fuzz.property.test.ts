@@ -37,7 +37,7 @@ const deepText = (depth: number, kind: 'array' | 'object') => (kind === 'array' 
 const bodyArb: fc.Arbitrary<string | Buffer> = fc.oneof(
   // A valid envelope with one field replaced or removed.
   fc.tuple(fc.constantFrom(...FIELDS), fc.option(nastyValue, { nil: undefined })).map(([field, value]) => {
-    const d = delivery() as Record<string, any>;
+    const d = delivery() as Record<string, unknown>;
     const [head, tail] = field.split('.') as [string, string | undefined];
     const target = tail ? (d[head] as Record<string, unknown>) : d;
     const key = tail ?? head;
