@@ -103,16 +103,21 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       direct.push(directSql(filename));
       feed.push(await viaFeed(url, k.key));
-      process.stderr.write(`  round ${r + 1}: direct ${direct[r]?.perSec.toFixed(0)} rows/s, feed ${feed[r]?.perSec.toFixed(0)} changes/s\n`);
+      process.stderr.write(
+        `  round ${r + 1}: direct ${direct[r]?.perSec.toFixed(0)} rows/s, feed ${feed[r]?.perSec.toFixed(0)} changes/s\n`,
+      );
     }
     await runtime.stop();
     for (const p of [...direct, ...feed]) {
-      if (p.rows !== total || p.seqSum !== (total * (total + 1)) / 2) throw new Error(`a pass read ${p.rows} rows (seq sum ${p.seqSum}), not all ${total}`);
+      if (p.rows !== total || p.seqSum !== (total * (total + 1)) / 2)
+        throw new Error(`a pass read ${p.rows} rows (seq sum ${p.seqSum}), not all ${total}`);
     }
     const d = median(direct.map((p) => p.perSec));
     const f = median(feed.map((p) => p.perSec));
     process.stdout.write(`direct SQL  ${d.toFixed(0).padStart(8)} rows/s (prepared select, data parsed)\n`);
-    process.stdout.write(`HTTP feed   ${f.toFixed(0).padStart(8)} changes/s (pages of ${page}, ${((feed[0]?.bytes ?? 0) / total).toFixed(0)} bytes per change on the wire)\n`);
+    process.stdout.write(
+      `HTTP feed   ${f.toFixed(0).padStart(8)} changes/s (pages of ${page}, ${((feed[0]?.bytes ?? 0) / total).toFixed(0)} bytes per change on the wire)\n`,
+    );
     process.stdout.write(
       `${JSON.stringify({ bench: 'feed', changes_per_s: Math.round(f), ratio: Number((f / d).toFixed(3)), direct_sql_rows_per_s: Math.round(d), changes: total, page, rounds, avg_data_bytes: Math.round(loaded.avgDataBytes) })}\n`,
     );
@@ -125,7 +130,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? 0;
 }
-
 
 void main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);

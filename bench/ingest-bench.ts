@@ -61,13 +61,20 @@ async function startBare(): Promise<{ url: string; stop: () => void }> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
   try {
-    process.stderr.write(`bench:ingest ${connections} connections, ${seconds} s per drive, ${rounds} rounds, ${cpus().length} cores (${cpus()[0]?.model})\n`);
+    process.stderr.write(
+      `bench:ingest ${connections} connections, ${seconds} s per drive, ${rounds} rounds, ${cpus().length} cores (${cpus()[0]?.model})\n`,
+    );
     const bare = await startBare();
-    const svc = await startServiceProcess(dir, {
-      db: { client: 'sqlite', filename: join(dir, 'bench.db') },
-      sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'bench', value: TOKEN }] } } },
-      worker: { enabled: withWorker },
-    }, ['serve'], { keepOutput: false });
+    const svc = await startServiceProcess(
+      dir,
+      {
+        db: { client: 'sqlite', filename: join(dir, 'bench.db') },
+        sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'bench', value: TOKEN }] } } },
+        worker: { enabled: withWorker },
+      },
+      ['serve'],
+      { keepOutput: false },
+    );
     // Alternating drives, so a noisy neighbour hits both sides alike; the median round is reported.
     const pairs: { base: Run; recv: Run }[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -75,13 +82,17 @@ async function main(): Promise<void> {
       const base = await drive(bare.url, {});
       const recv = await drive(`${svc.url}/webhooks/bench`, { 'x-appdirect-webhook-token': TOKEN });
       pairs.push({ base, recv });
-      process.stdout.write(`round ${round}  bare ${base.reqPerSec.toFixed(0)} req/s p99 ${base.p99} ms | receiver ${recv.reqPerSec.toFixed(0)} req/s p50 ${recv.p50} ms p99 ${recv.p99} ms, errors ${recv.non2xx} | ratio ${(recv.reqPerSec / base.reqPerSec).toFixed(3)}\n`);
+      process.stdout.write(
+        `round ${round}  bare ${base.reqPerSec.toFixed(0)} req/s p99 ${base.p99} ms | receiver ${recv.reqPerSec.toFixed(0)} req/s p50 ${recv.p50} ms p99 ${recv.p99} ms, errors ${recv.non2xx} | ratio ${(recv.reqPerSec / base.reqPerSec).toFixed(3)}\n`,
+      );
     }
     bare.stop();
     svc.child.kill('SIGTERM');
     await svc.exited;
 
-    const median = [...pairs].sort((a, b) => a.recv.reqPerSec / a.base.reqPerSec - b.recv.reqPerSec / b.base.reqPerSec)[Math.floor(pairs.length / 2)] as { base: Run; recv: Run };
+    const median = [...pairs].sort((a, b) => a.recv.reqPerSec / a.base.reqPerSec - b.recv.reqPerSec / b.base.reqPerSec)[
+      Math.floor(pairs.length / 2)
+    ] as { base: Run; recv: Run };
     const line = {
       bench: 'ingest',
       ratio: Number((median.recv.reqPerSec / median.base.reqPerSec).toFixed(3)),
@@ -101,6 +112,5 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
 
 void main();

@@ -76,7 +76,13 @@ async function main(): Promise<void> {
   const perType: Record<string, number> = {};
   for (const type of TYPES) {
     const subset = all.filter((s) => s.type === type);
-    perType[type] = Math.round(await rate(subset, map, subset.map((s) => JSON.parse(s.body) as unknown)));
+    perType[type] = Math.round(
+      await rate(
+        subset,
+        map,
+        subset.map((s) => JSON.parse(s.body) as unknown),
+      ),
+    );
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   const parsePerSec = median(parseRates);

@@ -30,14 +30,26 @@ type DbBlock = Record<string, unknown>;
 async function ingest(dir: string, db: DbBlock, processes: number): Promise<number> {
   const receivers: ServiceProcess[] = [];
   for (let i = 0; i < processes; i++) {
-    receivers.push(await startServiceProcess(mkdtempSync(join(dir, 'r-')), {
-      db, worker: { enabled: false }, sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'b', value: TOKEN }] } } },
-    }, ['serve'], { keepOutput: false }));
+    receivers.push(
+      await startServiceProcess(
+        mkdtempSync(join(dir, 'r-')),
+        {
+          db,
+          worker: { enabled: false },
+          sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'b', value: TOKEN }] } } },
+        },
+        ['serve'],
+        { keepOutput: false },
+      ),
+    );
   }
   let i = 0;
   const load = (url: string, connections: number, duration: number) =>
     autocannon({
-      url: `${url}/webhooks/bench`, method: 'POST', connections, duration,
+      url: `${url}/webhooks/bench`,
+      method: 'POST',
+      connections,
+      duration,
       headers: { 'content-type': 'application/json', 'x-appdirect-webhook-token': TOKEN },
       requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: subscriptionDelivery(i++) }) }],
     });
@@ -54,12 +66,31 @@ async function ingest(dir: string, db: DbBlock, processes: number): Promise<numb
 }
 
 async function drain(dir: string, db: DbBlock, knex: Knex, processes: number): Promise<number> {
-  const bodies = eventMix({ count: drainEvents, keysPerType: Math.max(100, drainEvents / 50), duplicateRate: 0.1, outOfOrderRate: 0.1, seed: 5, fixturesDir: join(ROOT, 'mappings', 'fixtures') });
+  const bodies = eventMix({
+    count: drainEvents,
+    keysPerType: Math.max(100, drainEvents / 50),
+    duplicateRate: 0.1,
+    outOfOrderRate: 0.1,
+    seed: 5,
+    fixturesDir: join(ROOT, 'mappings', 'fixtures'),
+  });
   await preloadInbox(knex, bodies);
   const config = join(dir, `worker-${randomBytes(3).toString('hex')}.yaml`);
-  writeFileSync(config, stringify({ environment: 'test', db, log: { level: 'warn' }, mappings: { dir: join(ROOT, 'mappings') }, worker: { batchSize: 500 }, sources: {} }));
+  writeFileSync(
+    config,
+    stringify({
+      environment: 'test',
+      db,
+      log: { level: 'warn' },
+      mappings: { dir: join(ROOT, 'mappings') },
+      worker: { batchSize: 500 },
+      sources: {},
+    }),
+  );
   const started = Date.now();
-  const children = Array.from({ length: processes }, () => spawn(process.execPath, [BIN, '--config-dir', dir, '--config', config, 'worker'], { stdio: 'ignore', cwd: dir }));
+  const children = Array.from({ length: processes }, () =>
+    spawn(process.execPath, [BIN, '--config-dir', dir, '--config', config, 'worker'], { stdio: 'ignore', cwd: dir }),
+  );
   for (;;) {
     const pending = Number(((await knex('inbox_events').where('status', 'accepted').count({ n: '*' })) as { n: string }[])[0]?.n);
     if (pending === 0) break;
@@ -97,7 +128,9 @@ async function withSqlite<T>(dir: string, fn: (db: DbBlock, knex: Knex) => Promi
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
   try {
-    process.stderr.write(`bench:pg ${seconds} s ingest runs, ${drainEvents} events per drain, ${cpus().length} cores (${cpus()[0]?.model})\n`);
+    process.stderr.write(
+      `bench:pg ${seconds} s ingest runs, ${drainEvents} events per drain, ${cpus().length} cores (${cpus()[0]?.model})\n`,
+    );
     const out: Record<string, number> = {};
     for (const n of [1, 3]) {
       process.stderr.write(`PostgreSQL, ${n} receiver(s)...\n`);
@@ -109,12 +142,13 @@ async function main(): Promise<void> {
     out.sqlite_ingest = await withSqlite(dir, (db) => ingest(dir, db, 1));
     out.sqlite_drain = await withSqlite(dir, (db, knex) => drain(dir, db, knex, 1));
     for (const [k, v] of Object.entries(out)) process.stdout.write(`${k.padEnd(14)} ${v.toFixed(0).padStart(7)} /s\n`);
-    process.stdout.write(`${JSON.stringify({ bench: 'pg', ...Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v)])), cores: cpus().length })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'pg', ...Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v)])), cores: cpus().length })}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
 
 void main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);

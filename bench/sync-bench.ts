@@ -41,14 +41,23 @@ async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; s
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), logger);
   // As `serve` and `worker` run it by default: mapping on its own thread (--inline-mapping: on this one).
   const planner = inlineMapping ? new InlinePlanner(mappings) : new ThreadedPlanner(join(ROOT, 'mappings'), mappings, logger);
-  const worker = new SyncWorker(db, createInboxQueue(db), createRecordStore(db), mappings, systemClock, logger, {
-    batchSize: batch,
-    leaseMs: 600_000,
-    maxAttempts: 5,
-    backoffBaseMs: 100,
-    backoffMaxMs: 1000,
-    idleDelayMs: 10,
-  }, planner);
+  const worker = new SyncWorker(
+    db,
+    createInboxQueue(db),
+    createRecordStore(db),
+    mappings,
+    systemClock,
+    logger,
+    {
+      batchSize: batch,
+      leaseMs: 600_000,
+      maxAttempts: 5,
+      backoffBaseMs: 100,
+      backoffMaxMs: 1000,
+      idleDelayMs: 10,
+    },
+    planner,
+  );
   // As in a running service, whose worker starts its mapping thread at boot: the clock starts once it is up.
   await planner.start();
   const started = process.hrtime.bigint();
@@ -96,7 +105,14 @@ function rawInsert(dir: string, bodies: Buffer[]): number {
 
 async function main(): Promise<void> {
   process.stderr.write(`bench:sync ${total} events, batch ${batch}, ${rounds} rounds, ${cpus().length} cores (${cpus()[0]?.model})\n`);
-  const bodies = eventMix({ count: total, keysPerType: Math.max(100, Math.round(total / 50)), duplicateRate: 0.1, outOfOrderRate: 0.1, seed: 42, fixturesDir: join(ROOT, 'mappings', 'fixtures') });
+  const bodies = eventMix({
+    count: total,
+    keysPerType: Math.max(100, Math.round(total / 50)),
+    duplicateRate: 0.1,
+    outOfOrderRate: 0.1,
+    seed: 42,
+    fixturesDir: join(ROOT, 'mappings', 'fixtures'),
+  });
   // Alternating rounds, each on fresh files: the floor's fsyncs drift by a third between runs on this machine, so
   // one pair would measure the noise as much as the engine.
   const results: { raw: number; drained: Awaited<ReturnType<typeof drain>> }[] = [];

@@ -10,7 +10,6 @@ import { useServingLockWaits, type Knex } from './db/create-knex';
 import type { WalCheckpointer } from './db/wal-checkpointer';
 import type { FeedService } from './feed/feed-service';
 import { createHttpsServer, type HttpsServer } from './http/https-server';
-import { createInboxQueue, createInboxStore } from './inbox/create-inbox-stores';
 import type { EventAdminStore } from './inbox/event-admin-store';
 import type { JobSchedule } from './jobs/job-schedule';
 import type { MappingRegistry } from './mapping';
@@ -80,17 +79,39 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     logger,
     db,
     mappings,
-    get app() { return c.app; },
-    get receiver() { return c.receiver; },
-    get worker() { return c.worker; },
-    get feed() { return c.feed; },
-    get events() { return c.events; },
-    get remap() { return c.remap; },
-    get jobs() { return c.jobs; },
-    get views() { return c.views; },
-    get connectors() { return c.connectors; },
-    get checkpoints() { return c.checkpoints; },
-    get stores() { return c.stores; },
+    get app() {
+      return c.app;
+    },
+    get receiver() {
+      return c.receiver;
+    },
+    get worker() {
+      return c.worker;
+    },
+    get feed() {
+      return c.feed;
+    },
+    get events() {
+      return c.events;
+    },
+    get remap() {
+      return c.remap;
+    },
+    get jobs() {
+      return c.jobs;
+    },
+    get views() {
+      return c.views;
+    },
+    get connectors() {
+      return c.connectors;
+    },
+    get checkpoints() {
+      return c.checkpoints;
+    },
+    get stores() {
+      return c.stores;
+    },
     listen: async () => {
       const app = c.app;
       await useServingLockWaits(db, config.db.busyTimeoutMs);

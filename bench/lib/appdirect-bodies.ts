@@ -35,7 +35,10 @@ export function subscriptionDelivery(i: number): string {
           discountId: null,
           activated: true,
           user: { id: 'a1b2c3d4-1111-4222-8333-444455556666', href: 'https://example.byappdirect.com/api/account/v1/users/a1b2c3d4' },
-          company: { id: 'c0ffee00-1111-4222-8333-444455556666', href: 'https://example.byappdirect.com/api/account/v1/companies/c0ffee00' },
+          company: {
+            id: 'c0ffee00-1111-4222-8333-444455556666',
+            href: 'https://example.byappdirect.com/api/account/v1/companies/c0ffee00',
+          },
           paymentPlan: {
             id: '8842',
             uuid: 'f2e1d0c9-0000-4000-8000-000000008842',

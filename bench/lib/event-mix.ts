@@ -53,7 +53,11 @@ export function eventMix(options: EventMixOptions): Buffer[] {
 
 function delivery(templates: Record<Kind, Record<string, unknown>>, kind: Kind, key: string, action: string, i: number) {
   const template = templates[kind] as { resource: { type: string; url?: string; content: Record<string, unknown> } };
-  const resource: Record<string, unknown> = { type: template.resource.type, uuid: key, url: `https://example.byappdirect.com/${kind}/${key}` };
+  const resource: Record<string, unknown> = {
+    type: template.resource.type,
+    uuid: key,
+    url: `https://example.byappdirect.com/${kind}/${key}`,
+  };
   if (action !== 'REMOVED') resource.content = { ...template.resource.content, id: key, ...variation(kind, i) };
   return { uuid: `evt-${i}`, timestamp: 1_795_000_000_000 + i * 1000, resource, resourceAction: action };
 }

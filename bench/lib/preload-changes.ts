@@ -21,7 +21,9 @@ export async function changeTemplates(root: string): Promise<Template[]> {
   const out: Template[] = [];
   for (const type of TYPES) {
     for (const action of ['added', 'changed']) {
-      const delivery = JSON.parse(readFileSync(join(root, 'mappings', 'fixtures', type, `${action}.json`), 'utf8')) as { resource: { type: string } };
+      const delivery = JSON.parse(readFileSync(join(root, 'mappings', 'fixtures', type, `${action}.json`), 'utf8')) as {
+        resource: { type: string };
+      };
       const mapping = mappings.find((m) => m.resourceTypes.includes(delivery.resource.type));
       const mapped = await mapping?.map(delivery);
       if (!mapping || !mapped?.ok) throw new Error(`fixture ${type}/${action} does not map`);
@@ -52,7 +54,17 @@ export function preloadChanges(filename: string, templates: Template[], count: n
           const key = `${template.entity}-${Math.floor(i / templates.length) % 20_000}`;
           const data = canonicalJson({ ...template.data, id: key });
           bytes += Buffer.byteLength(data);
-          insert.run('shop', template.entity, key, KINDS[i % KINDS.length], data, `evt-${i}`, t0 + i, template.mappingVersion, new Date(t0 + i).toISOString());
+          insert.run(
+            'shop',
+            template.entity,
+            key,
+            KINDS[i % KINDS.length],
+            data,
+            `evt-${i}`,
+            t0 + i,
+            template.mappingVersion,
+            new Date(t0 + i).toISOString(),
+          );
         }
       })();
     }

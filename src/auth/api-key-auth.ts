@@ -56,9 +56,11 @@ export class ApiKeyAuth {
           (principal) => {
             const scopes = (principal as { scopes?: ApiScope[] }).scopes ?? [];
             if (!scopes.includes(scope) && !scopes.includes('admin')) {
-              next(new AppError('API_INSUFFICIENT_SCOPE', `this API key lacks the scope ${scope}`, {
-                wwwAuthenticate: `Bearer realm="${BEARER_REALM}", error="insufficient_scope", scope="${scope}"`,
-              }));
+              next(
+                new AppError('API_INSUFFICIENT_SCOPE', `this API key lacks the scope ${scope}`, {
+                  wwwAuthenticate: `Bearer realm="${BEARER_REALM}", error="insufficient_scope", scope="${scope}"`,
+                }),
+              );
               return;
             }
             res.locals.principal = principal.id;

@@ -12,9 +12,7 @@ export type BearerVerify = (token: string) => Promise<Principal | undefined>;
 type BearerStrategy = Strategy<VerifyFunction>;
 
 type StrategyOutcome =
-  | { kind: 'success'; principal: Principal }
-  | { kind: 'fail'; challenge: string | number | undefined }
-  | { kind: 'error'; err: unknown };
+  { kind: 'success'; principal: Principal } | { kind: 'fail'; challenge: string | number | undefined } | { kind: 'error'; err: unknown };
 
 /**
  * A SourceAuthenticator for `Authorization: Bearer` deliveries (modes oauth2 and jwt), answering per RFC 6750:
@@ -36,7 +34,10 @@ export class BearerStrategyAuthenticator implements SourceAuthenticator {
     verify: BearerVerify,
   ) {
     const verifyFunction: VerifyFunction = (token, done) => {
-      verify(token).then((principal) => done(null, principal ?? false), (err: unknown) => done(err));
+      verify(token).then(
+        (principal) => done(null, principal ?? false),
+        (err: unknown) => done(err),
+      );
     };
     this.strategy = new Strategy({ realm: BEARER_REALM }, verifyFunction);
   }

@@ -17,11 +17,18 @@ export class KnexApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: Knex) {}
 
   async create(key: { id: string; name: string; keySha256: string; scopes: ApiScope[] }, now: Date): Promise<void> {
-    await this.db('api_keys').insert({ id: key.id, name: key.name, key_sha256: key.keySha256, scopes: JSON.stringify(key.scopes), created_at: now.toISOString() });
+    await this.db('api_keys').insert({
+      id: key.id,
+      name: key.name,
+      key_sha256: key.keySha256,
+      scopes: JSON.stringify(key.scopes),
+      created_at: now.toISOString(),
+    });
   }
 
   async findActive(keySha256: string): Promise<ApiKey | undefined> {
-    const row = (await this.db<DbApiKeyRow>('api_keys').where({ key_sha256: keySha256 }).whereNull('revoked_at').first()) as DbApiKeyRow | undefined;
+    const row = (await this.db<DbApiKeyRow>('api_keys').where({ key_sha256: keySha256 }).whereNull('revoked_at').first()) as
+      DbApiKeyRow | undefined;
     return row ? toApiKey(row) : undefined;
   }
 
@@ -40,5 +47,12 @@ export class KnexApiKeyStore implements ApiKeyStore {
 
 function toApiKey(r: DbApiKeyRow): ApiKey {
   const d = (v: Date | string | null) => (v === null ? null : asDate(v));
-  return { id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as ApiScope[], createdAt: asDate(r.created_at), revokedAt: d(r.revoked_at), lastUsedAt: d(r.last_used_at) };
+  return {
+    id: r.id,
+    name: r.name,
+    scopes: JSON.parse(r.scopes) as ApiScope[],
+    createdAt: asDate(r.created_at),
+    revokedAt: d(r.revoked_at),
+    lastUsedAt: d(r.last_used_at),
+  };
 }

@@ -16,7 +16,10 @@ export class KnexOauthTokenStore implements OauthTokenStore {
   async insertIfLive(trx: Tx, token: OauthToken): Promise<boolean> {
     // FOR SHARE (PostgreSQL): a concurrent revoke waits for this insert to commit, and its token update, run
     // after, then sees the new token. SQLite runs one write transaction at a time, which gives the same order.
-    const client = await forShare(this.db, trx('oauth_clients').where({ client_id: token.clientId }).whereNull('revoked_at').first('client_id'));
+    const client = await forShare(
+      this.db,
+      trx('oauth_clients').where({ client_id: token.clientId }).whereNull('revoked_at').first('client_id'),
+    );
     if (!client) return false;
     if (token.username !== null) {
       const userQuery = trx('oauth_users').where({ source: token.source, username: token.username }).whereNull('revoked_at').first('id');

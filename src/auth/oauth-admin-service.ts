@@ -70,7 +70,9 @@ export class OauthAdminService {
     // One transaction: a verifier never sees the client revoked with some of its tokens still live, and a token
     // minted concurrently is either revoked here or refused by the mint's own check (OauthTokenStore.insertIfLive).
     const now = this.deps.clock.now();
-    return withTransaction(this.deps.db, async (trx) => ((await this.deps.clients.revoke(clientId, now, trx)) ? this.deps.tokens.revokeByClient(clientId, now, trx) : 0));
+    return withTransaction(this.deps.db, async (trx) =>
+      (await this.deps.clients.revoke(clientId, now, trx)) ? this.deps.tokens.revokeByClient(clientId, now, trx) : 0,
+    );
   }
 
   /** Adds a password-grant user; generates a password unless one is given. Returns the password once. */

@@ -92,16 +92,18 @@ export class OauthTokenService {
     const now = this.deps.clock.now();
     // The client (and user) were read before the slow scrypt check; a revoke may have committed since. The insert
     // re-checks both in one transaction with it, so no token is handed out for a client revoked before it was stored.
-    const stored = await withTransaction(this.deps.db, (trx) => this.deps.tokens.insertIfLive(trx, {
-      tokenSha256: tokenDigest(token),
-      clientId: client.clientId,
-      source: client.source,
-      username,
-      scope,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.deps.tokenTtlSeconds * 1000),
-      revokedAt: null,
-    }));
+    const stored = await withTransaction(this.deps.db, (trx) =>
+      this.deps.tokens.insertIfLive(trx, {
+        tokenSha256: tokenDigest(token),
+        clientId: client.clientId,
+        source: client.source,
+        username,
+        scope,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.deps.tokenTtlSeconds * 1000),
+        revokedAt: null,
+      }),
+    );
     if (!stored) throw new AppError('OAUTH_INVALID_CLIENT', 'client authentication failed');
     return { access_token: token, token_type: 'Bearer', expires_in: this.deps.tokenTtlSeconds, scope };
   }

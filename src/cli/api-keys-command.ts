@@ -18,8 +18,13 @@ export function registerApiKeysCommand(program: Command): void {
       if (unknown.length > 0) throw new Error(`unknown scope ${unknown.join(', ')}; use ${API_SCOPES.join(', ')}`);
       await withDatabase(command, async (c) => {
         const k = newApiKey();
-        await c.stores.apiKeys.create({ id: k.id, name: opts.name, keySha256: k.keySha256, scopes: scopes as ApiScope[] }, systemClock.now());
-        process.stdout.write(`api key ${k.id} (${scopes.join(' ')}) for ${opts.name}; shown once, send it as "Authorization: Bearer <key>":\n${k.key}\n`);
+        await c.stores.apiKeys.create(
+          { id: k.id, name: opts.name, keySha256: k.keySha256, scopes: scopes as ApiScope[] },
+          systemClock.now(),
+        );
+        process.stdout.write(
+          `api key ${k.id} (${scopes.join(' ')}) for ${opts.name}; shown once, send it as "Authorization: Bearer <key>":\n${k.key}\n`,
+        );
       });
     });
   keys
@@ -29,7 +34,9 @@ export function registerApiKeysCommand(program: Command): void {
       await withDatabase(command, async (c) => {
         for (const k of await c.stores.apiKeys.list()) {
           const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
-          process.stdout.write(`${k.id}  ${k.name.padEnd(24)} ${k.scopes.join(',').padEnd(28)} ${state}  last used ${k.lastUsedAt?.toISOString() ?? 'never'}\n`);
+          process.stdout.write(
+            `${k.id}  ${k.name.padEnd(24)} ${k.scopes.join(',').padEnd(28)} ${state}  last used ${k.lastUsedAt?.toISOString() ?? 'never'}\n`,
+          );
         }
       });
     });

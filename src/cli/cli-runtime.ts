@@ -19,7 +19,10 @@ export async function withCliRuntime(
   const config = configFromCli(command, uses);
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   const runtime = await buildRuntime(config, { logger });
-  await reportingErrors(() => run(runtime), () => runtime.stop());
+  await reportingErrors(
+    () => run(runtime),
+    () => runtime.stop(),
+  );
 }
 
 /**

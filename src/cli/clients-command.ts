@@ -8,7 +8,10 @@ export function parseGrants(text: string): OauthGrant[] {
   const names = text.split(/[\s,]+/).filter((g) => g !== '');
   const bad = names.filter((g) => !(OAUTH_GRANTS as readonly string[]).includes(g));
   if (names.length === 0 || bad.length > 0) {
-    throw new AppError('AUTH_BAD_GRANTS', `--grants takes ${OAUTH_GRANTS.join(' and/or ')}, comma-separated${bad.length > 0 ? `; not ${JSON.stringify(bad[0]?.slice(0, 40))}` : ''}`);
+    throw new AppError(
+      'AUTH_BAD_GRANTS',
+      `--grants takes ${OAUTH_GRANTS.join(' and/or ')}, comma-separated${bad.length > 0 ? `; not ${JSON.stringify(bad[0]?.slice(0, 40))}` : ''}`,
+    );
   }
   return [...new Set(names)] as OauthGrant[];
 }
@@ -55,7 +58,9 @@ export function registerClientsCommand(program: Command): void {
       for (const c of rows) {
         const state = c.revokedAt ? `revoked ${c.revokedAt.toISOString()}` : 'active';
         const description = c.description ? `  ${JSON.stringify(c.description)}` : '';
-        process.stdout.write(`${c.clientId}  source=${c.source}  grants=${c.grants.join(',')}  created=${c.createdAt.toISOString()}  ${state}${description}\n`);
+        process.stdout.write(
+          `${c.clientId}  source=${c.source}  grants=${c.grants.join(',')}  created=${c.createdAt.toISOString()}  ${state}${description}\n`,
+        );
       }
     });
 

@@ -13,47 +13,57 @@ export function registerConnectorsCommand(program: Command): void {
     .description("each configured connector's schedule, checkpoint and lag")
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }, command: Command) => {
-      await withDatabase(command, async (c) => {
-        const rows = await listConnectors(c.feed, c.config);
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(rows)}\n`);
-          return;
-        }
-        if (rows.length === 0) process.stdout.write('no connectors configured\n');
-        for (const r of rows) {
-          const lag = r.behind === 0 ? 'caught up' : `${r.behind} behind, oldest unacked ${r.oldestUnackedSeconds}s old`;
-          const when = r.enabled ? (r.schedule ?? 'on demand') : 'disabled';
-          process.stdout.write(
-            `${r.name.padEnd(24)} ${r.type.padEnd(5)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}\n`,
-          );
-        }
-      }, ['db', 'log', 'connectors']);
+      await withDatabase(
+        command,
+        async (c) => {
+          const rows = await listConnectors(c.feed, c.config);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(rows)}\n`);
+            return;
+          }
+          if (rows.length === 0) process.stdout.write('no connectors configured\n');
+          for (const r of rows) {
+            const lag = r.behind === 0 ? 'caught up' : `${r.behind} behind, oldest unacked ${r.oldestUnackedSeconds}s old`;
+            const when = r.enabled ? (r.schedule ?? 'on demand') : 'disabled';
+            process.stdout.write(
+              `${r.name.padEnd(24)} ${r.type.padEnd(5)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}\n`,
+            );
+          }
+        },
+        ['db', 'log', 'connectors'],
+      );
     });
   connectors
     .command('run <name>')
-    .description("run one connector now, from its checkpoint until caught up (exit 1 when it fails)")
+    .description('run one connector now, from its checkpoint until caught up (exit 1 when it fails)')
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (name: string, opts: { progress: boolean }, command: Command) => {
-      await withDatabase(command, async (c) => {
-        const runner = c.connectorsOnDemand;
-        const progress = opts.progress && process.stderr.isTTY ? barProgress(name) : logProgress(c.logger, name);
-        // Ctrl-C ends the run at its next safe point, keeping the checkpoint of what the downstream took.
-        const interrupt = () => void runner.stop();
-        process.once('SIGINT', interrupt);
-        process.once('SIGTERM', interrupt);
-        try {
-          const outcome = await runner.run(name, progress);
-          if (outcome.status === 'failed') {
-            process.stderr.write(`${name} failed: ${outcome.error?.code} ${outcome.error?.message}\n`);
-            process.exitCode = 1;
-            return;
+      await withDatabase(
+        command,
+        async (c) => {
+          const runner = c.connectorsOnDemand;
+          const progress = opts.progress && process.stderr.isTTY ? barProgress(name) : logProgress(c.logger, name);
+          // Ctrl-C ends the run at its next safe point, keeping the checkpoint of what the downstream took.
+          const interrupt = () => void runner.stop();
+          process.once('SIGINT', interrupt);
+          process.once('SIGTERM', interrupt);
+          try {
+            const outcome = await runner.run(name, progress);
+            if (outcome.status === 'failed') {
+              process.stderr.write(`${name} failed: ${outcome.error?.code} ${outcome.error?.message}\n`);
+              process.exitCode = 1;
+              return;
+            }
+            process.stdout.write(
+              `${name}: ${outcome.status}, ${outcome.delivered} changes delivered, checkpoint ${outcome.checkpoint ?? '-'}\n`,
+            );
+          } finally {
+            process.off('SIGINT', interrupt);
+            process.off('SIGTERM', interrupt);
           }
-          process.stdout.write(`${name}: ${outcome.status}, ${outcome.delivered} changes delivered, checkpoint ${outcome.checkpoint ?? '-'}\n`);
-        } finally {
-          process.off('SIGINT', interrupt);
-          process.off('SIGTERM', interrupt);
-        }
-      }, ['db', 'log', `connectors.${name}`]);
+        },
+        ['db', 'log', `connectors.${name}`],
+      );
     });
 }
 

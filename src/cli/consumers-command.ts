@@ -22,7 +22,9 @@ export function registerConsumersCommand(program: Command): void {
             : l.behind === 0
               ? 'caught up'
               : `${l.behind} behind, oldest unacked ${l.oldestUnackedSeconds}s old`;
-          process.stdout.write(`${l.name.padEnd(32)} checkpoint ${String(l.cursor).padStart(10)} / head ${l.head}  ${age}  last ack ${l.ackedAt?.toISOString() ?? 'never'}\n`);
+          process.stdout.write(
+            `${l.name.padEnd(32)} checkpoint ${String(l.cursor).padStart(10)} / head ${l.head}  ${age}  last ack ${l.ackedAt?.toISOString() ?? 'never'}\n`,
+          );
         }
       });
     });

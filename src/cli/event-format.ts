@@ -21,7 +21,11 @@ export function formatEventTable(events: readonly EventSummary[]): string {
     e.errorCode ?? '',
   ]);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return `${[line(COLUMNS), ...rows.map(line)].join('\n')}\n`;
 }
 
@@ -60,7 +64,9 @@ export function formatEventDetail(e: EventDetail): string {
   }
   if (e.conflicts && e.conflicts.count > 0) {
     const last = e.conflicts.lastReceivedAt ? `, last ${e.conflicts.lastReceivedAt.toISOString()}` : '';
-    lines.push(`conflicts:        ${e.conflicts.count} re-send(s) of this uuid with a different body${last} (kept in inbox_conflicts; the body below is the one the worker uses)`);
+    lines.push(
+      `conflicts:        ${e.conflicts.count} re-send(s) of this uuid with a different body${last} (kept in inbox_conflicts; the body below is the one the worker uses)`,
+    );
   }
   if (e.payloadPurgedAt) lines.push(`body:             purged by retention at ${e.payloadPurgedAt.toISOString()}`);
   else lines.push('body:', indent(prettyBody(e.body), '  '));
@@ -112,7 +118,8 @@ function prettyBody(body: Buffer): string {
   if (typeof parsed === 'string') return parsed;
   if (!jsonDepthExceeds(parsed)) return JSON.stringify(parsed, null, 2);
   const text = body.toString('utf8');
-  const cut = text.length > RAW_PREVIEW_CHARS ? `${text.slice(0, RAW_PREVIEW_CHARS)}… (${text.length - RAW_PREVIEW_CHARS} more characters)` : text;
+  const cut =
+    text.length > RAW_PREVIEW_CHARS ? `${text.slice(0, RAW_PREVIEW_CHARS)}… (${text.length - RAW_PREVIEW_CHARS} more characters)` : text;
   return `(nested deeper than ${MAX_JSON_DEPTH} levels: shown as stored, not indented)\n${cut}`;
 }
 

@@ -73,7 +73,9 @@ async function requeue(store: EventAdminStore, filter: EventFilter): Promise<{ c
   let code = 0;
   if (result.refusedDone.length > 0) {
     code = 1;
-    process.stderr.write(`EVENT_RETRY_REFUSED: ${result.refusedDone.join(', ')} already done; run \`appdirect-sync remap\` to re-project records after a mapping fix\n`);
+    process.stderr.write(
+      `EVENT_RETRY_REFUSED: ${result.refusedDone.join(', ')} already done; run \`appdirect-sync remap\` to re-project records after a mapping fix\n`,
+    );
   }
   if (result.refusedPurged.length > 0) process.stderr.write(`not re-queued, payload purged: ${result.refusedPurged.join(', ')}\n`);
   if (result.alreadyQueued.length > 0) process.stdout.write(`already waiting for the worker: ${result.alreadyQueued.join(', ')}\n`);
@@ -101,7 +103,11 @@ function filterFrom(opts: FilterOptions): EventFilter {
   const filter: EventFilter = {};
   if (opts.status) filter.statuses = statusesOf(opts.status);
   if (opts.source) filter.source = opts.source;
-  if (opts.type) filter.resourceTypes = opts.type.split(',').map((t) => t.trim()).filter(Boolean);
+  if (opts.type)
+    filter.resourceTypes = opts.type
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
   if (opts.resource) filter.resourceUuid = opts.resource;
   if (opts.delivery) filter.deliveryUuid = opts.delivery;
   if (opts.since) filter.since = parseTimeOption(opts.since, now, '--since');
@@ -116,7 +122,10 @@ function retryFilter(ids: string[], opts: FilterOptions): EventFilter {
   if (ids.length > 0) filter.ids = ids.map((id) => parseCountOption(id, 'id'));
   else if (!filter.statuses) throw new AppError('CLI_INVALID_OPTION', 'give event ids or --status failed|dead|unmapped|stale');
   if (filter.statuses?.includes('done')) {
-    throw new AppError('EVENT_RETRY_REFUSED', 'done events are not retried (they could only be stale); run `appdirect-sync remap` to re-project records');
+    throw new AppError(
+      'EVENT_RETRY_REFUSED',
+      'done events are not retried (they could only be stale); run `appdirect-sync remap` to re-project records',
+    );
   }
   if (!ids.length) filter.statuses = filter.statuses?.filter((s) => RETRIABLE.includes(s));
   return filter;
@@ -124,7 +133,10 @@ function retryFilter(ids: string[], opts: FilterOptions): EventFilter {
 
 function statusesOf(text: string): EventStatus[] {
   const out: EventStatus[] = [];
-  for (const s of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const s of text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     if (!(EVENT_STATUSES as readonly string[]).includes(s)) {
       throw new AppError('CLI_INVALID_OPTION', `--status ${JSON.stringify(s)}: one of ${EVENT_STATUSES.join(', ')}`);
     }

@@ -11,17 +11,25 @@ export function registerJobsCommand(program: Command): void {
     .command('list')
     .description('list the jobs and their schedules')
     .action(async (_opts, command: Command) => {
-      await withDatabase(command, async (c) => {
-        for (const job of c.jobs.jobs) process.stdout.write(`${job.name}  ${job.schedule}\n`);
-      }, JOBS_USE);
+      await withDatabase(
+        command,
+        async (c) => {
+          for (const job of c.jobs.jobs) process.stdout.write(`${job.name}  ${job.schedule}\n`);
+        },
+        JOBS_USE,
+      );
     });
   jobs
     .command('run <name>')
     .description('run one job now, e.g. `jobs run retention`')
     .action(async (name: string, _opts, command: Command) => {
-      await withDatabase(command, async (c) => {
-        const counts = await c.jobs.run(name);
-        for (const [what, count] of Object.entries(counts)) process.stdout.write(`${name}: ${count} ${what}\n`);
-      }, JOBS_USE);
+      await withDatabase(
+        command,
+        async (c) => {
+          const counts = await c.jobs.run(name);
+          for (const [what, count] of Object.entries(counts)) process.stdout.write(`${name}: ${count} ${what}\n`);
+        },
+        JOBS_USE,
+      );
     });
 }

@@ -99,7 +99,9 @@ export async function previewDelivery(dir: string, label: string, text: string, 
     }
     return 1;
   }
-  io.out(`${JSON.stringify({ mapping: mapping.file, entity: mapping.entity, key: result.key, mappingVersion: result.mappingVersion, data: result.data }, null, 2)}\n`);
+  io.out(
+    `${JSON.stringify({ mapping: mapping.file, entity: mapping.entity, key: result.key, mappingVersion: result.mappingVersion, data: result.data }, null, 2)}\n`,
+  );
   return 0;
 }
 
@@ -138,7 +140,11 @@ export function registerMappingsCommand(program: Command): void {
       await withDatabase(command, async (c) => {
         const event = await c.events.get(Number(delivery));
         if (!event) throw new AppError('EVENT_NOT_FOUND', `no event with id ${delivery}`);
-        if (event.payloadPurgedAt) throw new AppError('EVENT_PAYLOAD_PURGED', `event ${delivery}: body purged by retention at ${event.payloadPurgedAt.toISOString()}`);
+        if (event.payloadPurgedAt)
+          throw new AppError(
+            'EVENT_PAYLOAD_PURGED',
+            `event ${delivery}: body purged by retention at ${event.payloadPurgedAt.toISOString()}`,
+          );
         return previewDelivery(dir, `event ${delivery}`, event.body.toString('utf8'));
       });
     });

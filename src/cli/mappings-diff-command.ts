@@ -42,10 +42,12 @@ export function formatDiffs(diffs: readonly EventDiff[]): string {
     else if (d.outcome === 'failing') {
       failing++;
       out.push(`${head}  now fails`);
-      for (const i of d.issues) out.push(`    ${i.code}: ${i.message}`, `      file: ${i.file || '-'}  field: ${i.field || '-'}  path: ${i.path || '-'}`);
+      for (const i of d.issues)
+        out.push(`    ${i.code}: ${i.message}`, `      file: ${i.file || '-'}  field: ${i.field || '-'}  path: ${i.path || '-'}`);
     } else {
       different++;
-      const against = d.comparedWith === 'superseded' ? 'superseded, compared with current record' : `compared with stored ${d.comparedWith}`;
+      const against =
+        d.comparedWith === 'superseded' ? 'superseded, compared with current record' : `compared with stored ${d.comparedWith}`;
       out.push(`${head}  (${against})`, formatDiff(d.entries));
     }
   }

@@ -35,7 +35,10 @@ export function registerRemapCommand(program: Command): void {
 /** A cli-progress bar on a terminal; otherwise a plain line now and then, for logs and CI. */
 function progressReporter(tty: boolean): { update: (checked: number, total: number) => void; stop: () => void } {
   if (tty) {
-    const bar = new SingleBar({ format: 'records {bar} {value}/{total} ({percentage}%) eta {eta}s', hideCursor: true }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: 'records {bar} {value}/{total} ({percentage}%) eta {eta}s', hideCursor: true },
+      Presets.shades_classic,
+    );
     let started = false;
     return {
       update: (checked, total) => {

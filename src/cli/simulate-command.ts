@@ -43,7 +43,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--token-url <url>', 'Access Token URI (default <url origin>/oauth/token)')
     .addOption(new Option('--client-id <id>', 'OAuth2 client id').env('APPDIRECT_SYNC_SIMULATE_CLIENT_ID'))
     .addOption(new Option('--client-secret <secret>', 'OAuth2 client secret').env('APPDIRECT_SYNC_SIMULATE_CLIENT_SECRET'))
-    .addOption(new Option('--client-auth <method>', 'send client credentials as HTTP Basic or in the body').choices(['header', 'body']).default('header'))
+    .addOption(
+      new Option('--client-auth <method>', 'send client credentials as HTTP Basic or in the body')
+        .choices(['header', 'body'])
+        .default('header'),
+    )
     .addOption(new Option('--username <name>', 'OAuth2 password grant username').env('APPDIRECT_SYNC_SIMULATE_USERNAME'))
     .addOption(new Option('--password <password>', 'OAuth2 password grant password').env('APPDIRECT_SYNC_SIMULATE_PASSWORD'))
     .option('--scope <scope>', 'OAuth2 scope to request')

@@ -15,7 +15,11 @@ export function parseTimeOption(value: string, now: Date, option = '--since'): D
     const t = Date.parse(value);
     if (!Number.isNaN(t)) return new Date(t);
   }
-  throw new AppError('CLI_INVALID_OPTION', `${option} ${JSON.stringify(value)}: give an ISO time (2026-11-27T10:00:00Z) or a span like 30m, 2h, 7d`, { option, value });
+  throw new AppError(
+    'CLI_INVALID_OPTION',
+    `${option} ${JSON.stringify(value)}: give an ISO time (2026-11-27T10:00:00Z) or a span like 30m, 2h, 7d`,
+    { option, value },
+  );
 }
 
 /**
@@ -24,6 +28,7 @@ export function parseTimeOption(value: string, now: Date, option = '--since'): D
  */
 export function parseCountOption(value: string, option: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new AppError('CLI_INVALID_OPTION', `${option} ${JSON.stringify(value)}: give a whole number of at least 1`, { option, value });
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new AppError('CLI_INVALID_OPTION', `${option} ${JSON.stringify(value)}: give a whole number of at least 1`, { option, value });
   return n;
 }

@@ -52,7 +52,9 @@ export function registerUsersCommand(program: Command): void {
 async function readPassword(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new Error(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   }

@@ -19,7 +19,12 @@ export function registerViewsCommand(program: Command): void {
       await withDatabase(command, async (c) => {
         const store = c.stores.entityViews;
         const r = await withTransaction(c.db, (trx) => store.apply(trx, entityViews(mappings, store.dialect)));
-        for (const [what, names] of [['created', r.created], ['replaced', r.replaced], ['unchanged', r.unchanged], ['dropped', r.dropped]] as const) {
+        for (const [what, names] of [
+          ['created', r.created],
+          ['replaced', r.replaced],
+          ['unchanged', r.unchanged],
+          ['dropped', r.dropped],
+        ] as const) {
           for (const name of names) process.stdout.write(`${what.padEnd(10)} ${name}\n`);
         }
       });
@@ -35,7 +40,9 @@ export function registerViewsCommand(program: Command): void {
       const view = all.find((v) => v.entity === entity);
       if (!view) throw new Error(`no mapping has entity ${entity}; entities: ${all.map((v) => v.entity).join(', ')}`);
       const columns = view.columns.map((c) => `--   ${c.column.padEnd(32)} ${c.type.padEnd(10)} from field ${c.field}`);
-      process.stdout.write(`-- ${view.name}: one row per ${entity} record (deleted ones flagged)\n${columns.join('\n')}\n${view.createSql};\n`);
+      process.stdout.write(
+        `-- ${view.name}: one row per ${entity} record (deleted ones flagged)\n${columns.join('\n')}\n${view.createSql};\n`,
+      );
     });
 }
 

@@ -29,7 +29,10 @@ export function registerWorkerCommand(program: Command): void {
       runtime.jobs.start();
       const stop = (signal: string) => {
         runtime.logger.info({ signal }, 'stopping');
-        runtime.stop().then(() => process.exit(0), () => process.exit(1));
+        runtime.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));

@@ -86,7 +86,10 @@ export class Container {
   }
 
   get checkpoints(): WalCheckpointer {
-    return this.once('checkpoints', () => new WalCheckpointer(this.db, this.config.db.client === 'sqlite' ? this.config.db.filename : undefined, this.logger));
+    return this.once(
+      'checkpoints',
+      () => new WalCheckpointer(this.db, this.config.db.client === 'sqlite' ? this.config.db.filename : undefined, this.logger),
+    );
   }
 
   /** The entity views, following every mapping reload. */
@@ -130,7 +133,19 @@ export class Container {
   }
 
   get remap(): RemapService {
-    return this.once('remap', () => new RemapService({ db: this.db, events: this.events, records: this.stores.remap, mappings: this.mappings, worker: this.worker, clock: this.clock, logger: this.logger }));
+    return this.once(
+      'remap',
+      () =>
+        new RemapService({
+          db: this.db,
+          events: this.events,
+          records: this.stores.remap,
+          mappings: this.mappings,
+          worker: this.worker,
+          clock: this.clock,
+          logger: this.logger,
+        }),
+    );
   }
 
   /** `mappings diff`: the files on disk against what is stored; it is given the mappings to compare. */

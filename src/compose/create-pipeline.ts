@@ -20,7 +20,12 @@ export interface WorkerOverrides {
 export function createReceiver(c: Container): ReceiverService {
   const worker = c.worker;
   const { groupCommitMax, rejectedKeep, maxDepth } = c.config.receiver;
-  return new ReceiverService(c.stores.inbox, c.clock, c.logger, { groupCommitMax, rejectedKeep, maxDepth, onAccepted: () => worker.notify() });
+  return new ReceiverService(c.stores.inbox, c.clock, c.logger, {
+    groupCommitMax,
+    rejectedKeep,
+    maxDepth,
+    onAccepted: () => worker.notify(),
+  });
 }
 
 /** The worker's planner: on a thread of its own (reloaded with the mapping files) unless worker.mappingThread is off. */

@@ -29,7 +29,11 @@ export function createScheduler(c: Container): Scheduler {
 
 /** The periodic jobs (retention), scheduled under `serve` and `worker`, run on demand by `jobs run`. */
 export function createJobSchedule(c: Container): JobSchedule {
-  const retention = new RetentionJob({ events: c.events, store: c.stores.retention, consumers: c.stores.consumers }, c.config.retention, c.logger);
+  const retention = new RetentionJob(
+    { events: c.events, store: c.stores.retention, consumers: c.stores.consumers },
+    c.config.retention,
+    c.logger,
+  );
   return new JobSchedule([retention], c.scheduler);
 }
 

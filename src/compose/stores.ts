@@ -45,20 +45,48 @@ export class Stores {
     private readonly options: StoreOptions = {},
   ) {}
 
-  get inbox(): InboxStore { return this.once('inbox', () => createInboxStore(this.db, { lockWaitMs: this.options.intakeLockWaitMs })); }
-  get inboxQueue(): InboxQueue { return this.once('inboxQueue', () => createInboxQueue(this.db)); }
-  get eventAdmin(): EventAdminStore { return this.once('eventAdmin', () => new KnexEventAdminStore(this.db)); }
-  get records(): RecordStore { return this.once('records', () => createRecordStore(this.db)); }
-  get remap(): RemapStore { return this.once('remap', () => createRemapStore(this.db)); }
-  get entityViews(): EntityViewStore { return this.once('entityViews', () => createEntityViewStore(this.db)); }
-  get changeFeed(): ChangeFeed { return this.once('changeFeed', () => new KnexChangeFeed(this.db)); }
-  get consumers(): ConsumerStore { return this.once('consumers', () => new KnexConsumerStore(this.db)); }
-  get jobLocks(): JobLockStore { return this.once('jobLocks', () => new KnexJobLockStore(this.db)); }
-  get retention(): RetentionStore { return this.once('retention', () => new KnexRetentionStore(this.db)); }
-  get apiKeys(): ApiKeyStore { return this.once('apiKeys', () => new KnexApiKeyStore(this.db)); }
-  get oauthClients(): OauthClientStore { return this.once('oauthClients', () => new KnexOauthClientStore(this.db)); }
-  get oauthUsers(): OauthUserStore { return this.once('oauthUsers', () => new KnexOauthUserStore(this.db)); }
-  get oauthTokens(): OauthTokenStore { return this.once('oauthTokens', () => new KnexOauthTokenStore(this.db)); }
+  get inbox(): InboxStore {
+    return this.once('inbox', () => createInboxStore(this.db, { lockWaitMs: this.options.intakeLockWaitMs }));
+  }
+  get inboxQueue(): InboxQueue {
+    return this.once('inboxQueue', () => createInboxQueue(this.db));
+  }
+  get eventAdmin(): EventAdminStore {
+    return this.once('eventAdmin', () => new KnexEventAdminStore(this.db));
+  }
+  get records(): RecordStore {
+    return this.once('records', () => createRecordStore(this.db));
+  }
+  get remap(): RemapStore {
+    return this.once('remap', () => createRemapStore(this.db));
+  }
+  get entityViews(): EntityViewStore {
+    return this.once('entityViews', () => createEntityViewStore(this.db));
+  }
+  get changeFeed(): ChangeFeed {
+    return this.once('changeFeed', () => new KnexChangeFeed(this.db));
+  }
+  get consumers(): ConsumerStore {
+    return this.once('consumers', () => new KnexConsumerStore(this.db));
+  }
+  get jobLocks(): JobLockStore {
+    return this.once('jobLocks', () => new KnexJobLockStore(this.db));
+  }
+  get retention(): RetentionStore {
+    return this.once('retention', () => new KnexRetentionStore(this.db));
+  }
+  get apiKeys(): ApiKeyStore {
+    return this.once('apiKeys', () => new KnexApiKeyStore(this.db));
+  }
+  get oauthClients(): OauthClientStore {
+    return this.once('oauthClients', () => new KnexOauthClientStore(this.db));
+  }
+  get oauthUsers(): OauthUserStore {
+    return this.once('oauthUsers', () => new KnexOauthUserStore(this.db));
+  }
+  get oauthTokens(): OauthTokenStore {
+    return this.once('oauthTokens', () => new KnexOauthTokenStore(this.db));
+  }
 
   private once<T>(name: string, build: () => T): T {
     if (!this.built.has(name)) this.built.set(name, build());

@@ -9,7 +9,10 @@ const webhookToken = z
   .object({
     /** A label for logs and rotation ("2026-11"): never the secret itself. */
     name: z.string().min(1),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits')
+      .optional(),
     value: z.string().min(16, 'at least 16 characters').optional(),
     expiresAt: z.coerce.date().optional(),
   })
@@ -56,7 +59,11 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
-        bodyLimitBytes: z.number().int().min(1024).default(1024 * 1024),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024),
         /** Longest a request may take before the server answers 503; well inside AppDirect's 30 s. */
         requestTimeoutMs: z.number().int().min(100).default(10_000),
         shutdownTimeoutMs: z.number().int().min(100).default(15_000),
@@ -76,7 +83,10 @@ export const configSchema = z
           .string()
           .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _, not starting with a digit')
           .optional(),
-        pool: z.object({ max: z.number().int().min(1).default(10) }).strict().prefault({}),
+        pool: z
+          .object({ max: z.number().int().min(1).default(10) })
+          .strict()
+          .prefault({}),
         /**
          * SQLite, while the service listens: how long one statement waits for a lock another process holds, with the
          * event loop stopped (better-sqlite3 is synchronous). Longer waits are asynchronous retries (docs/operations.md).
@@ -171,11 +181,20 @@ export const configSchema = z
           .strict()
           .prefault({}),
         /** Same-uuid conflicts received longer ago are deleted. */
-        conflicts: z.object({ days: z.number().int().min(1).default(90) }).strict().prefault({}),
+        conflicts: z
+          .object({ days: z.number().int().min(1).default(90) })
+          .strict()
+          .prefault({}),
         /** Rejected deliveries received longer ago are deleted (the receiver also keeps only the newest N). */
-        rejectedDeliveries: z.object({ days: z.number().int().min(1).default(30) }).strict().prefault({}),
+        rejectedDeliveries: z
+          .object({ days: z.number().int().min(1).default(30) })
+          .strict()
+          .prefault({}),
         /** OAuth2 tokens expired (or revoked) longer ago are deleted. */
-        oauthTokens: z.object({ days: z.number().int().min(1).default(7) }).strict().prefault({}),
+        oauthTokens: z
+          .object({ days: z.number().int().min(1).default(7) })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

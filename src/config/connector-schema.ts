@@ -85,7 +85,10 @@ const fileConnector = z
     ...common,
     /** Folder the files are written to; created when missing. */
     dir: z.string().min(1),
-    formats: z.array(z.enum(['ndjson', 'csv'])).min(1).default(['ndjson', 'csv']),
+    formats: z
+      .array(z.enum(['ndjson', 'csv']))
+      .min(1)
+      .default(['ndjson', 'csv']),
     /** Changes read from the feed per query. */
     pageSize: z.number().int().min(1).max(10_000).default(1000),
     /** Most changes exported by one run; a longer backlog is exported by the following runs. */

@@ -72,7 +72,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   merged = deepMerge(merged, readEnvOverrides(env, problems), 'by-index');
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const result = configSchema.safeParse(options.only ? pickPaths(merged, ['environment', ...options.only]) : merged, { error: configIssueMessage });
+  const result = configSchema.safeParse(options.only ? pickPaths(merged, ['environment', ...options.only]) : merged, {
+    error: configIssueMessage,
+  });
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }

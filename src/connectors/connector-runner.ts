@@ -106,7 +106,9 @@ export class ConnectorRunner {
       outcome = { connector: connector.name, status: 'ok', ...result, startedAt, finishedAt: new Date() };
       log.info({ delivered: result.delivered, checkpoint: result.checkpoint }, 'connector run finished');
     } catch (err) {
-      const error = isAppError(err) ? { code: err.code, message: err.message } : { code: 'SERVER_INTERNAL', message: (err as Error).message };
+      const error = isAppError(err)
+        ? { code: err.code, message: err.message }
+        : { code: 'SERVER_INTERNAL', message: (err as Error).message };
       if (!isAppError(err)) log.error({ err }, 'connector run failed unexpectedly');
       else log.error({ code: error.code, reason: error.message }, 'connector run failed');
       outcome = { connector: connector.name, status: 'failed', delivered: 0, error, startedAt, finishedAt: new Date() };

@@ -60,7 +60,9 @@ export class FileExportConnector implements Connector {
         ctx.logger.info({ files, changes: written, checkpoint: through }, 'export files written');
       }
     } catch (err) {
-      throw isAppError(err) ? err : new AppError('CONNECTOR_EXPORT_FAILED', `export to ${this.config.dir} failed: ${(err as Error).message}`);
+      throw isAppError(err)
+        ? err
+        : new AppError('CONNECTOR_EXPORT_FAILED', `export to ${this.config.dir} failed: ${(err as Error).message}`);
     } finally {
       for (const e of exports.values()) await e.ndjson.discard();
       ctx.progress.stop();

@@ -65,7 +65,9 @@ export class HttpPushConnector implements Connector {
 
   /** Sends one change in record mode; false when onDelete skips it. */
   private async sendRecord(change: Change, signal: AbortSignal): Promise<boolean> {
-    const url = this.config.url.replace(/\{(key|entity|source)\}/g, (_m, name: 'key' | 'entity' | 'source') => encodeURIComponent(change[name]));
+    const url = this.config.url.replace(/\{(key|entity|source)\}/g, (_m, name: 'key' | 'entity' | 'source') =>
+      encodeURIComponent(change[name]),
+    );
     const headers = { 'x-change-kind': change.kind, 'x-change-cursor': String(change.seq), 'x-change-entity': change.entity };
     const idempotencyKey = this.keyOf(change);
     if (change.kind === 'deleted' && this.config.onDelete !== 'send') {

@@ -40,8 +40,15 @@ export class HttpSender {
   /** Resolves with the status once the downstream answered 2xx; throws an AppError otherwise. */
   async send(request: OutgoingRequest, signal: AbortSignal): Promise<number> {
     const { retry, logger, connector } = this.options;
-    return retryWithBackoff(retry, signal, () => this.tryOnce(request, signal), (n, waitMs, error) =>
-      logger.warn({ connector, tryNumber: n, waitMs, idempotencyKey: request.idempotencyKey, reason: error.message }, 'connector send failed; retrying'),
+    return retryWithBackoff(
+      retry,
+      signal,
+      () => this.tryOnce(request, signal),
+      (n, waitMs, error) =>
+        logger.warn(
+          { connector, tryNumber: n, waitMs, idempotencyKey: request.idempotencyKey, reason: error.message },
+          'connector send failed; retrying',
+        ),
     );
   }
 
@@ -65,12 +72,24 @@ export class HttpSender {
     if (status instanceof Error) return { done: false, retry: true, error: status };
     if ((status >= 200 && status < 300) || request.alsoDone?.includes(status)) return { done: true, value: status };
     if (status === 401) {
-      return { done: false, retry: false, error: new AppError('CONNECTOR_AUTH_FAILED', `${request.method} ${request.url} answered 401`, { status }) };
+      return {
+        done: false,
+        retry: false,
+        error: new AppError('CONNECTOR_AUTH_FAILED', `${request.method} ${request.url} answered 401`, { status }),
+      };
     }
     if (TRANSIENT(status)) {
-      return { done: false, retry: true, error: new AppError('CONNECTOR_DELIVERY_FAILED', `${request.method} ${request.url} answered ${status}`, { status }) };
+      return {
+        done: false,
+        retry: true,
+        error: new AppError('CONNECTOR_DELIVERY_FAILED', `${request.method} ${request.url} answered ${status}`, { status }),
+      };
     }
-    return { done: false, retry: false, error: new AppError('CONNECTOR_REFUSED', `${request.method} ${request.url} answered ${status}`, { status }) };
+    return {
+      done: false,
+      retry: false,
+      error: new AppError('CONNECTOR_REFUSED', `${request.method} ${request.url} answered ${status}`, { status }),
+    };
   }
 
   /** One request; its status, or the network error (timeouts included). */

@@ -32,7 +32,10 @@ export class Oauth2ClientToken extends Oauth2TokenClient {
       // An endpoint that is down or busy may answer later; a refused client (4xx) will not.
       const status = (err as { output?: { statusCode?: number } }).output?.statusCode;
       const retryable = status === undefined || status >= 500 || status === 429;
-      throw new AppError('CONNECTOR_AUTH_FAILED', `token request to ${this.options.tokenUrl} failed: ${describeTokenError(err)}`, { status, retryable });
+      throw new AppError('CONNECTOR_AUTH_FAILED', `token request to ${this.options.tokenUrl} failed: ${describeTokenError(err)}`, {
+        status,
+        retryable,
+      });
     }
   }
 }

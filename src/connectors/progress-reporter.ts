@@ -33,7 +33,12 @@ export function logProgress(logger: Logger, connector: string, intervalMs = 10_0
 /** Progress as a cli-progress bar on `stream` (a terminal): feed positions done of those behind at the start. */
 export function barProgress(connector: string, stream: NodeJS.WritableStream = process.stderr): ProgressReporter {
   const bar = new SingleBar(
-    { format: `${connector} [{bar}] {percentage}% | {value}/{total} changes | {duration_formatted}`, stream, hideCursor: true, clearOnComplete: false },
+    {
+      format: `${connector} [{bar}] {percentage}% | {value}/{total} changes | {duration_formatted}`,
+      stream,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     Presets.shades_classic,
   );
   let started = false;

@@ -4,7 +4,17 @@ import type { build as prettyStreamType } from 'pino-pretty';
 export type { Logger };
 
 /** Field names that hold a credential wherever they appear in a log call's object. */
-const SECRET_KEYS = ['password', 'client_secret', 'clientSecret', 'token', 'access_token', 'refresh_token', 'secret', 'authorization', 'cookie'];
+const SECRET_KEYS = [
+  'password',
+  'client_secret',
+  'clientSecret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'secret',
+  'authorization',
+  'cookie',
+];
 
 /**
  * Paths pino blanks out. Secrets are redacted here, once, so no caller has to remember to.

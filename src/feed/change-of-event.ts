@@ -11,9 +11,10 @@ export interface ChangeOfEvent {
 
 /** The change the inbox event `inboxEventId` appended, if it appended one (and retention kept it). */
 export async function changeOfEvent(db: Knex, inboxEventId: number): Promise<ChangeOfEvent | undefined> {
-  const row = (await db('changes').select('source', 'entity', 'record_key', 'kind', 'data').where('inbox_event_id', inboxEventId).first()) as
-    | { source: string; entity: string; record_key: string; kind: ChangeKind; data: string }
-    | undefined;
+  const row = (await db('changes')
+    .select('source', 'entity', 'record_key', 'kind', 'data')
+    .where('inbox_event_id', inboxEventId)
+    .first()) as { source: string; entity: string; record_key: string; kind: ChangeKind; data: string } | undefined;
   if (!row) return undefined;
   return { ref: { source: row.source, entity: row.entity, key: row.record_key }, kind: row.kind, data: row.data };
 }

@@ -16,5 +16,8 @@ export async function readFeedHorizon(db: Knex | Knex.Transaction): Promise<numb
  */
 export async function raiseFeedHorizon(trx: Knex.Transaction, seq: number, now: Date): Promise<void> {
   await trx('feed_horizon').insert({ id: 1, purged_through: 0 }).onConflict('id').ignore();
-  await trx('feed_horizon').where('id', 1).andWhere('purged_through', '<', seq).update({ purged_through: seq, purged_at: now.toISOString() });
+  await trx('feed_horizon')
+    .where('id', 1)
+    .andWhere('purged_through', '<', seq)
+    .update({ purged_through: seq, purged_at: now.toISOString() });
 }

@@ -57,7 +57,8 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
       if (body.time !== undefined) to = { time: timeParam(body.time, 'time') as Date };
       else {
         const cursor = parseCursor(body.cursor === undefined ? undefined : String(body.cursor));
-        if (cursor === undefined || body.cursor === undefined) throw new AppError('API_BAD_REQUEST', 'body must be {"cursor": "..."} or {"time": "<ISO-8601>"}');
+        if (cursor === undefined || body.cursor === undefined)
+          throw new AppError('API_BAD_REQUEST', 'body must be {"cursor": "..."} or {"time": "<ISO-8601>"}');
         to = { cursor };
       }
     } catch (err) {
@@ -68,7 +69,13 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   });
 
   router.get('/api/v1/consumers', ...auth.require('admin'), (_req, res, next) => {
-    feed.lag().then((lags) => res.json({ consumers: lags.map((l) => ({ ...l, cursor: String(l.cursor), head: String(l.head), purgedThrough: String(l.purgedThrough) })) }), next);
+    feed.lag().then(
+      (lags) =>
+        res.json({
+          consumers: lags.map((l) => ({ ...l, cursor: String(l.cursor), head: String(l.head), purgedThrough: String(l.purgedThrough) })),
+        }),
+      next,
+    );
   });
 
   return router;
@@ -93,7 +100,8 @@ function callerOf(res: Response): FeedCaller {
 
 function consumerName(req: Request): string {
   const name = req.params.name ?? '';
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(name)) throw new AppError('API_BAD_REQUEST', 'consumer name: letters, digits, . _ : - (at most 128)');
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(name))
+    throw new AppError('API_BAD_REQUEST', 'consumer name: letters, digits, . _ : - (at most 128)');
   return name;
 }
 

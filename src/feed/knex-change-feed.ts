@@ -35,7 +35,8 @@ export class KnexChangeFeed implements ChangeFeed {
   }
 
   async cursorAt(time: Date): Promise<string> {
-    const row = (await this.db('changes').where('created_at', '<', time.toISOString()).max({ seq: 'seq' }).first()) as { seq: number | string | null } | undefined;
+    const row = (await this.db('changes').where('created_at', '<', time.toISOString()).max({ seq: 'seq' }).first()) as
+      { seq: number | string | null } | undefined;
     return String(row?.seq == null ? 0 : asNumber(row.seq));
   }
 }

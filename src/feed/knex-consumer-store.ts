@@ -21,7 +21,10 @@ export class KnexConsumerStore implements ConsumerStore {
   }
 
   async claim(name: string, ownerKeyId: string, now: Date): Promise<Consumer> {
-    await this.db('consumers').insert({ name, cursor: 0, created_at: now.toISOString(), owner_key_id: ownerKeyId }).onConflict('name').ignore();
+    await this.db('consumers')
+      .insert({ name, cursor: 0, created_at: now.toISOString(), owner_key_id: ownerKeyId })
+      .onConflict('name')
+      .ignore();
     await this.db('consumers').where({ name }).whereNull('owner_key_id').update({ owner_key_id: ownerKeyId });
     return toConsumer((await this.db<DbConsumerRow>('consumers').where({ name }).first()) as DbConsumerRow);
   }
@@ -47,5 +50,11 @@ export class KnexConsumerStore implements ConsumerStore {
 }
 
 function toConsumer(r: DbConsumerRow): Consumer {
-  return { name: r.name, cursor: asNumber(r.cursor), createdAt: asDate(r.created_at), ackedAt: r.acked_at === null ? null : asDate(r.acked_at), ownerKeyId: r.owner_key_id ?? null };
+  return {
+    name: r.name,
+    cursor: asNumber(r.cursor),
+    createdAt: asDate(r.created_at),
+    ackedAt: r.acked_at === null ? null : asDate(r.acked_at),
+    ownerKeyId: r.owner_key_id ?? null,
+  };
 }

@@ -20,7 +20,10 @@ export const LIST_PARAM_MAX_VALUES = 100;
  */
 export function listParam(value: unknown, name: string): string[] {
   const parts = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  const values = parts.flatMap((p) => String(p).split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const values = parts
+    .flatMap((p) => String(p).split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (values.length > LIST_PARAM_MAX_VALUES) throw new AppError('API_BAD_REQUEST', `${name} takes at most ${LIST_PARAM_MAX_VALUES} values`);
   if (values.some((v) => v.length > 128 || /[\u0000-\u001f\u007f]/.test(v))) {
     throw new AppError('API_BAD_REQUEST', `${name} values are names of at most 128 characters, without control characters`);

@@ -78,9 +78,9 @@ export class FailedAuthLimiter {
       this.tracked(addressKey(family, req.ip), family)
         .then((key) => this.retryAfter(key))
         .then(
-        (seconds) => next(seconds === undefined ? undefined : limited(seconds)),
-        () => next(), // the insurance limiter failed too: let the credential check decide
-      );
+          (seconds) => next(seconds === undefined ? undefined : limited(seconds)),
+          () => next(), // the insurance limiter failed too: let the credential check decide
+        );
     };
   }
 

@@ -41,5 +41,12 @@ export interface InboxQueue {
   stillHeld(trx: Tx, ids: number[], ticket: string): Promise<Set<number>>;
   complete(trx: Tx, completions: EventCompletion[], now: Date): Promise<void>;
   /** Gives the events back for a later attempt, or marks them dead once they have had `maxAttempts`, inside `trx`. */
-  retryLater(trx: Tx, events: ClaimedEvent[], error: { code: string; message: string }, maxAttempts: number, backoffMs: (attempt: number) => number, now: Date): Promise<void>;
+  retryLater(
+    trx: Tx,
+    events: ClaimedEvent[],
+    error: { code: string; message: string },
+    maxAttempts: number,
+    backoffMs: (attempt: number) => number,
+    now: Date,
+  ): Promise<void>;
 }

@@ -16,10 +16,7 @@ export interface NewDelivery {
  * What became of one delivery. `duplicate`: same source, uuid and body as an earlier one, nothing added.
  * `conflict`: same source and uuid with another body, kept aside in inbox_conflicts for a person.
  */
-export type AcceptOutcome =
-  | { status: 'accepted'; id: number }
-  | { status: 'duplicate'; id: number }
-  | { status: 'conflict'; id: number };
+export type AcceptOutcome = { status: 'accepted'; id: number } | { status: 'duplicate'; id: number } | { status: 'conflict'; id: number };
 
 /** A delivery from an authenticated sender that was refused, kept for inspection. */
 export interface NewRejection {

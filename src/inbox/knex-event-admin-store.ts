@@ -24,8 +24,18 @@ interface DbSyncEventRow extends DbInboxEventRow {
 /** Statuses an operator may send back to the worker. */
 const RETRIABLE: EventStatus[] = ['failed', 'dead', 'unmapped', 'stale'];
 const SUMMARY_COLUMNS = [
-  'id', 'source', 'delivery_uuid', 'resource_type', 'resource_uuid', 'resource_action', 'event_timestamp',
-  'status', 'attempts', 'error_code', 'received_at', 'processed_at',
+  'id',
+  'source',
+  'delivery_uuid',
+  'resource_type',
+  'resource_uuid',
+  'resource_action',
+  'event_timestamp',
+  'status',
+  'attempts',
+  'error_code',
+  'received_at',
+  'processed_at',
 ];
 /** Rows purged per statement, so retention never holds SQLite's write lock for long. */
 const PURGE_CHUNK = 1000;
@@ -118,7 +128,9 @@ export class KnexEventAdminStore implements EventAdminStore {
           .whereIn('status', ['done', 'stale'])
           .whereNull('payload_purged_at')
           .update({ payload_purged_at: now.toISOString() })) as number;
-        await trx('inbox_payloads').whereIn('event_id', trx('inbox_events').select('id').whereIn('id', ids).whereNotNull('payload_purged_at')).delete();
+        await trx('inbox_payloads')
+          .whereIn('event_id', trx('inbox_events').select('id').whereIn('id', ids).whereNotNull('payload_purged_at'))
+          .delete();
         return stamped;
       });
       if (ids.length < PURGE_CHUNK) return purged;

@@ -7,7 +7,10 @@ import type { DbInboxEventRow } from './inbox-rows';
 import type { ClaimedEvent, EventCompletion, InboxQueue } from './inbox-queue';
 
 /** What a claim returns of each event: its envelope columns, attempts and body. */
-export type ClaimRow = Pick<DbInboxEventRow, 'id' | 'source' | 'delivery_uuid' | 'resource_type' | 'resource_uuid' | 'resource_action' | 'event_timestamp'> & {
+export type ClaimRow = Pick<
+  DbInboxEventRow,
+  'id' | 'source' | 'delivery_uuid' | 'resource_type' | 'resource_uuid' | 'resource_action' | 'event_timestamp'
+> & {
   attempts: number;
   /** Null when retention purged it (such events are not claimable in practice: they are done or stale). */
   body: Buffer | null;
@@ -65,7 +68,12 @@ export abstract class KnexInboxQueue implements InboxQueue {
       if (c.errorCode !== undefined) {
         await trx('inbox_events')
           .where('id', c.id)
-          .update({ ...released(c.status, processedAt), mapping_version: c.mappingVersion ?? null, error_code: c.errorCode, error_detail: JSON.stringify(c.errorDetail ?? null) });
+          .update({
+            ...released(c.status, processedAt),
+            mapping_version: c.mappingVersion ?? null,
+            error_code: c.errorCode,
+            error_detail: JSON.stringify(c.errorDetail ?? null),
+          });
         continue;
       }
       const key = `${c.status}\u0000${c.mappingVersion ?? ''}`;

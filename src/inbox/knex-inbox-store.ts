@@ -33,7 +33,9 @@ export abstract class KnexInboxStore implements InboxStore {
         })
         .returning('id');
       const id = asNumber((row as { id: number | string }).id);
-      await trx('rejected_deliveries').where('id', '<=', id - keep).delete();
+      await trx('rejected_deliveries')
+        .where('id', '<=', id - keep)
+        .delete();
     });
   }
 

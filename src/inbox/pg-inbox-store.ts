@@ -58,13 +58,25 @@ async function acceptOnPg(trx: Knex.Transaction, deliveries: NewDelivery[]): Pro
     const rows = inboxRows(chunk);
     const column = <K extends keyof InboxInsert>(k: K) => rows.map((r) => r[k]);
     const result = (await trx.raw(INSERT_WITH_PAYLOADS_PG, [
-      column('source'), column('delivery_uuid'), column('resource_type'), column('resource_uuid'), column('resource_action'),
-      column('event_timestamp'), column('body_sha256'), column('envelope'), column('principal'), column('status'), column('received_at'),
+      column('source'),
+      column('delivery_uuid'),
+      column('resource_type'),
+      column('resource_uuid'),
+      column('resource_action'),
+      column('event_timestamp'),
+      column('body_sha256'),
+      column('envelope'),
+      column('principal'),
+      column('status'),
+      column('received_at'),
       chunk.map((d) => d.body),
     ])) as { rows: { id: number | string; source: string; delivery_uuid: string }[] };
     for (const r of result.rows) inserted.set(deliveryKey(r.source, r.delivery_uuid), asNumber(r.id));
   }
-  const existing = await existingRows(trx, deliveries.filter((d) => !inserted.has(deliveryKey(d.source, d.envelope.uuid))));
+  const existing = await existingRows(
+    trx,
+    deliveries.filter((d) => !inserted.has(deliveryKey(d.source, d.envelope.uuid))),
+  );
   const { outcomes, conflicts } = decideOutcomes(deliveries, inserted, existing);
   for (const c of conflicts) await trx('inbox_conflicts').insert(c).onConflict(['source', 'delivery_uuid', 'body_sha256']).ignore();
   return outcomes;

@@ -34,7 +34,8 @@ export class KnexRetentionStore implements RetentionStore {
   }
 
   async lastSeqBefore(time: Date): Promise<number> {
-    const row = (await this.db('changes').where('created_at', '<', time.toISOString()).max({ seq: 'seq' }).first()) as { seq: number | string | null } | undefined;
+    const row = (await this.db('changes').where('created_at', '<', time.toISOString()).max({ seq: 'seq' }).first()) as
+      { seq: number | string | null } | undefined;
     return row?.seq == null ? 0 : asNumber(row.seq);
   }
 
@@ -60,7 +61,12 @@ export class KnexRetentionStore implements RetentionStore {
   purgeOAuthTokens(before: Date, chunk: number): Promise<number> {
     const iso = before.toISOString();
     // A revoked token's row can go once revocation is old: an unknown token is refused just like a revoked one.
-    return this.deleteInChunks('oauth_tokens', 'token_sha256', (q) => q.where((w) => w.where('expires_at', '<', iso).orWhere('revoked_at', '<', iso)), chunk);
+    return this.deleteInChunks(
+      'oauth_tokens',
+      'token_sha256',
+      (q) => q.where((w) => w.where('expires_at', '<', iso).orWhere('revoked_at', '<', iso)),
+      chunk,
+    );
   }
 
   /**

@@ -45,7 +45,9 @@ export class RetentionJob implements Job {
     counts['payloads purged'] = await this.purgeProcessedPayloads(now);
     counts['inbox events deleted'] =
       (inboxEvents.days === null ? 0 : await store.purgeInboxEvents(['done', 'stale'], 'processed_at', ago(inboxEvents.days), chunk)) +
-      (inboxEvents.unresolvedDays === null ? 0 : await store.purgeInboxEvents(['failed', 'dead', 'unmapped'], 'received_at', ago(inboxEvents.unresolvedDays), chunk));
+      (inboxEvents.unresolvedDays === null
+        ? 0
+        : await store.purgeInboxEvents(['failed', 'dead', 'unmapped'], 'received_at', ago(inboxEvents.unresolvedDays), chunk));
     counts['changes deleted'] = await this.purgeChanges(now);
     counts['conflicts deleted'] = await store.purgeConflicts(ago(conflicts.days), chunk);
     counts['rejected deliveries deleted'] = await store.purgeRejectedDeliveries(ago(rejectedDeliveries.days), chunk);
@@ -78,7 +80,8 @@ export class RetentionJob implements Job {
     const holders = registered.filter((c) => c.cursor >= horizon);
     if (holders.length > 0) {
       let hold = Math.min(...holders.map((c) => c.cursor));
-      if (maxConsumerLagDays !== null) hold = Math.max(hold, await store.lastSeqBefore(new Date(now.getTime() - maxConsumerLagDays * DAY_MS)));
+      if (maxConsumerLagDays !== null)
+        hold = Math.max(hold, await store.lastSeqBefore(new Date(now.getTime() - maxConsumerLagDays * DAY_MS)));
       through = Math.min(through, hold);
     }
     // Never below the horizon: a run interrupted after raising it left rows under it, and this one finishes them.

@@ -20,9 +20,7 @@ export interface PeriodicTask {
 
 /** How an exclusive run went: it ran, or it was already running here, or another instance holds it. */
 export type Exclusive<T> =
-  | { status: 'ran'; value: T }
-  | { status: 'running-here'; run: Promise<Exclusive<unknown>> }
-  | { status: 'held-elsewhere' };
+  { status: 'ran'; value: T } | { status: 'running-here'; run: Promise<Exclusive<unknown>> } | { status: 'held-elsewhere' };
 
 /** The lock store and this instance's name in it, when several instances share one database. */
 export interface TaskLocks {
@@ -70,7 +68,10 @@ export class Scheduler {
       const task = this.tasks.get(name);
       if (task?.schedule === undefined || this.scheduled.has(name)) continue;
       // No node-cron noOverlap: it would warn on the console; tick() skips an overlapping tick and logs it with pino.
-      this.scheduled.set(name, cron.schedule(task.schedule, () => this.tick(name), { name }));
+      this.scheduled.set(
+        name,
+        cron.schedule(task.schedule, () => this.tick(name), { name }),
+      );
       started.push({ name, schedule: task.schedule });
     }
     if (started.length > 0) this.logger.info({ tasks: started }, 'tasks scheduled');

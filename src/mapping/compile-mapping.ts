@@ -41,10 +41,14 @@ export function compileMapping(
   const keyOf = (delivery: unknown): string => {
     const key = idText(readKey(delivery));
     if (key === undefined) {
-      throw new AppError('MAPPING_KEY_MISSING', `${file}: key path ${keyPath} holds no string or number in delivery ${deliveryUuidOf(delivery)}`, {
-        file,
-        path: keyPath,
-      });
+      throw new AppError(
+        'MAPPING_KEY_MISSING',
+        `${file}: key path ${keyPath} holds no string or number in delivery ${deliveryUuidOf(delivery)}`,
+        {
+          file,
+          path: keyPath,
+        },
+      );
     }
     return key;
   };
@@ -64,7 +68,9 @@ export function compileMapping(
     if (key === undefined) early.push(issue('MAPPING_KEY_MISSING', `key path ${keyPath} holds no string or number`, keyPath));
     const content = (delivery as { resource?: { content?: unknown } } | null)?.resource?.content;
     if (content === undefined || content === null) {
-      early.push(issue('MAPPING_CONTENT_ABSENT', 'resource.content is absent (usual for REMOVED); only keyOf() applies', 'resource.content'));
+      early.push(
+        issue('MAPPING_CONTENT_ABSENT', 'resource.content is absent (usual for REMOVED); only keyOf() applies', 'resource.content'),
+      );
     }
     if (early.length > 0) return { ok: false, errors: early };
 

@@ -97,16 +97,23 @@ function compileField(
     source: '',
     hasDefault: spec.default !== undefined,
     defaultValue: undefined,
-    normalize: spec.type === 'enum' ? enumNormalizer(spec.values, spec.unknown ?? 'reject') : spec.type === 'collection' ? toJson : NORMALIZERS[spec.type],
+    normalize:
+      spec.type === 'enum'
+        ? enumNormalizer(spec.values, spec.unknown ?? 'reject')
+        : spec.type === 'collection'
+          ? toJson
+          : NORMALIZERS[spec.type],
     isAsync: false,
   };
   if (spec.from !== undefined) {
     plan.source = spec.from;
     const segs = parsePath(spec.from).map(String);
-    if (segs.some((s) => FORBIDDEN_SEGMENTS.has(s))) problems.push({ path: [...at, 'from'], message: `path ${spec.from} reaches into the object prototype` });
+    if (segs.some((s) => FORBIDDEN_SEGMENTS.has(s)))
+      problems.push({ path: [...at, 'from'], message: `path ${spec.from} reaches into the object prototype` });
     const full = parseDropPath(sourcePrefix ? `${sourcePrefix}.${spec.from}` : spec.from);
     const blocked = drop.find((d) => isUnderDropPath(full, parseDropPath(d)));
-    if (blocked) problems.push({ path: [...at, 'from'], message: `field ${name} reads ${spec.from}, which is under the dropped path ${blocked}` });
+    if (blocked)
+      problems.push({ path: [...at, 'from'], message: `field ${name} reads ${spec.from}, which is under the dropped path ${blocked}` });
     plan.read = compilePath(spec.from);
   } else if (spec.expr !== undefined) {
     plan.source = `expr: ${spec.expr}`;

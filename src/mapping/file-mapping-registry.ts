@@ -89,7 +89,8 @@ export class FileMappingRegistry implements MappingRegistry {
       }
     }
     const installed = this.install([...next.values()], problems);
-    for (const p of problems) this.logger.error({ file: p.file, line: p.line, problem: p.message }, 'mapping not reloaded; previous version kept');
+    for (const p of problems)
+      this.logger.error({ file: p.file, line: p.line, problem: p.message }, 'mapping not reloaded; previous version kept');
     let swapped = installed.length !== before.size;
     for (const m of installed) {
       const previous = before.get(m.file)?.version;

@@ -1,7 +1,15 @@
 /**
  * Stage ④ of the data flow: mapping files in, normalized records out. The sync engine imports from here only.
  */
-export type { CompiledMapping, FieldDescriptor, FieldType, MapResult, MappingIssue, MappingLoadProblem, MappingRegistry } from './mapping-types';
+export type {
+  CompiledMapping,
+  FieldDescriptor,
+  FieldType,
+  MapResult,
+  MappingIssue,
+  MappingLoadProblem,
+  MappingRegistry,
+} from './mapping-types';
 export { FIELD_TYPES } from './mapping-types';
 export { loadMappings, loadMappingsSync, formatProblem } from './load-mappings';
 export { FileMappingRegistry, MappingLoadError } from './file-mapping-registry';

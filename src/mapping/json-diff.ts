@@ -21,11 +21,7 @@ export interface DiffEntry {
  *
  * @example diffJson({ a: 1 }, { a: 2, b: 3 }, { subset: true }) // [{ path: 'a', expected: 1, actual: 2 }]
  */
-export function diffJson(
-  expected: unknown,
-  actual: unknown,
-  options: { subset?: boolean; ignore?: readonly string[] } = {},
-): DiffEntry[] {
+export function diffJson(expected: unknown, actual: unknown, options: { subset?: boolean; ignore?: readonly string[] } = {}): DiffEntry[] {
   const out: DiffEntry[] = [];
   walk(expected, actual, '', 0, { subset: options.subset ?? false, ignore: new Set(options.ignore ?? []) }, out);
   return out;
@@ -33,9 +29,7 @@ export function diffJson(
 
 /** Renders entries as `- expected` / `+ actual` lines under each path. */
 export function formatDiff(entries: readonly DiffEntry[], indent = '    '): string {
-  return entries
-    .map((e) => `${indent}${e.path || '(root)'}\n${indent}  - ${show(e.expected)}\n${indent}  + ${show(e.actual)}`)
-    .join('\n');
+  return entries.map((e) => `${indent}${e.path || '(root)'}\n${indent}  - ${show(e.expected)}\n${indent}  + ${show(e.actual)}`).join('\n');
 }
 
 /** Marks both sides of a path the walk did not go into. */

@@ -61,7 +61,9 @@ function problemsOfValidFields(source: YamlSource, file: string, text: string): 
   const rest = mappingFileSchema.safeParse({ ...value, fields, tests: undefined });
   if (!rest.success) return [];
   // Only faults of a kept field: dropping the bad ones could make the file look wrong as a whole (no fields left).
-  const own = compileMapping(rest.data, file, text).problems.filter((p) => p.path[0] === 'fields' && Object.hasOwn(fields, String(p.path[1])));
+  const own = compileMapping(rest.data, file, text).problems.filter(
+    (p) => p.path[0] === 'fields' && Object.hasOwn(fields, String(p.path[1])),
+  );
   return own.map((p) => source.problemAt(p.path, p.message));
 }
 

@@ -20,9 +20,16 @@ const sourcePath = z
 const common = {
   description: z.string().optional().describe('What the field means for the CRM/ERP side.'),
   from: sourcePath.optional(),
-  expr: z.string().min(1).optional().describe('A JSONata expression, evaluated on the delivery (or the item). $delivery is the whole envelope.'),
+  expr: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A JSONata expression, evaluated on the delivery (or the item). $delivery is the whole envelope.'),
   value: z.unknown().optional().describe('A constant value instead of a source.'),
-  required: z.boolean().optional().describe('A missing value (absent, null, or an expression yielding nothing) is an error. Default false.'),
+  required: z
+    .boolean()
+    .optional()
+    .describe('A missing value (absent, null, or an expression yielding nothing) is an error. Default false.'),
   default: z.unknown().optional().describe('Used when the source yields nothing; must itself be valid for the type.'),
 };
 
@@ -63,7 +70,10 @@ export const mappingFileSchema = z.strictObject({
     .string()
     .regex(/^[A-Z][A-Z0-9_]*$/, { error: 'resource types are upper snake case, e.g. SUBSCRIPTION' })
     .describe('The resource.type this file maps.'),
-  aliases: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).optional().describe('Further resource.type values mapped the same way.'),
+  aliases: z
+    .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/))
+    .optional()
+    .describe('Further resource.type values mapped the same way.'),
   entity: z
     .string()
     .regex(/^[a-z][a-z0-9_]*$/, { error: 'entity names are lower snake case, e.g. subscription' })
@@ -98,7 +108,10 @@ export const testCaseSchema = z.strictObject({
   expect: z.record(z.string(), z.unknown()).optional().describe('The exact record data.'),
   expectSubset: z.record(z.string(), z.unknown()).optional().describe('Fields the record data must contain (others ignored).'),
   expectKey: z.string().optional().describe('The record key keyOf() must give.'),
-  expectError: z.union([issueMatcher, z.array(issueMatcher)]).optional().describe('Issues map() must report.'),
+  expectError: z
+    .union([issueMatcher, z.array(issueMatcher)])
+    .optional()
+    .describe('Issues map() must report.'),
   ignore: z.array(z.string()).optional().describe('Output paths left out of the comparison (dynamic values).'),
 });
 

@@ -41,7 +41,11 @@ export function collectMappingTests(dir: string): { cases: RunnableCase[]; probl
     if (!f.mapping) continue;
     for (const spec of f.definition?.tests ?? []) cases.push({ name: spec.name, file: f.file, mapping: f.mapping, spec });
   }
-  const testFiles = existsSync(dir) ? readdirSync(dir).filter((n) => TEST_FILE_SUFFIX.test(n)).sort() : [];
+  const testFiles = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => TEST_FILE_SUFFIX.test(n))
+        .sort()
+    : [];
   for (const name of testFiles) {
     const file = join(dir, name);
     const { source, problems: yamlProblems } = YamlSource.parse(file, readFileSync(file, 'utf8'));
@@ -94,12 +98,15 @@ export async function runMappingTest(c: RunnableCase): Promise<CaseResult> {
     else {
       for (const w of wanted) {
         if (!result.errors.some((e) => issueMatches(e, w))) {
-          lines.push(`no error matches ${JSON.stringify(w)}; the errors were:\n${result.errors.map((e) => `  ${e.code} ${e.field}: ${e.message}`).join('\n')}`);
+          lines.push(
+            `no error matches ${JSON.stringify(w)}; the errors were:\n${result.errors.map((e) => `  ${e.code} ${e.field}: ${e.message}`).join('\n')}`,
+          );
         }
       }
     }
   } else if (expected !== undefined) {
-    if (!result.ok) lines.push(`expected a record but the mapping failed:\n${result.errors.map((e) => `  ${e.code}: ${e.message}`).join('\n')}`);
+    if (!result.ok)
+      lines.push(`expected a record but the mapping failed:\n${result.errors.map((e) => `  ${e.code}: ${e.message}`).join('\n')}`);
     else {
       const diff = diffJson(expected, result.data, { subset: spec.expect === undefined, ignore: spec.ignore });
       if (diff.length > 0) lines.push(`record differs (- expected, + actual):\n${formatDiff(diff, '  ')}`);

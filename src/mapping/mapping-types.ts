@@ -36,8 +36,7 @@ export interface FieldDescriptor {
 
 /** The outcome of mapping one delivery: a normalized record or every issue found (not just the first). */
 export type MapResult =
-  | { ok: true; key: string; data: Record<string, unknown>; mappingVersion: string }
-  | { ok: false; errors: MappingIssue[] };
+  { ok: true; key: string; data: Record<string, unknown>; mappingVersion: string } | { ok: false; errors: MappingIssue[] };
 
 /**
  * A validated, compiled mapping file. Pure: `keyOf` and `map` read only the delivery they are given.

@@ -17,8 +17,7 @@ export class ValueRejected extends Error {
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const INTEGER = /^[+-]?\d+$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const ISO_DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
 /** Epoch milliseconds this side of year 10000, so toISOString never leaves the 4-digit year form. */
 const MAX_EPOCH_MS = 253_402_300_799_999;
 

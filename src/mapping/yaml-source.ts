@@ -81,7 +81,14 @@ export class YamlSource {
   }
 }
 
-const KIND_WORDS: Record<string, string> = { array: 'a list', record: 'a map', object: 'a map', string: 'text', number: 'a number', boolean: 'true or false' };
+const KIND_WORDS: Record<string, string> = {
+  array: 'a list',
+  record: 'a map',
+  object: 'a map',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+};
 
 /**
  * Says in words what a union key accepts (zod's own message is only "Invalid input"): `values` of an enum is

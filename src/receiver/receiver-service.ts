@@ -42,7 +42,11 @@ export class ReceiverService {
     private readonly options: ReceiverServiceOptions,
   ) {
     // A batch that fails for anything but an unreachable store is split until the one bad delivery fails alone.
-    this.groupCommit = new GroupCommit((batch) => this.commit(batch), options.groupCommitMax, (err) => !isStoreUnavailable(err));
+    this.groupCommit = new GroupCommit(
+      (batch) => this.commit(batch),
+      options.groupCommitMax,
+      (err) => !isStoreUnavailable(err),
+    );
   }
 
   async receive(delivery: Delivery): Promise<AcceptOutcome> {
@@ -69,11 +73,17 @@ export class ReceiverService {
       if (isDataError(err)) {
         // It failed alone (the group commit split its batch): the same bytes would fail on every retry.
         const refused = new AppError('RECEIVER_UNSTORABLE', 'the store refused a value of this delivery; it would fail again on retry');
-        this.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, source: delivery.source }, 'delivery refused by the store');
+        this.log.warn(
+          { err: { message: (err as Error).message, code: (err as { code?: string }).code }, source: delivery.source },
+          'delivery refused by the store',
+        );
         await this.reject(delivery, refused, receivedAt);
         throw refused;
       }
-      this.log.error({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, source: delivery.source }, 'inbox commit failed');
+      this.log.error(
+        { err: { message: (err as Error).message, code: (err as { code?: string }).code }, source: delivery.source },
+        'inbox commit failed',
+      );
       // Whatever went wrong, nothing was committed: AppDirect must retry, so 503 and never 200.
       throw new AppError(
         'RECEIVER_STORE_UNAVAILABLE',
@@ -89,7 +99,11 @@ export class ReceiverService {
    * Records a delivery refused after authentication (too large, malformed, bad envelope).
    * A failure to record is logged, never allowed to hide the original error.
    */
-  async reject(delivery: Omit<Delivery, 'body'> & { body?: Buffer; bodyBytes?: number }, err: unknown, receivedAt = this.clock.now()): Promise<void> {
+  async reject(
+    delivery: Omit<Delivery, 'body'> & { body?: Buffer; bodyBytes?: number },
+    err: unknown,
+    receivedAt = this.clock.now(),
+  ): Promise<void> {
     const appError = isAppError(err) ? err : undefined;
     try {
       await this.inbox.recordRejection(

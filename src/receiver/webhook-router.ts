@@ -56,17 +56,18 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
       const charset = declaredCharset(req.headers['content-type']);
       if (charset !== undefined && !TEXT_CHARSETS.has(charset)) {
         // The body is read as UTF-8: bytes of another charset would be stored and mapped as garbage.
-        const refused = new AppError('RECEIVER_UNSUPPORTED_CHARSET', `charset ${JSON.stringify(charset.slice(0, 32))} is not supported (utf-8)`);
+        const refused = new AppError(
+          'RECEIVER_UNSUPPORTED_CHARSET',
+          `charset ${JSON.stringify(charset.slice(0, 32))} is not supported (utf-8)`,
+        );
         const rejection = { source, principal: principal.id, body, requestId: req.id, remoteAddress: req.ip };
         void deps.receiver.reject(rejection, refused).finally(() => next(refused));
         return;
       }
-      deps.receiver
-        .receive({ source, principal: principal.id, body, requestId: req.id, remoteAddress: req.ip })
-        .then((outcome) => {
-          req.log.info({ eventId: outcome.id, source, outcome: outcome.status }, 'webhook received');
-          res.status(200).json({ status: outcome.status, id: outcome.id });
-        }, next);
+      deps.receiver.receive({ source, principal: principal.id, body, requestId: req.id, remoteAddress: req.ip }).then((outcome) => {
+        req.log.info({ eventId: outcome.id, source, outcome: outcome.status }, 'webhook received');
+        res.status(200).json({ status: outcome.status, id: outcome.id });
+      }, next);
     },
   );
 

@@ -26,9 +26,7 @@ export interface MappedEvent {
   mappingVersion: string;
 }
 
-export type Decision =
-  | { outcome: 'stale' }
-  | { outcome: 'applied'; next: RecordState; change: ChangeKind | null };
+export type Decision = { outcome: 'stale' } | { outcome: 'applied'; next: RecordState; change: ChangeKind | null };
 
 /**
  * The sync engine's one rule, as a pure function: what an event does to the record it names.

@@ -37,7 +37,8 @@ export class EntityViewService {
     this.queue = run.catch(() => undefined);
     return run.then((result) => {
       const changed = result.created.length + result.replaced.length + result.dropped.length > 0;
-      if (changed) this.logger.info({ created: result.created, replaced: result.replaced, dropped: result.dropped }, 'entity views refreshed');
+      if (changed)
+        this.logger.info({ created: result.created, replaced: result.replaced, dropped: result.dropped }, 'entity views refreshed');
       return result;
     });
   }

@@ -41,17 +41,24 @@ export abstract class KnexRecordStore implements RecordStore {
   protected abstract upsert(trx: Tx, records: RecordInsert[]): Promise<void>;
 
   async get(ref: RecordRef): Promise<StoredRecord | undefined> {
-    const row = (await this.db('records').where({ source: ref.source, entity: ref.entity, record_key: ref.key }).first()) as DbRecordRow | undefined;
+    const row = (await this.db('records').where({ source: ref.source, entity: ref.entity, record_key: ref.key }).first()) as
+      DbRecordRow | undefined;
     return row ? toStored(row) : undefined;
   }
 
   async list(query: RecordListQuery): Promise<StoredRecord[]> {
-    let q = this.db('records').where('entity', query.entity).orderBy([{ column: 'source' }, { column: 'record_key' }]).limit(query.limit);
+    let q = this.db('records')
+      .where('entity', query.entity)
+      .orderBy([{ column: 'source' }, { column: 'record_key' }])
+      .limit(query.limit);
     if (query.source !== undefined) q = q.andWhere('source', query.source);
     if (query.updatedSince) q = q.andWhere('updated_at', '>=', query.updatedSince.toISOString());
     if (query.deleted !== undefined) q = q.andWhere('deleted', query.deleted);
     const after = query.after;
-    if (after) q = q.andWhere((w) => w.where('source', '>', after.source).orWhere((x) => x.where('source', after.source).andWhere('record_key', '>', after.key)));
+    if (after)
+      q = q.andWhere((w) =>
+        w.where('source', '>', after.source).orWhere((x) => x.where('source', after.source).andWhere('record_key', '>', after.key)),
+      );
     return ((await q) as DbRecordRow[]).map(toStored);
   }
 
@@ -61,7 +68,14 @@ export abstract class KnexRecordStore implements RecordStore {
 }
 
 function toStored(row: DbRecordRow): StoredRecord {
-  return { source: row.source, entity: row.entity, key: row.record_key, ...toState(row), createdAt: asDate(row.created_at), updatedAt: asDate(row.updated_at) };
+  return {
+    source: row.source,
+    entity: row.entity,
+    key: row.record_key,
+    ...toState(row),
+    createdAt: asDate(row.created_at),
+    updatedAt: asDate(row.updated_at),
+  };
 }
 
 /** A record's state as the ordering rule sees it, from its row. */

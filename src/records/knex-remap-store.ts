@@ -10,8 +10,19 @@ import type { RecordRef } from './record-store';
 import type { RemapCandidate, RemapScope, RemapStore, RemapUpdate, RemapWriteResult, StoredChange } from './remap-store';
 
 /** A record joined to the inbox event that produced it. */
-interface DbCandidateRow
-  extends Pick<DbRecordRow, 'source' | 'entity' | 'record_key' | 'data' | 'raw_content' | 'event_uuid' | 'event_timestamp' | 'event_action' | 'mapping_version' | 'deleted'> {
+interface DbCandidateRow extends Pick<
+  DbRecordRow,
+  | 'source'
+  | 'entity'
+  | 'record_key'
+  | 'data'
+  | 'raw_content'
+  | 'event_uuid'
+  | 'event_timestamp'
+  | 'event_action'
+  | 'mapping_version'
+  | 'deleted'
+> {
   resource_type: string | null;
   resource_uuid: string | null;
   body: Buffer | null;
@@ -66,7 +77,9 @@ export class KnexRemapStore implements RemapStore {
     await this.changeLog.lockAppends(trx);
     const changes: NewChange[] = [];
     for (const u of updates) {
-      const set = u.change ? { data: u.data, mapping_version: u.mappingVersion, updated_at: nowIso } : { mapping_version: u.mappingVersion };
+      const set = u.change
+        ? { data: u.data, mapping_version: u.mappingVersion, updated_at: nowIso }
+        : { mapping_version: u.mappingVersion };
       const n = await trx('records')
         .where({ source: u.ref.source, entity: u.ref.entity, record_key: u.ref.key, event_uuid: u.expectedEventUuid, data: u.expectedData })
         .update(set);

@@ -6,7 +6,19 @@ import { KnexRecordStore, toState, type RecordInsert } from './knex-record-store
 import type { DbRecordRow } from './record-rows';
 import { refKey, type RecordRef } from './record-store';
 
-const MERGED_COLUMNS = ['data', 'raw_content', 'event_uuid', 'event_timestamp', 'event_action', 'mapping_version', 'data_timestamp', 'data_action', 'data_uuid', 'deleted', 'updated_at'];
+const MERGED_COLUMNS = [
+  'data',
+  'raw_content',
+  'event_uuid',
+  'event_timestamp',
+  'event_action',
+  'mapping_version',
+  'data_timestamp',
+  'data_action',
+  'data_uuid',
+  'deleted',
+  'updated_at',
+];
 
 /**
  * RecordStore on PostgreSQL: rows go in multi-row statements, and the records of a batch are locked first
@@ -17,7 +29,10 @@ export class PgRecordStore extends KnexRecordStore {
     const out = new Map<string, RecordState>();
     await lockRecords(trx, refs.map(refKey));
     for (const chunk of chunks(refs, 300)) {
-      const rows = (await trx('records').whereIn(['source', 'entity', 'record_key'], chunk.map((r) => [r.source, r.entity, r.key]))) as DbRecordRow[];
+      const rows = (await trx('records').whereIn(
+        ['source', 'entity', 'record_key'],
+        chunk.map((r) => [r.source, r.entity, r.key]),
+      )) as DbRecordRow[];
       for (const row of rows) out.set(refKey({ source: row.source, entity: row.entity, key: row.record_key }), toState(row));
     }
     return out;
@@ -25,10 +40,7 @@ export class PgRecordStore extends KnexRecordStore {
 
   protected async upsert(trx: Tx, records: RecordInsert[]): Promise<void> {
     for (const chunk of chunks(records, 500)) {
-      await trx('records')
-        .insert(chunk)
-        .onConflict(['source', 'entity', 'record_key'])
-        .merge(MERGED_COLUMNS);
+      await trx('records').insert(chunk).onConflict(['source', 'entity', 'record_key']).merge(MERGED_COLUMNS);
     }
   }
 }

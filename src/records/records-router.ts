@@ -16,17 +16,27 @@ export function recordsRouter(records: RecordStore, auth: ApiKeyAuth): Router {
   router.get('/api/v1/records/:entity/:key', ...auth.require('records:read'), (req, res, next) => {
     const { entity = '', key = '' } = req.params;
     const source = typeof req.query.source === 'string' ? req.query.source : undefined;
-    records.findByKey(entity, key).then((found) => {
-      const matching = source === undefined ? found : found.filter((r) => r.source === source);
-      if (matching.length === 0) throw new AppError('API_NOT_FOUND', `no ${entity} record with key ${key}`);
-      if (matching.length > 1) throw new AppError('API_BAD_REQUEST', `key ${key} exists in several sources; add ?source=`);
-      res.json(render(matching[0] as StoredRecord));
-    }).catch(next);
+    records
+      .findByKey(entity, key)
+      .then((found) => {
+        const matching = source === undefined ? found : found.filter((r) => r.source === source);
+        if (matching.length === 0) throw new AppError('API_NOT_FOUND', `no ${entity} record with key ${key}`);
+        if (matching.length > 1) throw new AppError('API_BAD_REQUEST', `key ${key} exists in several sources; add ?source=`);
+        res.json(render(matching[0] as StoredRecord));
+      })
+      .catch(next);
   });
 
   router.get('/api/v1/records/:entity', ...auth.require('records:read'), (req, res, next) => {
     const limit = intParam(req.query.limit, 'limit', 100, 1, 1000);
-    const deleted = req.query.deleted === undefined ? undefined : req.query.deleted === 'true' ? true : req.query.deleted === 'false' ? false : badDeleted();
+    const deleted =
+      req.query.deleted === undefined
+        ? undefined
+        : req.query.deleted === 'true'
+          ? true
+          : req.query.deleted === 'false'
+            ? false
+            : badDeleted();
     const after = decodeAfter(req.query.after);
     records
       .list({

@@ -11,7 +11,10 @@ export class SqliteEntityViewStore extends KnexEntityViewStore {
   protected async existing(trx: Tx): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     // SQLite keeps the CREATE statement as it was given: its digest is the fingerprint.
-    const rows = (await trx.raw(`select name, sql from sqlite_master where type = 'view' and name like ?`, [`${VIEW_PREFIX}%`])) as { name: string; sql: string }[];
+    const rows = (await trx.raw(`select name, sql from sqlite_master where type = 'view' and name like ?`, [`${VIEW_PREFIX}%`])) as {
+      name: string;
+      sql: string;
+    }[];
     for (const r of rows) if (r.name.startsWith(VIEW_PREFIX)) out.set(r.name, fingerprintOf(r.sql));
     return out;
   }

@@ -5,7 +5,8 @@ import { KnexRecordStore, toState, type RecordInsert, type StateRow } from './kn
 import { refKey, type RecordRef } from './record-store';
 
 /** What the ordering rule reads of a record (toState): not its identity, which the caller has, nor its times. */
-const STATE_COLUMNS = 'data, raw_content, event_uuid, event_timestamp, event_action, mapping_version, data_timestamp, data_action, data_uuid, deleted';
+const STATE_COLUMNS =
+  'data, raw_content, event_uuid, event_timestamp, event_action, mapping_version, data_timestamp, data_action, data_uuid, deleted';
 const SELECT_STATE = `select ${STATE_COLUMNS} from records where source = ? and entity = ? and record_key = ?`;
 const UPSERT = `insert into records
   (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version,

@@ -27,6 +27,11 @@ const EXPIRY_MARGIN_SECONDS = 30;
  */
 export class Oauth2TokenSource extends Oauth2TokenClient {
   constructor(options: Oauth2TokenSourceOptions) {
-    super({ ...options, clientAuth: options.clientAuth ?? 'header', refreshMarginSeconds: EXPIRY_MARGIN_SECONDS, timeoutMs: options.timeoutMs ?? 30_000 });
+    super({
+      ...options,
+      clientAuth: options.clientAuth ?? 'header',
+      refreshMarginSeconds: EXPIRY_MARGIN_SECONDS,
+      timeoutMs: options.timeoutMs ?? 30_000,
+    });
   }
 }

@@ -6,10 +6,7 @@ import { describeTokenError } from '../http-client/oauth2-token-client';
 export const APPDIRECT_RETRY_SCHEDULE = [300, 600, 1200, 2400, 3600, 7200] as const;
 
 /** How each delivery is authenticated, as the webhook's auth mode in AppDirect would. */
-export type SimulatedAuth =
-  | { mode: 'none' }
-  | { mode: 'token'; token: string }
-  | { mode: 'oauth2'; tokens: Oauth2TokenSource };
+export type SimulatedAuth = { mode: 'none' } | { mode: 'token'; token: string } | { mode: 'oauth2'; tokens: Oauth2TokenSource };
 
 export interface SimulationOptions {
   /** The full webhook URL, e.g. https://sync.example.com/webhooks/shop. */
@@ -131,11 +128,15 @@ export function webhookUrlFor(url: string, source?: string): string {
   const named = /\/webhooks\/([^/]+)\/?$/.exec(parsed.pathname)?.[1];
   if (named !== undefined) {
     if (source !== undefined && decodeURIComponent(named) !== source) {
-      throw new AppError('CLI_INVALID_OPTION', `--source ${source} differs from the source in --url (${decodeURIComponent(named)}); give one of them`);
+      throw new AppError(
+        'CLI_INVALID_OPTION',
+        `--source ${source} differs from the source in --url (${decodeURIComponent(named)}); give one of them`,
+      );
     }
     return parsed.toString();
   }
-  if (source === undefined) throw new AppError('CLI_INVALID_OPTION', '--source is required when --url is a base URL (or give the full /webhooks/<source> URL)');
+  if (source === undefined)
+    throw new AppError('CLI_INVALID_OPTION', '--source is required when --url is a base URL (or give the full /webhooks/<source> URL)');
   parsed.pathname = `${parsed.pathname.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(source)}`;
   return parsed.toString();
 }

@@ -20,7 +20,11 @@ export interface EventFailure {
 export function eventFailure(err: unknown): EventFailure {
   if (isAppError(err)) return { code: err.code, message: short(err.message), details: err.details };
   if (isStackOverflow(err)) {
-    return { code: 'WORKER_PAYLOAD_TOO_DEEP', message: `the delivery is nested too deep to map (the limit is ${MAX_JSON_DEPTH} levels)`, details: { maxDepth: MAX_JSON_DEPTH } };
+    return {
+      code: 'WORKER_PAYLOAD_TOO_DEEP',
+      message: `the delivery is nested too deep to map (the limit is ${MAX_JSON_DEPTH} levels)`,
+      details: { maxDepth: MAX_JSON_DEPTH },
+    };
   }
   const e = err as { name?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);

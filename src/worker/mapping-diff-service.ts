@@ -44,7 +44,14 @@ export class MappingDiffService {
     if (event.payloadPurgedAt || event.body.length === 0) return { event, outcome: 'skipped', reason: 'payload purged' };
     const mapping = mappings.find((m) => m.resourceTypes.includes(event.resourceType));
     if (!mapping) {
-      const issue = { code: 'MAPPING_NOT_FOUND', message: `no valid mapping in the folder handles ${event.resourceType}`, file: '', field: '', path: 'resource.type', deliveryUuid: event.deliveryUuid };
+      const issue = {
+        code: 'MAPPING_NOT_FOUND',
+        message: `no valid mapping in the folder handles ${event.resourceType}`,
+        file: '',
+        field: '',
+        path: 'resource.type',
+        deliveryUuid: event.deliveryUuid,
+      };
       return { event, outcome: 'failing', issues: [issue] };
     }
     let mapped: { key: string; data: unknown } | EventDiff;
@@ -53,7 +60,11 @@ export class MappingDiffService {
     } catch (err) {
       // One event the mapping cannot handle (too deep, a bug, an unreadable body) is reported; the others still are.
       const f = eventFailure(err);
-      return { event, outcome: 'failing', issues: [{ code: f.code, message: f.message, file: mapping.file, field: '', path: '', deliveryUuid: event.deliveryUuid }] };
+      return {
+        event,
+        outcome: 'failing',
+        issues: [{ code: f.code, message: f.message, file: mapping.file, field: '', path: '', deliveryUuid: event.deliveryUuid }],
+      };
     }
     if ('event' in mapped) return mapped;
 

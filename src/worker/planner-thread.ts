@@ -20,10 +20,12 @@ port.on('message', (request: PlannerRequest) => {
     mappings.reload();
     return;
   }
-  void planAll(request.events).then(
-    (plans): PlannerReply => ({ id: request.id, plans }),
-    (err: unknown): PlannerReply => ({ id: request.id, error: { message: (err as Error).message ?? String(err) } }),
-  ).then(send);
+  void planAll(request.events)
+    .then(
+      (plans): PlannerReply => ({ id: request.id, plans }),
+      (err: unknown): PlannerReply => ({ id: request.id, error: { message: (err as Error).message ?? String(err) } }),
+    )
+    .then(send);
 });
 port.postMessage({ kind: 'ready' });
 
@@ -35,7 +37,10 @@ function send(reply: PlannerReply): void {
   try {
     (port as MessagePort).postMessage(reply);
   } catch (err) {
-    (port as MessagePort).postMessage({ id: reply.id, error: { message: `reply could not be sent: ${(err as Error).message ?? String(err)}` } } satisfies PlannerReply);
+    (port as MessagePort).postMessage({
+      id: reply.id,
+      error: { message: `reply could not be sent: ${(err as Error).message ?? String(err)}` },
+    } satisfies PlannerReply);
   }
 }
 

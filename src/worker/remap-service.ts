@@ -68,9 +68,21 @@ export class RemapService {
     const { events, records, mappings, worker, clock, logger } = this.deps;
     const mapped = mappings.all().filter((m) => !options.entity || m.entity === options.entity);
     if (options.entity && mapped.length === 0) {
-      throw new AppError('REMAP_UNKNOWN_ENTITY', `no mapping file produces entity ${JSON.stringify(options.entity)}`, { entity: options.entity });
+      throw new AppError('REMAP_UNKNOWN_ENTITY', `no mapping file produces entity ${JSON.stringify(options.entity)}`, {
+        entity: options.entity,
+      });
     }
-    const summary: RemapSummary = { requeued: 0, events: [], checked: 0, changed: 0, unchanged: 0, versionOnly: 0, failed: 0, skipped: 0, raced: 0 };
+    const summary: RemapSummary = {
+      requeued: 0,
+      events: [],
+      checked: 0,
+      changed: 0,
+      unchanged: 0,
+      versionOnly: 0,
+      failed: 0,
+      skipped: 0,
+      raced: 0,
+    };
 
     const handled = new Set(mapped.flatMap((m) => m.resourceTypes));
     const waiting = (await events.resourceTypesWith(['unmapped', 'failed'], options.source)).filter((t) => handled.has(t));
@@ -95,7 +107,10 @@ export class RemapService {
         if (update) updates.push(update);
       }
       const now = clock.now();
-      const written = updates.length === 0 ? { changed: 0, versionOnly: 0, raced: 0 } : await withTransaction(this.deps.db, (trx) => records.applyRemap(trx, updates, now));
+      const written =
+        updates.length === 0
+          ? { changed: 0, versionOnly: 0, raced: 0 }
+          : await withTransaction(this.deps.db, (trx) => records.applyRemap(trx, updates, now));
       summary.changed += written.changed;
       summary.versionOnly += written.versionOnly;
       summary.raced += written.raced;
@@ -121,7 +136,13 @@ export class RemapService {
       this.deps.logger.warn({ record: where, issues: r.issues }, 'remap mapping failed, record kept');
       return undefined;
     }
-    const base = { ref: c.ref, expectedEventUuid: c.version.uuid, expectedData: c.data, mappingVersion: r.mappingVersion, version: c.version };
+    const base = {
+      ref: c.ref,
+      expectedEventUuid: c.version.uuid,
+      expectedData: c.data,
+      mappingVersion: r.mappingVersion,
+      version: c.version,
+    };
     if (r.data === c.data) {
       summary.unchanged++;
       return r.mappingVersion === c.mappingVersion ? undefined : { ...base, data: c.data, change: null };

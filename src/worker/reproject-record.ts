@@ -23,14 +23,18 @@ interface Delivery {
  * throws is that record's failure (`failed`, with a catalogued code), never the remap's.
  */
 export async function reprojectRecord(c: RemapCandidate, mappings: MappingRegistry): Promise<Reprojection> {
-  const mapping = (c.resourceType ? mappings.forResourceType(c.resourceType) : undefined) ?? mappings.all().find((m) => m.entity === c.ref.entity);
+  const mapping =
+    (c.resourceType ? mappings.forResourceType(c.resourceType) : undefined) ?? mappings.all().find((m) => m.entity === c.ref.entity);
   if (!mapping || mapping.entity !== c.ref.entity) return { kind: 'skipped', reason: 'no mapping produces this entity any more' };
   try {
     return await reproject(c, mapping);
   } catch (err) {
     // A record whose stored event the mapping cannot get past (too deep, a bug) fails alone; the remap goes on.
     const f = eventFailure(err);
-    return { kind: 'failed', issues: [{ code: f.code, message: f.message, file: mapping.file, field: '', path: '', deliveryUuid: c.version.uuid }] };
+    return {
+      kind: 'failed',
+      issues: [{ code: f.code, message: f.message, file: mapping.file, field: '', path: '', deliveryUuid: c.version.uuid }],
+    };
   }
 }
 

@@ -110,7 +110,8 @@ export class SyncWorker {
           claimed = (await this.drain()).claimed;
         } catch (err) {
           // A busy or unreachable database is a passing state the next tick retries; anything else is a bug.
-          if (isStoreUnavailable(err)) this.log.warn({ err: { code: (err as { code?: string }).code } }, 'worker tick failed, store unavailable');
+          if (isStoreUnavailable(err))
+            this.log.warn({ err: { code: (err as { code?: string }).code } }, 'worker tick failed, store unavailable');
           else this.log.error({ err }, 'worker tick failed');
         }
         if (claimed === 0 && this.running) await this.idle();
@@ -149,7 +150,10 @@ export class SyncWorker {
    * Maps and applies one claimed batch; with `claimNext`, claims the following batch in the same transaction.
    * A failure gives the batch back for a later attempt (and claims nothing).
    */
-  private async process({ events, plans: planning }: PlannedBatch, claimNext: boolean): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
+  private async process(
+    { events, plans: planning }: PlannedBatch,
+    claimNext: boolean,
+  ): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
     const result = emptyResult(events.length);
     if (events.length === 0) return { result, next: [] };
     try {
@@ -166,7 +170,9 @@ export class SyncWorker {
       const e = err as { code?: string; message?: string };
       this.log.warn({ err: { code: e.code, message: e.message }, events: events.length }, 'batch failed, retrying later');
       const error = { code: e.code ?? 'WORKER_TRANSIENT', message: e.message ?? String(err) };
-      await withTransaction(this.db, (trx) => this.queue.retryLater(trx, events, error, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now()));
+      await withTransaction(this.db, (trx) =>
+        this.queue.retryLater(trx, events, error, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now()),
+      );
       result.retried = events.length;
       return { result, next: [] };
     }
@@ -178,7 +184,10 @@ export class SyncWorker {
    * @remarks The refusal (a NUL or a key too long for PostgreSQL, say) would come back on every retry, so it belongs
    * to the event, never to its batch. One bad event among n costs about 2·log2(n) transactions. Claims nothing ahead.
    */
-  private async applyIsolating(plans: EventPlan[], ticket: string): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
+  private async applyIsolating(
+    plans: EventPlan[],
+    ticket: string,
+  ): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
     try {
       return await this.applyBatch(plans, ticket, false);
     } catch (err) {
@@ -202,13 +211,21 @@ export class SyncWorker {
     return { events, plans };
   }
 
-  private async applyBatch(plans: EventPlan[], ticket: string, claimNext: boolean): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
+  private async applyBatch(
+    plans: EventPlan[],
+    ticket: string,
+    claimNext: boolean,
+  ): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
     const now = this.clock.now();
     return withTransaction(this.db, async (trx) => {
       // First: on PostgreSQL the change-append lock, taken by records.write, is held to commit, so nothing that
       // can wait comes after it.
       const next = claimNext ? await this.queue.claim(this.options.batchSize, this.options.leaseMs, now, trx) : [];
-      const held = await this.queue.stillHeld(trx, plans.map((p) => p.event.id), ticket);
+      const held = await this.queue.stillHeld(
+        trx,
+        plans.map((p) => p.event.id),
+        ticket,
+      );
       const live = plans.filter((p) => held.has(p.event.id));
       const refs = live.flatMap((p) => (p.kind === 'apply' ? [p.ref] : []));
       const states: Map<string, RecordState> = await this.records.load(trx, refs);
@@ -250,9 +267,16 @@ export class SyncWorker {
 function unstorable(plan: EventPlan, err: unknown): EventPlan {
   const e = err as { code?: unknown; message?: unknown };
   // knex prefixes the driver's message with the statement; the driver's own words are after the last ' - '.
-  const reason = String(e.message ?? err).split(' - ').pop()?.slice(0, 300);
+  const reason = String(e.message ?? err)
+    .split(' - ')
+    .pop()
+    ?.slice(0, 300);
   const detail = { message: `the database refused this event's data: ${reason}`, dbCode: e.code };
-  return { kind: 'end', event: plan.event, completion: { id: plan.event.id, status: 'failed', errorCode: 'WORKER_UNSTORABLE', errorDetail: detail } };
+  return {
+    kind: 'end',
+    event: plan.event,
+    completion: { id: plan.event.id, status: 'failed', errorCode: 'WORKER_UNSTORABLE', errorDetail: detail },
+  };
 }
 
 function emptyResult(claimed: number): TickResult {

@@ -56,7 +56,10 @@ export class ThreadedPlanner implements EventPlanner {
 
   /** Makes the thread load the mapping folder again (after the main registry reloaded it). */
   reload(): void {
-    void this.worker?.then((w) => w.postMessage({ kind: 'reload' } satisfies PlannerRequest), () => undefined);
+    void this.worker?.then(
+      (w) => w.postMessage({ kind: 'reload' } satisfies PlannerRequest),
+      () => undefined,
+    );
   }
 
   async close(): Promise<void> {
@@ -89,7 +92,10 @@ export class ThreadedPlanner implements EventPlanner {
 
   private spawn(): Promise<Worker> {
     return new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(threadEntry(__dirname, 'planner-thread'), { eval: true, workerData: { mappingsDir: this.mappingsDir } satisfies PlannerThreadData });
+      const worker = new Worker(threadEntry(__dirname, 'planner-thread'), {
+        eval: true,
+        workerData: { mappingsDir: this.mappingsDir } satisfies PlannerThreadData,
+      });
       worker.unref();
       let ready = false;
       worker.on('message', (msg: PlannerReply | { kind: 'ready' }) => {

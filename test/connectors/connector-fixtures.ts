@@ -47,7 +47,13 @@ export async function startDownstream(answer: (req: Omit<ReceivedRequest, 'statu
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const received = { n: ++n, method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const received = {
+        n: ++n,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       Promise.resolve(answer(received)).then(
         (status) => {
           requests.push({ ...received, status });
@@ -84,7 +90,14 @@ export function runContext(signal: AbortSignal = new AbortController().signal): 
  * arrivals included) committed to the inbox, then applied by the real worker with the shipped mappings.
  */
 export async function mixChanges(db: Knex, count: number, seed = 11): Promise<void> {
-  const bodies = eventMix({ count, keysPerType: Math.max(5, Math.round(count / 20)), duplicateRate: 0.05, outOfOrderRate: 0.05, seed, fixturesDir: join(ROOT, 'mappings', 'fixtures') });
+  const bodies = eventMix({
+    count,
+    keysPerType: Math.max(5, Math.round(count / 20)),
+    duplicateRate: 0.05,
+    outOfOrderRate: 0.05,
+    seed,
+    fixturesDir: join(ROOT, 'mappings', 'fixtures'),
+  });
   await preloadInbox(db, bodies);
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), silentLogger);
   const worker = new SyncWorker(db, createInboxQueue(db), createRecordStore(db), mappings, systemClock, silentLogger, {

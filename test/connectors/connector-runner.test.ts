@@ -13,7 +13,14 @@ import { engineHarness, type EngineHarness, type WidgetEvent } from '../helpers/
 import { drain, feedOn, silentLogger, startDownstream } from './connector-fixtures';
 
 function widgets(from: number, count: number): WidgetEvent[] {
-  return Array.from({ length: count }, (_, i) => ({ uuid: `e-${from + i}`, key: `w-${from + i}`, action: 'ADDED' as const, timestamp: from + i, name: `W${from + i}`, qty: i }));
+  return Array.from({ length: count }, (_, i) => ({
+    uuid: `e-${from + i}`,
+    key: `w-${from + i}`,
+    action: 'ADDED' as const,
+    timestamp: from + i,
+    name: `W${from + i}`,
+    qty: i,
+  }));
 }
 
 describe('connector runner: schedules, isolation, no overlap', function () {
@@ -108,7 +115,10 @@ describe('connector runner: schedules, isolation, no overlap', function () {
   it('refuses an unknown connector by name', async () => {
     const runner = new ConnectorRunner([], silentLogger);
     await assert.rejects(runner.run('nope'), (err: { code?: string; message: string }) => err.code === 'CONNECTOR_NOT_FOUND');
-    const one = createConnector('x', testConfig({ connectors: { x: { type: 'file', dir } } }).connectors.x!, { feed, logger: silentLogger });
+    const one = createConnector('x', testConfig({ connectors: { x: { type: 'file', dir } } }).connectors.x!, {
+      feed,
+      logger: silentLogger,
+    });
     assert.equal(one.type, 'file');
   });
 });
@@ -118,7 +128,12 @@ describe('runtime wiring: connectors scheduled by the service', function () {
 
   it('buildRuntime builds the configured connectors; started, they run on schedule; disabled ones are not scheduled', async () => {
     const out = mkdtempSync(join(tmpdir(), 'appdirect-sync-runtime-export-'));
-    const server = await startTestServer({ connectors: { erp: { type: 'file', dir: out, schedule: '* * * * * *' }, idle: { type: 'file', dir: out, enabled: false, schedule: '* * * * * *' } } });
+    const server = await startTestServer({
+      connectors: {
+        erp: { type: 'file', dir: out, schedule: '* * * * * *' },
+        idle: { type: 'file', dir: out, enabled: false, schedule: '* * * * * *' },
+      },
+    });
     const harness = await engineHarness({ batchSize: 50 }, server.runtime.db);
     try {
       await harness.accept(widgets(0, 3));
@@ -149,10 +164,13 @@ describe('progress as log lines', () => {
       progress.update(done);
     }
     progress.stop();
-    assert.deepEqual(lines.map((l) => [l.msg, l.done, l.total]), [
-      ['connector progress', 400, 1000],
-      ['connector progress', 800, 1000],
-      ['connector progress', 1000, 1000],
-    ]);
+    assert.deepEqual(
+      lines.map((l) => [l.msg, l.done, l.total]),
+      [
+        ['connector progress', 400, 1000],
+        ['connector progress', 800, 1000],
+        ['connector progress', 1000, 1000],
+      ],
+    );
   });
 });

@@ -17,7 +17,10 @@ import { engineHarness } from '../helpers/worker-harness';
 import { drain, feedOn, mixChanges, parseCsv, ROOT, silentLogger } from './connector-fixtures';
 
 const pad = (n: number) => String(n).padStart(12, '0');
-const finalFiles = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+const finalFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => !f.startsWith('.'))
+    .sort();
 const tempFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
 /** What a CSV cell must hold for a data value, worked out independently of the writer. */
@@ -73,7 +76,10 @@ describe('file export connector', function () {
     assert.equal(outcome.status, 'ok', JSON.stringify(outcome.error));
     const head = all[all.length - 1]?.seq as number;
     const range = `${pad(1)}-${pad(head)}`;
-    assert.deepEqual(finalFiles(out), ['invoice', 'order', 'widget'].flatMap((e) => [`${e}.${range}.csv`, `${e}.${range}.ndjson`]));
+    assert.deepEqual(
+      finalFiles(out),
+      ['invoice', 'order', 'widget'].flatMap((e) => [`${e}.${range}.csv`, `${e}.${range}.ndjson`]),
+    );
     assert.deepEqual(tempFiles(out), []);
 
     for (const entity of ['invoice', 'order', 'widget']) {
@@ -82,7 +88,10 @@ describe('file export connector', function () {
       const lines = readFileSync(join(out, `${entity}.${range}.ndjson`), 'utf8').split('\n');
       assert.equal(lines.pop(), '', 'the last line ends with a newline');
       const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      assert.deepEqual(parsed.map((p) => [p.cursor, p.kind, p.key, p.data]), expected.map((c) => [String(c.seq), c.kind, c.key, c.data]));
+      assert.deepEqual(
+        parsed.map((p) => [p.cursor, p.kind, p.key, p.data]),
+        expected.map((c) => [String(c.seq), c.kind, c.key, c.data]),
+      );
 
       const [header, ...rows] = parseCsv(readFileSync(join(out, `${entity}.${range}.csv`), 'utf8'));
       assert.deepEqual(header?.slice(0, 4), ['cursor', 'kind', 'source', 'key']);
@@ -147,10 +156,24 @@ describe('file export connector', function () {
       }),
     );
 
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'test', 'helpers', 'cli-entry.ts'), '--config', configFile, 'connectors', 'run', 'erp', '--no-progress'], {
-      cwd: ROOT,
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--require',
+        'tsx/cjs',
+        join(ROOT, 'test', 'helpers', 'cli-entry.ts'),
+        '--config',
+        configFile,
+        'connectors',
+        'run',
+        'erp',
+        '--no-progress',
+      ],
+      {
+        cwd: ROOT,
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     let sawTemp = false;
     for (let i = 0; i < 6000 && !sawTemp; i++) {
@@ -171,7 +194,12 @@ describe('file export connector', function () {
     assert.deepEqual(tempFiles(out), [], 'the next run removed the dead run’s temp files');
     const range = `${pad(1)}-${pad(head)}`;
     assert.deepEqual(finalFiles(out), [`invoice.${range}.csv`, `invoice.${range}.ndjson`, `order.${range}.csv`, `order.${range}.ndjson`]);
-    assert.equal(readFileSync(join(out, `invoice.${range}.ndjson`), 'utf8').trim().split('\n').length, invoices);
+    assert.equal(
+      readFileSync(join(out, `invoice.${range}.ndjson`), 'utf8')
+        .trim()
+        .split('\n').length,
+      invoices,
+    );
     const done = await openDb(dbFile);
     assert.equal(await checkpointOfDb(done), head);
     await done.destroy();

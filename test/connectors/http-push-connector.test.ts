@@ -43,7 +43,12 @@ function assertRetriesOnlyWithSameKey(requests: ReceivedRequest[]): void {
     const ok = tries.filter((t) => t.status < 300 || t.status === 404);
     assert.equal(ok.length, 1, `${key} was taken exactly once`);
     assert.equal(tries[tries.length - 1], ok[0], `${key}: no send after it was taken`);
-    for (const t of tries) assert.deepEqual([t.method, t.path, t.body], [tries[0]?.method, tries[0]?.path, tries[0]?.body], `${key}: a retry is the same request`);
+    for (const t of tries)
+      assert.deepEqual(
+        [t.method, t.path, t.body],
+        [tries[0]?.method, tries[0]?.path, tries[0]?.body],
+        `${key}: a retry is the same request`,
+      );
   }
 }
 
@@ -60,8 +65,10 @@ describe('http push connector against a real downstream', function () {
     client = await adminFor(server).addClient('shop', 'crm connector');
     harness = await engineHarness({}, server.runtime.db);
     const events: WidgetEvent[] = [];
-    for (let i = 0; i < 14; i++) events.push({ uuid: `a-${i}`, key: `w-${i}`, action: 'ADDED', timestamp: 1000 + i, name: `Widget ${i}`, qty: i });
-    for (let i = 0; i < 14; i += 3) events.push({ uuid: `c-${i}`, key: `w-${i}`, action: 'CHANGED', timestamp: 2000 + i, name: `Widget ${i}, renamed`, qty: i * 10 });
+    for (let i = 0; i < 14; i++)
+      events.push({ uuid: `a-${i}`, key: `w-${i}`, action: 'ADDED', timestamp: 1000 + i, name: `Widget ${i}`, qty: i });
+    for (let i = 0; i < 14; i += 3)
+      events.push({ uuid: `c-${i}`, key: `w-${i}`, action: 'CHANGED', timestamp: 2000 + i, name: `Widget ${i}, renamed`, qty: i * 10 });
     events.push({ uuid: 'r-4', key: 'w-4', action: 'REMOVED', timestamp: 3000, name: '', qty: 0 });
     await harness.accept(events);
     await drain(harness.newWorker());
@@ -80,7 +87,8 @@ describe('http push connector against a real downstream', function () {
   const checkpointOf = async (name: string) => (await server.runtime.feed.readFor(consumerNameOf(name), { limit: 1 })).consumer.cursor;
   const connector = (name: string, raw: Record<string, unknown>) =>
     createConnector(name, connectorConfig(name, raw), { feed: server.runtime.feed, logger: silentLogger });
-  const runOnce = (name: string, raw: Record<string, unknown>) => new ConnectorRunner([{ connector: connector(name, raw) }], silentLogger).run(name);
+  const runOnce = (name: string, raw: Record<string, unknown>) =>
+    new ConnectorRunner([{ connector: connector(name, raw) }], silentLogger).run(name);
 
   it('record mode with OAuth2 client credentials: every change in order, retried with its key, a new token after a 401', async () => {
     const tokens = new KnexOauthTokenStore(server.runtime.db);
@@ -102,7 +110,13 @@ describe('http push connector against a real downstream', function () {
       url: `${downstream.url}/api/widgets/{key}`,
       method: 'PUT',
       entities: ['widget'],
-      auth: { type: 'oauth2', tokenUrl: `${server.url}/oauth/token`, clientId: client.clientId, clientSecret: client.clientSecret, scope: 'webhooks' },
+      auth: {
+        type: 'oauth2',
+        tokenUrl: `${server.url}/oauth/token`,
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        scope: 'webhooks',
+      },
       retry: FAST_RETRY,
     });
     assert.equal(outcome.status, 'ok', JSON.stringify(outcome.error));
@@ -120,7 +134,10 @@ describe('http push connector against a real downstream', function () {
       else assert.deepEqual([r.method, JSON.parse(r.body)], ['PUT', c.data]);
       assert.equal(r.headers['x-change-cursor'], String(c.seq));
     }
-    assert.ok(requests.some((r) => r.status === 500), 'the downstream failed some requests');
+    assert.ok(
+      requests.some((r) => r.status === 500),
+      'the downstream failed some requests',
+    );
     assertRetriesOnlyWithSameKey(requests);
 
     const refused = requests[3] as ReceivedRequest;
@@ -139,7 +156,9 @@ describe('http push connector against a real downstream', function () {
   });
 
   it('batch mode: arrays of up to batchSize changes, a key per batch and per item, checkpoint at the last seq', async () => {
-    downstream = await startDownstream((r) => (r.headers.authorization !== 'Bearer static-downstream-token' ? 401 : r.n % 3 === 0 ? 503 : 202));
+    downstream = await startDownstream((r) =>
+      r.headers.authorization !== 'Bearer static-downstream-token' ? 401 : r.n % 3 === 0 ? 503 : 202,
+    );
     const outcome = await runOnce('warehouse', {
       type: 'http',
       mode: 'batch',
@@ -152,11 +171,23 @@ describe('http push connector against a real downstream', function () {
     const requests = downstream.requests;
     assert.ok(requests.some((r) => r.status === 503));
     assertRetriesOnlyWithSameKey(requests);
-    const batches = requests.filter((r) => r.status === 202).map((r) => ({ key: r.headers['idempotency-key'], items: JSON.parse(r.body) as Record<string, unknown>[] }));
-    assert.deepEqual(batches.map((b) => b.items.length), [7, 7, 6]);
+    const batches = requests
+      .filter((r) => r.status === 202)
+      .map((r) => ({ key: r.headers['idempotency-key'], items: JSON.parse(r.body) as Record<string, unknown>[] }));
+    assert.deepEqual(
+      batches.map((b) => b.items.length),
+      [7, 7, 6],
+    );
     const items = batches.flatMap((b) => b.items);
-    assert.deepEqual(items.map((i) => i.cursor), changes.map((c) => String(c.seq)), 'every change once, in order');
-    assert.deepEqual(items.map((i) => i.idempotency_key), changes.map((c) => `warehouse:shop:${c.seq}`));
+    assert.deepEqual(
+      items.map((i) => i.cursor),
+      changes.map((c) => String(c.seq)),
+      'every change once, in order',
+    );
+    assert.deepEqual(
+      items.map((i) => i.idempotency_key),
+      changes.map((c) => `warehouse:shop:${c.seq}`),
+    );
     for (const b of batches) assert.equal(b.key, `warehouse:${b.items[0]?.cursor}-${b.items[b.items.length - 1]?.cursor}`);
     assert.deepEqual(items[0]?.data, changes[0]?.data);
     assert.equal(await checkpointOf('warehouse'), changes[changes.length - 1]?.seq);
@@ -164,7 +195,12 @@ describe('http push connector against a real downstream', function () {
 
   it('keeps the checkpoint when the downstream keeps failing, after exactly retry.attempts tries', async () => {
     downstream = await startDownstream(() => 503);
-    const outcome = await runOnce('down', { type: 'http', mode: 'batch', url: `${downstream.url}/ingest`, retry: { attempts: 3, baseMs: 1, maxMs: 2 } });
+    const outcome = await runOnce('down', {
+      type: 'http',
+      mode: 'batch',
+      url: `${downstream.url}/ingest`,
+      retry: { attempts: 3, baseMs: 1, maxMs: 2 },
+    });
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.error?.code, 'CONNECTOR_DELIVERY_FAILED');
     assert.equal(downstream.requests.length, 3);
@@ -182,7 +218,10 @@ describe('http push connector against a real downstream', function () {
     downstream = await startDownstream((r) => (r.method === 'DELETE' ? 404 : 201));
     const ok = await runOnce('partial', { ...raw, url: `${downstream.url}/w/{key}` });
     assert.equal(ok.status, 'ok');
-    assert.deepEqual(downstream.requests.map((r) => r.headers['idempotency-key']), changes.slice(5).map((c) => `partial:shop:${c.seq}`));
+    assert.deepEqual(
+      downstream.requests.map((r) => r.headers['idempotency-key']),
+      changes.slice(5).map((c) => `partial:shop:${c.seq}`),
+    );
     assert.equal(await checkpointOf('partial'), changes[changes.length - 1]?.seq, 'a DELETE answered 404 counts as done');
   });
 
@@ -190,7 +229,13 @@ describe('http push connector against a real downstream', function () {
     downstream = await startDownstream((r) => (r.headers.authorization ? 401 : 422));
     const refused = await runOnce('strict', { type: 'http', mode: 'record', url: `${downstream.url}/w/{key}`, retry: FAST_RETRY });
     assert.deepEqual([refused.status, refused.error?.code, downstream.requests.length], ['failed', 'CONNECTOR_REFUSED', 1]);
-    const badToken = await runOnce('strict2', { type: 'http', mode: 'batch', url: `${downstream.url}/b`, auth: { type: 'bearer', token: 'wrong' }, retry: FAST_RETRY });
+    const badToken = await runOnce('strict2', {
+      type: 'http',
+      mode: 'batch',
+      url: `${downstream.url}/b`,
+      auth: { type: 'bearer', token: 'wrong' },
+      retry: FAST_RETRY,
+    });
     assert.deepEqual([badToken.status, badToken.error?.code, downstream.requests.length], ['failed', 'CONNECTOR_AUTH_FAILED', 2]);
     assert.equal(await checkpointOf('strict'), 0);
     assert.equal(await checkpointOf('strict2'), 0);
@@ -205,7 +250,13 @@ describe('http push connector against a real downstream', function () {
   });
 
   it('OAuth2 token: cached until within the refresh margin of its expiry, then requested again', async () => {
-    const options = { tokenUrl: `${server.url}/oauth/token`, clientId: client.clientId, clientSecret: client.clientSecret, clientAuth: 'body' as const, timeoutMs: 5000 };
+    const options = {
+      tokenUrl: `${server.url}/oauth/token`,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      clientAuth: 'body' as const,
+      timeoutMs: 5000,
+    };
     const cached = new Oauth2ClientToken({ ...options, refreshMarginSeconds: 60 });
     const first = await cached.get();
     assert.equal(await cached.get(), first);
@@ -221,6 +272,9 @@ describe('http push connector against a real downstream', function () {
     await Promise.all([eager.get(), eager.get()]);
     await eager.get();
     assert.equal(eager.fetched, 2, 'concurrent callers share one request; the next call renews');
-    await assert.rejects(new Oauth2ClientToken({ ...options, clientSecret: 'wrong', refreshMarginSeconds: 0 }).get(), (err: { code?: string; message: string }) => err.code === 'CONNECTOR_AUTH_FAILED' && /401 invalid_client/.test(err.message));
+    await assert.rejects(
+      new Oauth2ClientToken({ ...options, clientSecret: 'wrong', refreshMarginSeconds: 0 }).get(),
+      (err: { code?: string; message: string }) => err.code === 'CONNECTOR_AUTH_FAILED' && /401 invalid_client/.test(err.message),
+    );
   });
 });

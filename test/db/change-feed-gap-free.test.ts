@@ -53,7 +53,10 @@ forEachDatabase('change feed with concurrent writers', (ctx) => {
     release();
     await Promise.all([slow, fast]);
     const afterBoth = await feed.readAfter('0', { limit: 10 });
-    assert.deepEqual(afterBoth.changes.map((c) => c.key), ['slow', 'fast']);
+    assert.deepEqual(
+      afterBoth.changes.map((c) => c.key),
+      ['slow', 'fast'],
+    );
     const [a, b] = afterBoth.changes;
     assert.ok((a?.seq ?? 0) < (b?.seq ?? 0));
   });

@@ -23,14 +23,26 @@ forEachDatabase('several workers on one database', (ctx) => {
     }));
     await h.accept(events);
     const workers = Array.from({ length: 4 }, () => h.newWorker());
-    await Promise.all(workers.map(async (w) => {
-      while ((await w.tick()).claimed > 0);
-    }));
-    const rows = (await ctx.db('records').select('record_key', 'deleted', 'data')) as { record_key: string; deleted: number | boolean; data: string }[];
+    await Promise.all(
+      workers.map(async (w) => {
+        while ((await w.tick()).claimed > 0);
+      }),
+    );
+    const rows = (await ctx.db('records').select('record_key', 'deleted', 'data')) as {
+      record_key: string;
+      deleted: number | boolean;
+      data: string;
+    }[];
     const actual = new Map(rows.map((r) => [r.record_key, { deleted: r.deleted === true || r.deleted === 1, data: r.data }]));
     assert.deepEqual(actual, expectedRecords(events));
-    const statuses = (await ctx.db('inbox_events').select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: number | string }[];
-    assert.ok(statuses.every((s) => s.status === 'done' || s.status === 'stale'), JSON.stringify(statuses));
+    const statuses = (await ctx.db('inbox_events').select('status').count({ n: '*' }).groupBy('status')) as {
+      status: string;
+      n: number | string;
+    }[];
+    assert.ok(
+      statuses.every((s) => s.status === 'done' || s.status === 'stale'),
+      JSON.stringify(statuses),
+    );
     const ids = ((await ctx.db('changes').select('inbox_event_id')) as { inbox_event_id: number }[]).map((c) => c.inbox_event_id);
     assert.equal(new Set(ids).size, ids.length);
   });

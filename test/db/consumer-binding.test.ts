@@ -16,7 +16,11 @@ forEachDatabase('named consumers are bound to API keys', (ctx) => {
   before(async () => {
     await ctx.clean();
     const store = new KnexApiKeyStore(ctx.db);
-    for (const [name, scopes] of [['crm', ['feed:read']], ['other', ['feed:read']], ['ops', ['admin']]] as [string, ApiScope[]][]) {
+    for (const [name, scopes] of [
+      ['crm', ['feed:read']],
+      ['other', ['feed:read']],
+      ['ops', ['admin']],
+    ] as [string, ApiScope[]][]) {
       const k = newApiKey();
       await store.create({ id: k.id, name, keySha256: k.keySha256, scopes }, new Date());
       keys[name] = k.key;
@@ -50,7 +54,10 @@ forEachDatabase('named consumers are bound to API keys', (ctx) => {
   });
 
   it("refuses a connector's consumer to a feed:read key, and binds a consumer from before the upgrade to its first user", async () => {
-    assert.deepEqual(await call(keys.crm as string, '/api/v1/consumers/connector:erp/ack', { cursor: '0' }), { status: 403, code: 'API_CONSUMER_NOT_OWNED' });
+    assert.deepEqual(await call(keys.crm as string, '/api/v1/consumers/connector:erp/ack', { cursor: '0' }), {
+      status: 403,
+      code: 'API_CONSUMER_NOT_OWNED',
+    });
     assert.equal((await call(keys.ops as string, '/api/v1/consumers/connector:erp/ack', { cursor: '0' })).status, 200);
     assert.equal((await call(keys.other as string, '/api/v1/consumers/legacy/ack', { cursor: '0' })).status, 200);
     assert.equal((await call(keys.crm as string, '/api/v1/consumers/legacy/ack', { cursor: '0' })).status, 403);

@@ -60,7 +60,7 @@ async function columnsOf(db: Knex, engine: TestDatabase['engine'], view: string)
     )) as { rows: Array<{ name: string; type: string }> };
     return rows;
   }
-  return ((await db.raw(`select name, type from pragma_table_info(?)`, [view])) as Array<{ name: string; type: string }>);
+  return (await db.raw(`select name, type from pragma_table_info(?)`, [view])) as Array<{ name: string; type: string }>;
 }
 
 forEachDatabase('entity views', (ctx) => {
@@ -97,10 +97,26 @@ forEachDatabase('entity views', (ctx) => {
     assert.deepEqual(r.created, ['entity_gadget']);
 
     const cols = await columnsOf(ctx.db, ctx.engine, 'entity_gadget');
-    assert.deepEqual(cols.map((c) => c.name), [
-      'source', 'record_key', 'deleted', 'name', 'qty', 'price', 'active', 'launched_on', 'seen_at', 'tier', 'specs', 'source_2', 'parts',
-      'mapping_version', 'updated_at',
-    ]);
+    assert.deepEqual(
+      cols.map((c) => c.name),
+      [
+        'source',
+        'record_key',
+        'deleted',
+        'name',
+        'qty',
+        'price',
+        'active',
+        'launched_on',
+        'seen_at',
+        'tier',
+        'specs',
+        'source_2',
+        'parts',
+        'mapping_version',
+        'updated_at',
+      ],
+    );
 
     if (ctx.engine === 'pg') {
       const types = Object.fromEntries(cols.map((c) => [c.name, c.type]));
@@ -116,9 +132,21 @@ forEachDatabase('entity views', (ctx) => {
       )) as { rows: Array<Record<string, unknown>> };
       const [g1, g2, g3] = rows;
       assert.deepEqual(g1, {
-        record_key: 'g-1', deleted: false, name: 'Sprocket', qty: '42', price: '12345678901234567890.123456789',
-        doubled: '24691357802469135780.246913578', active: true, launched_on: '2026-02-28', seen_ok: true, tier: 'gold',
-        specs: FULL.specs, h: '2.5', source_2: 'catalog', parts: [{ sku: 'S-1', weight: '1.5' }], w: '1.5',
+        record_key: 'g-1',
+        deleted: false,
+        name: 'Sprocket',
+        qty: '42',
+        price: '12345678901234567890.123456789',
+        doubled: '24691357802469135780.246913578',
+        active: true,
+        launched_on: '2026-02-28',
+        seen_ok: true,
+        tier: 'gold',
+        specs: FULL.specs,
+        h: '2.5',
+        source_2: 'catalog',
+        parts: [{ sku: 'S-1', weight: '1.5' }],
+        w: '1.5',
       });
       assert.equal(g2?.qty, '-7');
       assert.equal(g2?.price, '0.1');
@@ -134,11 +162,27 @@ forEachDatabase('entity views', (ctx) => {
          from entity_gadget order by record_key`,
       )) as Array<Record<string, unknown>>;
       const [g1, g2, g3] = rows;
-      assert.deepEqual({ ...g1, specs: JSON.parse(String(g1?.specs)), parts: JSON.parse(String(g1?.parts)) }, {
-        record_key: 'g-1', deleted: 0, name: 'Sprocket', qty: 42, qty_type: 'integer', price: '12345678901234567890.123456789',
-        price_type: 'text', active: 1, launched_on: '2026-02-28', seen_at: '2026-11-27T09:15:30.000Z', tier: 'gold',
-        specs: FULL.specs, h: 2.5, source_2: 'catalog', parts: [{ sku: 'S-1', weight: '1.5' }], w: '1.5',
-      });
+      assert.deepEqual(
+        { ...g1, specs: JSON.parse(String(g1?.specs)), parts: JSON.parse(String(g1?.parts)) },
+        {
+          record_key: 'g-1',
+          deleted: 0,
+          name: 'Sprocket',
+          qty: 42,
+          qty_type: 'integer',
+          price: '12345678901234567890.123456789',
+          price_type: 'text',
+          active: 1,
+          launched_on: '2026-02-28',
+          seen_at: '2026-11-27T09:15:30.000Z',
+          tier: 'gold',
+          specs: FULL.specs,
+          h: 2.5,
+          source_2: 'catalog',
+          parts: [{ sku: 'S-1', weight: '1.5' }],
+          w: '1.5',
+        },
+      );
       assert.equal(g2?.qty, -7);
       assert.equal(g2?.price, '0.1');
       assert.equal(g2?.active, 0);
@@ -178,7 +222,10 @@ forEachDatabase('entity views', (ctx) => {
   });
 
   it("drops the view of an entity whose mapping is gone, and leaves the user's own views alone", async () => {
-    writeFileSync(join(h.mappingsDir, 'widget.yaml'), 'resourceType: WIDGET\nentity: widget\nfields:\n  name: { type: string, from: resource.content.name }\n');
+    writeFileSync(
+      join(h.mappingsDir, 'widget.yaml'),
+      'resourceType: WIDGET\nentity: widget\nfields:\n  name: { type: string, from: resource.content.name }\n',
+    );
     h.mappings.reload();
     await views.idle();
     await ctx.db.raw('create view my_report as select count(*) as n from records');
@@ -200,11 +247,22 @@ forEachDatabase('entity views', (ctx) => {
     const now = new Date().toISOString();
     // Data written by an older mapping in which qty was text and price an integer.
     await ctx.db('records').insert({
-      source: 'shop', entity: 'gadget', record_key: 'old', data: JSON.stringify({ name: 'Old', qty: 'a dozen', price: 12, launchedOn: 'soon', seenAt: 5, active: 'yes' }),
-      raw_content: null, event_uuid: 'e-old', event_timestamp: 1, event_action: 'ADDED', mapping_version: 'v0', deleted: false,
-      created_at: now, updated_at: now,
+      source: 'shop',
+      entity: 'gadget',
+      record_key: 'old',
+      data: JSON.stringify({ name: 'Old', qty: 'a dozen', price: 12, launchedOn: 'soon', seenAt: 5, active: 'yes' }),
+      raw_content: null,
+      event_uuid: 'e-old',
+      event_timestamp: 1,
+      event_action: 'ADDED',
+      mapping_version: 'v0',
+      deleted: false,
+      created_at: now,
+      updated_at: now,
     });
-    const rows = (await ctx.db('entity_gadget').select('name', 'qty', 'price', 'launched_on', 'seen_at', 'active')) as Array<Record<string, unknown>>;
+    const rows = (await ctx.db('entity_gadget').select('name', 'qty', 'price', 'launched_on', 'seen_at', 'active')) as Array<
+      Record<string, unknown>
+    >;
     assert.deepEqual(rows, [{ name: 'Old', qty: null, price: null, launched_on: null, seen_at: null, active: null }]);
   });
 });

@@ -12,12 +12,17 @@ import { delivery, startTestServer, type TestServer } from '../helpers/test-runt
 forEachDatabase('event admin filters', (ctx) => {
   let server: TestServer;
   const ids: Record<string, number> = {};
-  const company = (uuid: string, resourceUuid: string) => delivery({ uuid, resource: { type: 'COMPANY', uuid: resourceUuid, content: { uuid: resourceUuid } } });
+  const company = (uuid: string, resourceUuid: string) =>
+    delivery({ uuid, resource: { type: 'COMPANY', uuid: resourceUuid, content: { uuid: resourceUuid } } });
   before(async () => {
     server = await startTestServer({ db: ctx.config, worker: { enabled: false }, sources: { open: { auth: { mode: 'none' } } } });
     await ctx.clean();
     const send = async (name: string, body: unknown) => {
-      const res = await fetch(`${server.url}/webhooks/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${server.url}/webhooks/open`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       ids[name] = ((await res.json()) as { id: number }).id;
     };
     await send('c1', company('d-c1', 'r-1'));

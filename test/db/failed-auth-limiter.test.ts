@@ -28,7 +28,9 @@ async function tokenRequest(server: TestServer, clientId: string, secret: string
 }
 
 async function apiGet(server: TestServer, key: string, forwardedFor?: string): Promise<number> {
-  const res = await fetch(`${server.url}/api/v1/changes`, { headers: { authorization: `Bearer ${key}`, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) } });
+  const res = await fetch(`${server.url}/api/v1/changes`, {
+    headers: { authorization: `Bearer ${key}`, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -96,7 +98,7 @@ forEachDatabase('failed-authentication limiter', (ctx) => {
       await new KnexApiKeyStore(ctx.db).create({ id: k.id, name: 'reader', keySha256: k.keySha256, scopes: ['feed:read'] }, new Date());
       assert.equal(await apiGet(second, k.key), 200);
       for (let i = 0; i < MAX; i++) assert.equal(await apiGet(server, `ads_nope_${i}`), 401);
-      assert.equal(await apiGet(second, k.key), 429, 'the second instance did not see the first one\'s failures');
+      assert.equal(await apiGet(second, k.key), 429, "the second instance did not see the first one's failures");
     } finally {
       await second.close();
     }

@@ -41,7 +41,9 @@ forEachDatabase('change feed over HTTP', (ctx) => {
       { uuid: 'e-1', key: 'w-1', action: 'ADDED', timestamp: 1000, name: 'one', qty: 1 },
       { uuid: 'e-2', key: 'w-2', action: 'ADDED', timestamp: 1000, name: 'two', qty: 2 },
     ]);
-    await h.acceptRaw([gizmo('g-1', 'e-3', 1000, { label: AWKWARD, price: '12345678901234567890.1234567890', meta: { nested: { list: [1, null, true] } } })]);
+    await h.acceptRaw([
+      gizmo('g-1', 'e-3', 1000, { label: AWKWARD, price: '12345678901234567890.1234567890', meta: { nested: { list: [1, null, true] } } }),
+    ]);
     await h.accept([
       { uuid: 'e-4', key: 'w-1', action: 'CHANGED', timestamp: 2000, name: 'one bis', qty: 11 },
       { uuid: 'e-5', key: 'w-2', action: 'REMOVED', timestamp: 2000, name: 'two', qty: 2 },
@@ -80,9 +82,15 @@ forEachDatabase('change feed over HTTP', (ctx) => {
       seen.push(...changes);
       after = body.next_cursor as string;
     }
-    assert.deepEqual(seen.map((c) => `${c.entity}/${c.key}/${c.kind}`), ['widget/w-1/created', 'widget/w-2/created', 'gizmo/g-1/created', 'widget/w-1/updated', 'widget/w-2/deleted']);
+    assert.deepEqual(
+      seen.map((c) => `${c.entity}/${c.key}/${c.kind}`),
+      ['widget/w-1/created', 'widget/w-2/created', 'gizmo/g-1/created', 'widget/w-1/updated', 'widget/w-2/deleted'],
+    );
     const cursors = seen.map((c) => Number(c.cursor));
-    assert.deepEqual(cursors, [...cursors].sort((a, b) => a - b));
+    assert.deepEqual(
+      cursors,
+      [...cursors].sort((a, b) => a - b),
+    );
     assert.equal(new Set(cursors).size, 5);
   });
 
@@ -90,7 +98,18 @@ forEachDatabase('change feed over HTTP', (ctx) => {
     const { body } = await get('/api/v1/changes?entity=gizmo');
     const [change] = body.changes as Array<Record<string, unknown>>;
     assert.ok(change);
-    assert.deepEqual(Object.keys(change), ['cursor', 'source', 'entity', 'key', 'kind', 'data', 'event', 'mapping_version', 'cause', 'committed_at']);
+    assert.deepEqual(Object.keys(change), [
+      'cursor',
+      'source',
+      'entity',
+      'key',
+      'kind',
+      'data',
+      'event',
+      'mapping_version',
+      'cause',
+      'committed_at',
+    ]);
     assert.equal(typeof change.cursor, 'string');
     assert.deepEqual(
       { ...change, cursor: undefined, mapping_version: undefined },
@@ -113,7 +132,10 @@ forEachDatabase('change feed over HTTP', (ctx) => {
 
   it('filters by entity (repeatable or comma-separated) and honours limit', async () => {
     const widgets = await get('/api/v1/changes?entity=widget&limit=1000');
-    assert.deepEqual((widgets.body.changes as FeedChange[]).map((c) => c.key), ['w-1', 'w-2', 'w-1', 'w-2']);
+    assert.deepEqual(
+      (widgets.body.changes as FeedChange[]).map((c) => c.key),
+      ['w-1', 'w-2', 'w-1', 'w-2'],
+    );
     const both = await get('/api/v1/changes?entity=widget,gizmo&limit=3');
     assert.equal((both.body.changes as FeedChange[]).length, 3);
     const none = await get('/api/v1/changes?entity=nothing');
@@ -124,7 +146,10 @@ forEachDatabase('change feed over HTTP', (ctx) => {
     const { status, body } = await get('/api/v1/consumers/crm/changes?limit=2');
     assert.equal(status, 200);
     assert.equal(body.checkpoint, '0');
-    assert.deepEqual((body.changes as FeedChange[]).map((c) => c.key), ['w-1', 'w-2']);
+    assert.deepEqual(
+      (body.changes as FeedChange[]).map((c) => c.key),
+      ['w-1', 'w-2'],
+    );
     const direct = await get('/api/v1/changes?limit=2');
     assert.deepEqual(body.changes, direct.body.changes);
   });

@@ -26,7 +26,11 @@ forEachDatabase('group commit batching over real sockets', (ctx) => {
   });
 
   before(async () => {
-    server = await startTestServer({ db: ctx.config, sources: { open: { auth: { mode: 'none' } } } }, undefined, pino({ level: 'debug' }, logStream));
+    server = await startTestServer(
+      { db: ctx.config, sources: { open: { auth: { mode: 'none' } } } },
+      undefined,
+      pino({ level: 'debug' }, logStream),
+    );
   });
   after(async () => {
     await server?.close();
@@ -66,7 +70,11 @@ forEachDatabase('group commit batching over real sockets', (ctx) => {
     this.timeout(30_000);
     const answers = await postAllFromAnotherProcess(Array.from({ length: DELIVERIES }, () => JSON.stringify(delivery())));
     assert.deepEqual(new Set(answers), new Set([200]));
-    assert.equal(batches.reduce((a, b) => a + b, 0), DELIVERIES, 'every delivery was committed in a logged batch');
+    assert.equal(
+      batches.reduce((a, b) => a + b, 0),
+      DELIVERIES,
+      'every delivery was committed in a logged batch',
+    );
     assert.ok(batches.length < DELIVERIES, `${batches.length} commits for ${DELIVERIES} deliveries`);
     assert.ok(Math.max(...batches) > 1);
     if (ctx.engine === 'pg') {

@@ -13,9 +13,23 @@ import type { InboxStore } from '../../src/inbox/inbox-store';
 
 let n = 0;
 function newDelivery(patch: Partial<Envelope> = {}): NewDelivery {
-  const envelope: Envelope = { uuid: `gc-${n++}`, timestamp: 1_795_000_000_000, resourceType: 'ORDER', resourceUuid: 'o-1', resourceAction: 'ADDED', ...patch };
+  const envelope: Envelope = {
+    uuid: `gc-${n++}`,
+    timestamp: 1_795_000_000_000,
+    resourceType: 'ORDER',
+    resourceUuid: 'o-1',
+    resourceAction: 'ADDED',
+    ...patch,
+  };
   const body = Buffer.from(JSON.stringify({ uuid: envelope.uuid }));
-  return { source: 'shop', envelope, body, bodySha256: createHash('sha256').update(body).digest('hex'), principal: 'token:t', receivedAt: new Date() };
+  return {
+    source: 'shop',
+    envelope,
+    body,
+    bodySha256: createHash('sha256').update(body).digest('hex'),
+    principal: 'token:t',
+    receivedAt: new Date(),
+  };
 }
 
 /**
@@ -54,15 +68,23 @@ forEachDatabase('group commit isolating a bad item', (ctx) => {
     assert.equal(await store.countEvents(), good.length);
     // Arrival order is kept: ids ascend in submission order.
     const ids = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.id] : []));
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
   });
 
   it('answers a delivery the database refuses alone 422 RECEIVER_UNSTORABLE and records it (PostgreSQL)', async function () {
     // Only PostgreSQL refuses data the envelope check lets through: a principal (jwt sub) over its column's 255.
     if (ctx.engine !== 'pg') this.skip();
     const store = createInboxStore(ctx.db);
-    const receiver = new ReceiverService(store, systemClock, pino({ level: 'silent' }), { groupCommitMax: 500, rejectedKeep: 100, maxDepth: 64 });
-    const body = (uuid: string) => Buffer.from(JSON.stringify({ uuid, timestamp: 1, resourceAction: 'ADDED', resource: { type: 'ORDER', uuid: 'o' } }));
+    const receiver = new ReceiverService(store, systemClock, pino({ level: 'silent' }), {
+      groupCommitMax: 500,
+      rejectedKeep: 100,
+      maxDepth: 64,
+    });
+    const body = (uuid: string) =>
+      Buffer.from(JSON.stringify({ uuid, timestamp: 1, resourceAction: 'ADDED', resource: { type: 'ORDER', uuid: 'o' } }));
     const base = { source: 'shop', requestId: 'r1', remoteAddress: '127.0.0.1' };
     const [bad, good] = await Promise.allSettled([
       receiver.receive({ ...base, principal: `jwt:${'x'.repeat(300)}`, body: body('long-principal') }),
@@ -75,7 +97,9 @@ forEachDatabase('group commit isolating a bad item', (ctx) => {
     const [rejection] = await store.listRejections(1);
     assert.equal(rejection?.errorCode, 'RECEIVER_UNSTORABLE');
     // A principal with NUL (a jwt sub is the sender's choice) is refused the same way, and still recorded.
-    await assert.rejects(receiver.receive({ ...base, principal: 'jwt:a\u0000b', body: body('nul-principal') }), { code: 'RECEIVER_UNSTORABLE' });
+    await assert.rejects(receiver.receive({ ...base, principal: 'jwt:a\u0000b', body: body('nul-principal') }), {
+      code: 'RECEIVER_UNSTORABLE',
+    });
     const [second] = await store.listRejections(1);
     assert.equal(second?.principal, 'jwt:a\ufffdb');
   });

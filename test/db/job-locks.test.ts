@@ -25,7 +25,8 @@ forEachDatabase('periodic jobs across instances', (ctx) => {
       },
     };
   }
-  const instance = (owner: string, slow = false) => new JobSchedule([job(owner, slow)], new Scheduler(clock, logger, { store: new KnexJobLockStore(ctx.db), owner }));
+  const instance = (owner: string, slow = false) =>
+    new JobSchedule([job(owner, slow)], new Scheduler(clock, logger, { store: new KnexJobLockStore(ctx.db), owner }));
 
   beforeEach(async () => {
     await ctx.clean();
@@ -89,7 +90,12 @@ forEachDatabase('connectors across instances', (ctx) => {
         return { delivered: 1, checkpoint: 1 };
       },
     };
-    const runner = (owner: string) => new ConnectorRunner([{ connector, schedule: '* * * * *' }], logger, new Scheduler(systemClock, logger, { store: new KnexJobLockStore(ctx.db), owner }));
+    const runner = (owner: string) =>
+      new ConnectorRunner(
+        [{ connector, schedule: '* * * * *' }],
+        logger,
+        new Scheduler(systemClock, logger, { store: new KnexJobLockStore(ctx.db), owner }),
+      );
     const [a, b] = [runner('a'), runner('b')];
     const first = a.run('crm', undefined, '2026-11-27T03:17');
     while (runs === 0) await new Promise((r) => setTimeout(r, 5));

@@ -109,9 +109,15 @@ forEachDatabase('KnexInboxQueue', (ctx) => {
     assert.ok(newTicket && newTicket !== oldTicket);
 
     const claimedIds = first.map((e) => e.id);
-    const [heldOld, heldNew] = await ctx.db.transaction(async (trx) => [await queue.stillHeld(trx, claimedIds, oldTicket), await queue.stillHeld(trx, claimedIds, newTicket)]);
+    const [heldOld, heldNew] = await ctx.db.transaction(async (trx) => [
+      await queue.stillHeld(trx, claimedIds, oldTicket),
+      await queue.stillHeld(trx, claimedIds, newTicket),
+    ]);
     assert.deepEqual([...heldOld], []);
-    assert.deepEqual([...heldNew].sort((a, b) => a - b), claimedIds);
+    assert.deepEqual(
+      [...heldNew].sort((a, b) => a - b),
+      claimedIds,
+    );
 
     // The crashed worker's retry under the old ticket changes nothing.
     await ctx.db.transaction((trx) => queue.retryLater(trx, first, { code: 'X', message: 'late' }, 5, () => 1000, at(LEASE + 2)));

@@ -13,9 +13,33 @@ forEachDatabase('knex oauth stores', (ctx) => {
 
   it('clients: insert, find with dates intact, list by source, revoke once', async () => {
     const store = new KnexOauthClientStore(ctx.db);
-    await store.insert({ clientId: 'c-2', source: 'b', secretHash: 'h2', description: null, createdAt: T0, revokedAt: null, grants: ['client_credentials'] });
-    await store.insert({ clientId: 'c-1', source: 'a', secretHash: 'h1', description: 'first', createdAt: T0, revokedAt: null, grants: ['client_credentials'] });
-    assert.deepEqual(await store.find('c-1'), { clientId: 'c-1', source: 'a', secretHash: 'h1', description: 'first', createdAt: T0, revokedAt: null, grants: ['client_credentials'] });
+    await store.insert({
+      clientId: 'c-2',
+      source: 'b',
+      secretHash: 'h2',
+      description: null,
+      createdAt: T0,
+      revokedAt: null,
+      grants: ['client_credentials'],
+    });
+    await store.insert({
+      clientId: 'c-1',
+      source: 'a',
+      secretHash: 'h1',
+      description: 'first',
+      createdAt: T0,
+      revokedAt: null,
+      grants: ['client_credentials'],
+    });
+    assert.deepEqual(await store.find('c-1'), {
+      clientId: 'c-1',
+      source: 'a',
+      secretHash: 'h1',
+      description: 'first',
+      createdAt: T0,
+      revokedAt: null,
+      grants: ['client_credentials'],
+    });
     assert.equal(await store.find('nope'), undefined);
     assert.deepEqual(
       (await store.list()).map((c) => c.clientId),
@@ -29,7 +53,15 @@ forEachDatabase('knex oauth stores', (ctx) => {
     assert.equal(await store.revoke('c-1', later), false);
     assert.equal((await store.find('c-1'))?.revokedAt?.toISOString(), later.toISOString());
     await assert.rejects(
-      store.insert({ clientId: 'c-1', source: 'a', secretHash: 'h', description: null, createdAt: T0, revokedAt: null, grants: ['client_credentials'] }),
+      store.insert({
+        clientId: 'c-1',
+        source: 'a',
+        secretHash: 'h',
+        description: null,
+        createdAt: T0,
+        revokedAt: null,
+        grants: ['client_credentials'],
+      }),
       (err) => isUniqueViolation(err),
     );
   });

@@ -18,9 +18,25 @@ const ROOT = join(__dirname, '..', '..');
 
 function claimed(bodies: Buffer[]): ClaimedEvent[] {
   return bodies.map((body, i) => {
-    const d = JSON.parse(body.toString('utf8')) as { uuid: string; timestamp: number; resource: { type: string; uuid: string; action?: string }; resourceAction?: string };
+    const d = JSON.parse(body.toString('utf8')) as {
+      uuid: string;
+      timestamp: number;
+      resource: { type: string; uuid: string; action?: string };
+      resourceAction?: string;
+    };
     const action = (d.resourceAction ?? d.resource.action ?? 'ADDED') as ResourceAction;
-    return { id: i + 1, ticket: 't', source: 'shop', deliveryUuid: d.uuid, resourceType: d.resource.type, resourceUuid: d.resource.uuid, action, timestamp: d.timestamp, attempts: 0, body };
+    return {
+      id: i + 1,
+      ticket: 't',
+      source: 'shop',
+      deliveryUuid: d.uuid,
+      resourceType: d.resource.type,
+      resourceUuid: d.resource.uuid,
+      action,
+      timestamp: d.timestamp,
+      attempts: 0,
+      body,
+    };
   });
 }
 
@@ -45,8 +61,19 @@ describe('mapping thread (ThreadedPlanner)', () => {
   it('plans every shipped mapping exactly as the inline planner does, failures and unmapped types included', async () => {
     const dir = join(ROOT, 'mappings');
     const mappings = FileMappingRegistry.open(dir, silent);
-    const bodies = eventMix({ count: 400, keysPerType: 20, duplicateRate: 0.1, outOfOrderRate: 0.1, seed: 7, fixturesDir: join(dir, 'fixtures') });
-    bodies.push(delivery('unmapped', 'NOT_A_TYPE', 'ADDED', { id: 'x' }), delivery('no-content', 'SUBSCRIPTION', 'REMOVED'), Buffer.from('{"uuid":"junk"'));
+    const bodies = eventMix({
+      count: 400,
+      keysPerType: 20,
+      duplicateRate: 0.1,
+      outOfOrderRate: 0.1,
+      seed: 7,
+      fixturesDir: join(dir, 'fixtures'),
+    });
+    bodies.push(
+      delivery('unmapped', 'NOT_A_TYPE', 'ADDED', { id: 'x' }),
+      delivery('no-content', 'SUBSCRIPTION', 'REMOVED'),
+      Buffer.from('{"uuid":"junk"'),
+    );
     const events = claimed(bodies.slice(0, -1));
     events.push({ ...(events[0] as ClaimedEvent), id: 999, body: Buffer.from('not json') });
     const planner = new ThreadedPlanner(dir, mappings, silent);
@@ -143,8 +170,15 @@ forEachDatabase('SyncWorker with the mapping thread, pipelined', (ctx) => {
       assert.equal(totals.claimed, deliveries.length - events.filter((_, i) => i % 9 === 0).length, 'duplicates were never queued');
       const open = (await ctx.db('inbox_events').whereNotIn('status', ['done', 'stale']).count({ n: '*' })) as { n: number | string }[];
       assert.equal(Number(open[0]?.n), 0);
-      const rows = (await ctx.db('records').select('record_key', 'deleted', 'data')) as { record_key: string; deleted: number | boolean; data: string }[];
-      assert.deepEqual(new Map(rows.map((r) => [r.record_key, { deleted: r.deleted === 1 || r.deleted === true, data: r.data }])), expectedRecords(deliveries));
+      const rows = (await ctx.db('records').select('record_key', 'deleted', 'data')) as {
+        record_key: string;
+        deleted: number | boolean;
+        data: string;
+      }[];
+      assert.deepEqual(
+        new Map(rows.map((r) => [r.record_key, { deleted: r.deleted === 1 || r.deleted === true, data: r.data }])),
+        expectedRecords(deliveries),
+      );
       const changes = (await ctx.db('changes').select('inbox_event_id')) as { inbox_event_id: number }[];
       assert.equal(new Set(changes.map((c) => c.inbox_event_id)).size, changes.length);
     } finally {

@@ -22,10 +22,10 @@ forEachDatabase('database location', (ctx) => {
     if (ctx.engine === 'pg') {
       // db.schema: the tables are in the run's own schema, not in public.
       assert.ok(ctx.config.schema);
-      const { rows } = (await ctx.db.raw('select table_name from information_schema.tables where table_schema = ? and table_name in (?, ?)', [
-        ctx.config.schema,
-        ...names,
-      ])) as { rows: { table_name: string }[] };
+      const { rows } = (await ctx.db.raw(
+        'select table_name from information_schema.tables where table_schema = ? and table_name in (?, ?)',
+        [ctx.config.schema, ...names],
+      )) as { rows: { table_name: string }[] };
       found = rows.map((r) => r.table_name);
     } else {
       const [main] = (await ctx.db.raw("select file from pragma_database_list where name = 'main'")) as { file: string }[];

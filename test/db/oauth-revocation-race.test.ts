@@ -56,10 +56,17 @@ forEachDatabase('OAuth2 client revocation during a token burst', (ctx) => {
     const answers = await Promise.all(burst);
 
     const minted = answers.filter((a) => a.status === 200).map((a) => a.token as string);
-    assert.ok(answers.every((a) => a.status === 200 || a.status === 401), JSON.stringify(answers.map((a) => a.status)));
+    assert.ok(
+      answers.every((a) => a.status === 200 || a.status === 401),
+      JSON.stringify(answers.map((a) => a.status)),
+    );
     // Tokens handed out before the revoke committed are revoked with the client; none handed out after exists.
     const statuses = await Promise.all([warm.token as string, ...minted].map((t) => deliverWith(server, t)));
-    assert.deepEqual(statuses.filter((s) => s !== 401), [], `${minted.length} tokens minted in the burst, some still deliver`);
+    assert.deepEqual(
+      statuses.filter((s) => s !== 401),
+      [],
+      `${minted.length} tokens minted in the burst, some still deliver`,
+    );
     const live = await server.runtime.db('oauth_tokens').where({ client_id: client.clientId }).whereNull('revoked_at').count({ n: '*' });
     assert.equal(Number(live[0]?.n), 0, 'a token of the revoked client is still unrevoked in the table');
   });

@@ -17,7 +17,9 @@ const DEPTH = 200_000;
 /** A widget delivery whose content nests DEPTH levels deep: JSON.parse reads it, every recursive walk overflows. */
 function deepBody(uuid: string, key: string): Buffer {
   const nest = `${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}`;
-  return Buffer.from(`{"uuid":"${uuid}","timestamp":5,"resource":{"type":"WIDGET","uuid":"${key}","content":{"id":"${key}","name":"deep","qty":1,"nest":${nest}}},"resourceAction":"ADDED"}`);
+  return Buffer.from(
+    `{"uuid":"${uuid}","timestamp":5,"resource":{"type":"WIDGET","uuid":"${key}","content":{"id":"${key}","name":"deep","qty":1,"nest":${nest}}},"resourceAction":"ADDED"}`,
+  );
 }
 
 /** Straight into the inbox tables, as an older version (or a raised intake limit) would have stored it: no receiver. */
@@ -44,7 +46,14 @@ async function insertRaw(db: Knex, uuid: string, key: string, body: Buffer, at: 
 }
 
 const widgets = (from: number, n: number): WidgetEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ uuid: `g${from + i}`, key: `k${from + i}`, action: 'ADDED', timestamp: 1, name: `n${from + i}`, qty: i }));
+  Array.from({ length: n }, (_, i) => ({
+    uuid: `g${from + i}`,
+    key: `k${from + i}`,
+    action: 'ADDED',
+    timestamp: 1,
+    name: `n${from + i}`,
+    qty: i,
+  }));
 
 interface Row {
   id: number | string;
@@ -68,7 +77,13 @@ function throwingFor(registry: MappingRegistry): MappingRegistry {
       return m.map(delivery);
     },
   });
-  return { forResourceType: (t) => { const m = registry.forResourceType(t); return m && wrap(m); }, all: () => registry.all().map(wrap) };
+  return {
+    forResourceType: (t) => {
+      const m = registry.forResourceType(t);
+      return m && wrap(m);
+    },
+    all: () => registry.all().map(wrap),
+  };
 }
 
 forEachDatabase('one poisonous event in a batch', (ctx) => {
@@ -102,7 +117,10 @@ forEachDatabase('one poisonous event in a batch', (ctx) => {
         [],
         'every good event done at its first attempt (attempts counts the failed ones)',
       );
-      assert.deepEqual(bad.map((r) => [r.status, Number(r.attempts), r.error_code]), [['failed', 0, 'WORKER_PAYLOAD_TOO_DEEP']]);
+      assert.deepEqual(
+        bad.map((r) => [r.status, Number(r.attempts), r.error_code]),
+        [['failed', 0, 'WORKER_PAYLOAD_TOO_DEEP']],
+      );
       assert.equal(await ctx.db('records').where({ record_key: 'k-deep' }).first(), undefined, 'nothing of it was applied');
 
       const detail = await new KnexEventAdminStore(ctx.db).get(deepId);
@@ -127,7 +145,10 @@ forEachDatabase('one poisonous event in a batch', (ctx) => {
       all.filter((r) => r.status !== 'done').map((r) => [r.delivery_uuid, r.status, Number(r.attempts), r.error_code]),
       [['g7', 'failed', 0, 'WORKER_MAPPING_ERROR']],
     );
-    assert.ok(all.every((r) => Number(r.attempts) === 0), 'none was retried');
+    assert.ok(
+      all.every((r) => Number(r.attempts) === 0),
+      'none was retried',
+    );
     const detail = await new KnexEventAdminStore(ctx.db).get(Number(all[7]?.id));
     assert.match(JSON.stringify(detail?.errorDetail), /TypeError: Cannot read properties/);
   });
@@ -145,7 +166,10 @@ describe('events show on an event nested 200,000 levels deep (CLI)', () => {
     const id = await ws.accept('WIDGET', 'w1', { id: 'w1', name: 'one' });
     assert.ok(id);
     // The stored body swapped for a deep one: what an older version, or a raised intake limit, let in.
-    await ws.runtime.db('inbox_payloads').where({ event_id: id }).update({ body: deepBody('deep-cli', 'w1') });
+    await ws.runtime
+      .db('inbox_payloads')
+      .where({ event_id: id })
+      .update({ body: deepBody('deep-cli', 'w1') });
     await ws.drain();
     const text = await ws.cli('events', 'show', String(id));
     assert.equal(text.code, 0, text.stderr);

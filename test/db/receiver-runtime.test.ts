@@ -15,7 +15,11 @@ forEachDatabase('receiver runtime', (ctx) => {
   beforeEach(() => ctx.clean());
 
   async function post(body: unknown): Promise<{ status: number; body: { status?: string; id?: number } }> {
-    const res = await fetch(`${server.url}/webhooks/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}/webhooks/open`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as { status?: string; id?: number } };
   }
 

@@ -56,7 +56,13 @@ describe('remap', () => {
     const added = (await changes()).slice(before.length);
     assert.equal(added.length, 1);
     assert.deepEqual(
-      { key: added[0]?.record_key, kind: added[0]?.kind, cause: added[0]?.cause, inboxEventId: added[0]?.inbox_event_id, eventUuid: added[0]?.event_uuid },
+      {
+        key: added[0]?.record_key,
+        kind: added[0]?.kind,
+        cause: added[0]?.cause,
+        inboxEventId: added[0]?.inbox_event_id,
+        eventUuid: added[0]?.event_uuid,
+      },
       { key: 'w1', kind: 'updated', cause: 'remap', inboxEventId: null, eventUuid: w1Before?.version.uuid },
     );
     const w1 = await ws.record('widget', 'w1');
@@ -86,7 +92,13 @@ describe('remap', () => {
     const summary = await ws.runtime.remap.run({ entity: 'widget' });
     assert.deepEqual([summary.checked, summary.changed, summary.skipped, summary.failed], [2, 2, 0, 0]);
     const added = (await changes()).slice(seqBefore);
-    assert.deepEqual(added.map((c) => [c.record_key, c.kind, JSON.parse(c.data).color]), [['w1', 'deleted', 'CRIMSON'], ['w2', 'updated', 'BLUE']]);
+    assert.deepEqual(
+      added.map((c) => [c.record_key, c.kind, JSON.parse(c.data).color]),
+      [
+        ['w1', 'deleted', 'CRIMSON'],
+        ['w2', 'updated', 'BLUE'],
+      ],
+    );
     const w1 = await ws.record('widget', 'w1');
     assert.equal(w1?.deleted, true);
     assert.equal(w1?.version.action, 'REMOVED');
@@ -97,7 +109,12 @@ describe('remap', () => {
   });
 
   it('a retried stale event stays stale: retry goes through the ordering rule', async () => {
-    const newer = await ws.accept('WIDGET', 'w3', { id: 'w3', name: 'new', color: 'red' }, { timestamp: 1_796_000_000_000, resourceAction: 'CHANGED' });
+    const newer = await ws.accept(
+      'WIDGET',
+      'w3',
+      { id: 'w3', name: 'new', color: 'red' },
+      { timestamp: 1_796_000_000_000, resourceAction: 'CHANGED' },
+    );
     const older = await ws.accept('WIDGET', 'w3', { id: 'w3', name: 'old', color: 'red' }, { timestamp: 1_795_500_000_000 });
     await ws.drain();
     const statuses = await ws.runtime.events.statuses([newer, older]);
@@ -131,7 +148,11 @@ describe('remap', () => {
   });
 
   it('mappings diff reports a too-deep event as failing, and a difference against too-deep stored data once, without overflowing', async () => {
-    const service = new MappingDiffService(new KnexEventAdminStore(ws.runtime.db), createRecordStore(ws.runtime.db), createRemapStore(ws.runtime.db));
+    const service = new MappingDiffService(
+      new KnexEventAdminStore(ws.runtime.db),
+      createRecordStore(ws.runtime.db),
+      createRemapStore(ws.runtime.db),
+    );
     ws.writeMapping('widget.yaml', WITH_NEST);
     ws.reloadMappings();
     const candidate = ws.runtime.mappings.forResourceType('WIDGET');
@@ -145,7 +166,10 @@ describe('remap', () => {
 
     // Within the bound on the mapping side, but the stored data (an older version wrote it) nests past it.
     await nestW1(900);
-    await ws.runtime.db('records').where({ record_key: 'w1' }).update({ data: `{"color":"red","id":"w1","name":"one","nest":${nested(2000)}}` });
+    await ws.runtime
+      .db('records')
+      .where({ record_key: 'w1' })
+      .update({ data: `{"color":"red","id":"w1","name":"one","nest":${nested(2000)}}` });
     const bounded = await service.diff([candidate], { last: 10 });
     const entries = bounded.find((d) => d.event.resourceUuid === 'w1');
     assert.equal(entries?.outcome, 'different');

@@ -15,7 +15,14 @@ forEachDatabase('purging changes under concurrent writers and readers', (ctx) =>
     await ctx.clean();
     const h = await engineHarness({ batchSize: 5 }, ctx.db);
     try {
-      const widget = (i: number): WidgetEvent => ({ uuid: `e-${i}`, key: `k-${i}`, action: 'ADDED', timestamp: 1000 + i, name: `n${i}`, qty: i });
+      const widget = (i: number): WidgetEvent => ({
+        uuid: `e-${i}`,
+        key: `k-${i}`,
+        action: 'ADDED',
+        timestamp: 1000 + i,
+        name: `n${i}`,
+        qty: i,
+      });
       await h.accept(Array.from({ length: 60 }, (_, i) => widget(i)));
       const worker = h.newWorker();
       while ((await worker.tick()).claimed > 0);
@@ -34,7 +41,7 @@ forEachDatabase('purging changes under concurrent writers and readers', (ctx) =>
       const seen: number[] = [];
       const reader = (async () => {
         let cursor = String(through);
-        for (let idle = 0; idle < 3; ) {
+        for (let idle = 0; idle < 3;) {
           const page = await feed.readAfter(cursor, { limit: 4 });
           seen.push(...page.changes.map((c) => c.seq));
           cursor = page.nextCursor;
@@ -52,7 +59,10 @@ forEachDatabase('purging changes under concurrent writers and readers', (ctx) =>
       }
       assert.equal(await purge, 60, 'every change of the first batch');
       const remaining = ((await ctx.db('changes').select('seq').orderBy('seq')) as { seq: number | string }[]).map((r) => Number(r.seq));
-      assert.ok(remaining.every((s) => s > through), 'everything through the horizon is gone');
+      assert.ok(
+        remaining.every((s) => s > through),
+        'everything through the horizon is gone',
+      );
       assert.deepEqual(seen, remaining, 'the reader saw every change after the horizon, in order, once');
       assert.equal(remaining.length, 60);
       assert.equal(await feed.head(), remaining[remaining.length - 1]);

@@ -25,7 +25,10 @@ describe('retention job', () => {
     const unmapped = await ws.accept('USER', 'u1', { id: 'u1' });
     const dead = await ws.accept('WIDGET', 'w3', { id: 'w3', name: 'three' });
     // A transient error ended this one as dead; only its status matters here.
-    await ws.runtime.db('inbox_events').where('id', dead).update({ status: 'dead', processed_at: ws.clock.now().toISOString(), error_code: 'SQLITE_BUSY' });
+    await ws.runtime
+      .db('inbox_events')
+      .where('id', dead)
+      .update({ status: 'dead', processed_at: ws.clock.now().toISOString(), error_code: 'SQLITE_BUSY' });
     await ws.drain();
     const statuses = await ws.runtime.events.statuses([done, stale, failed, unmapped, dead]);
     assert.deepEqual([...statuses.values()].map((s) => s.status).sort(), ['dead', 'done', 'failed', 'stale', 'unmapped']);
@@ -40,7 +43,8 @@ describe('retention job', () => {
     assert.equal((await ws.runtime.jobs.run('retention'))['payloads purged'], 2);
     assert.equal(await bodyBytes(done), 0);
     assert.equal(await bodyBytes(stale), 0);
-    for (const kept of [failed, unmapped, dead, accepted, recentDone]) assert.ok((await bodyBytes(kept)) > 0, `event ${kept} lost its body`);
+    for (const kept of [failed, unmapped, dead, accepted, recentDone])
+      assert.ok((await bodyBytes(kept)) > 0, `event ${kept} lost its body`);
     assert.equal((await ws.runtime.jobs.run('retention'))['payloads purged'], 0, 'a second run purges nothing more');
 
     const show = await ws.cli('events', 'show', String(done));
@@ -72,7 +76,10 @@ describe('retention job', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, new RegExp(`^crm .*FELL BEHIND RETENTION: changes through ${horizon} purged; rewind to ${horizon}`, 'm'));
     const json = JSON.parse((await ws.cli('consumers', 'list', '--json')).stdout) as { name: string; fellBehindRetention: boolean }[];
-    assert.deepEqual(json.map((c) => [c.name, c.fellBehindRetention]), [['crm', true]]);
+    assert.deepEqual(
+      json.map((c) => [c.name, c.fellBehindRetention]),
+      [['crm', true]],
+    );
   });
 
   it('a run asked for while one is in progress joins it instead of overlapping', async () => {
@@ -91,19 +98,34 @@ forEachDatabase('purging processed payloads (the store under the retention job)'
       const w = (uuid: string, timestamp: number): WidgetEvent => ({ uuid, key: 'k1', action: 'ADDED', timestamp, name: uuid, qty: 1 });
       await h.accept([w('new', 20), w('old', 10)]);
       await h.newWorker().tick();
-      await h.acceptRaw([Buffer.from(JSON.stringify({ uuid: 'bad', timestamp: 5, resource: { type: 'WIDGET', uuid: 'k2', content: { qty: 1 } }, resourceAction: 'ADDED' }))]);
+      await h.acceptRaw([
+        Buffer.from(
+          JSON.stringify({
+            uuid: 'bad',
+            timestamp: 5,
+            resource: { type: 'WIDGET', uuid: 'k2', content: { qty: 1 } },
+            resourceAction: 'ADDED',
+          }),
+        ),
+      ]);
       await h.newWorker().tick();
       await h.accept([w('waiting', 30)]);
       const events = new KnexEventAdminStore(ctx.db);
       const purged = await events.purgeProcessedPayloads(new Date(h.clock.now().getTime() + 1), h.clock.now());
       assert.equal(purged, 2);
-      const rows = (await ctx.db('inbox_events as e')
+      const rows = (await ctx
+        .db('inbox_events as e')
         .leftJoin('inbox_payloads as p', 'p.event_id', 'e.id')
         .select('e.delivery_uuid', 'e.status', 'e.payload_purged_at', 'p.body')
         .orderBy('e.id')) as { delivery_uuid: string; status: string; payload_purged_at: unknown; body: Buffer | null }[];
       assert.deepEqual(
         rows.map((r) => [r.delivery_uuid, r.status, r.payload_purged_at !== null, r.body !== null]),
-        [['new', 'done', true, false], ['old', 'stale', true, false], ['bad', 'failed', false, true], ['waiting', 'accepted', false, true]],
+        [
+          ['new', 'done', true, false],
+          ['old', 'stale', true, false],
+          ['bad', 'failed', false, true],
+          ['waiting', 'accepted', false, true],
+        ],
       );
       assert.equal(await events.purgeProcessedPayloads(new Date(h.clock.now().getTime() + 1), h.clock.now()), 0, 'nothing twice');
     } finally {

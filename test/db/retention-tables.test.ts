@@ -34,21 +34,39 @@ forEachDatabase('retention of every growing table', (ctx) => {
   };
   const runtime = () => rt as Runtime;
   const body = (uuid: string, type: string, key: string, ts: number, content?: Record<string, unknown>) =>
-    Buffer.from(JSON.stringify({ uuid, timestamp: ts, resource: { type, uuid: key, ...(content ? { content: { id: key, ...content } } : {}) }, resourceAction: 'ADDED' }));
-  const send = async (b: Buffer) => (await runtime().receiver.receive({ source: 'shop', principal: 'test', body: b, requestId: 'r', remoteAddress: undefined })).id;
-  const reject = (text: string) => runtime().receiver.receive({ source: 'shop', principal: 'test', body: Buffer.from(text), requestId: 'r', remoteAddress: undefined }).then(
-    () => assert.fail('accepted'),
-    () => undefined,
-  );
+    Buffer.from(
+      JSON.stringify({
+        uuid,
+        timestamp: ts,
+        resource: { type, uuid: key, ...(content ? { content: { id: key, ...content } } : {}) },
+        resourceAction: 'ADDED',
+      }),
+    );
+  const send = async (b: Buffer) =>
+    (await runtime().receiver.receive({ source: 'shop', principal: 'test', body: b, requestId: 'r', remoteAddress: undefined })).id;
+  const reject = (text: string) =>
+    runtime()
+      .receiver.receive({ source: 'shop', principal: 'test', body: Buffer.from(text), requestId: 'r', remoteAddress: undefined })
+      .then(
+        () => assert.fail('accepted'),
+        () => undefined,
+      );
   const drain = async () => {
     for (let i = 0; i < 100 && (await runtime().worker.tick()).claimed > 0; i++);
   };
   const token = (sha: string, expiresAt: Date, revokedAt: Date | null = null) =>
     ctx.db('oauth_tokens').insert({
-      token_sha256: sha.padEnd(64, '0'), client_id: 'c1', source: 'shop', username: null, scope: 'webhooks',
-      expires_at: expiresAt.toISOString(), created_at: clock.now().toISOString(), revoked_at: revokedAt?.toISOString() ?? null,
+      token_sha256: sha.padEnd(64, '0'),
+      client_id: 'c1',
+      source: 'shop',
+      username: null,
+      scope: 'webhooks',
+      expires_at: expiresAt.toISOString(),
+      created_at: clock.now().toISOString(),
+      revoked_at: revokedAt?.toISOString() ?? null,
     });
-  const ids = async (table: string, column: string) => ((await ctx.db(table).select(column).orderBy(column)) as Record<string, unknown>[]).map((r) => r[column]);
+  const ids = async (table: string, column: string) =>
+    ((await ctx.db(table).select(column).orderBy(column)) as Record<string, unknown>[]).map((r) => r[column]);
   const seqs = async () => (await ids('changes', 'seq')).map((s) => asNumber(s as number));
 
   beforeEach(async () => {
@@ -76,7 +94,10 @@ forEachDatabase('retention of every growing table', (ctx) => {
     await token('old-revoked', new Date(clock.now().getTime() + 400 * DAY_MS), clock.now());
     await drain();
     const statuses = await runtime().events.statuses([done1, stale1, failed1, unmapped1]);
-    assert.deepEqual([done1, stale1, failed1, unmapped1].map((id) => statuses.get(id)?.status), ['done', 'stale', 'failed', 'unmapped']);
+    assert.deepEqual(
+      [done1, stale1, failed1, unmapped1].map((id) => statuses.get(id)?.status),
+      ['done', 'stale', 'failed', 'unmapped'],
+    );
 
     clock.advance(200 * DAY_MS);
     const done2 = await send(body('d-recent', 'WIDGET', 'w3', 100, { name: 'three' }));
@@ -99,17 +120,27 @@ forEachDatabase('retention of every growing table', (ctx) => {
       'oauth tokens deleted': 2,
     });
     assert.deepEqual((await ids('inbox_events', 'id')).map(Number), [failed1, unmapped1, done2]);
-    assert.deepEqual((await ids('inbox_payloads', 'event_id')).map(Number), [failed1, unmapped1, done2], 'bodies go with their rows, others stay');
+    assert.deepEqual(
+      (await ids('inbox_payloads', 'event_id')).map(Number),
+      [failed1, unmapped1, done2],
+      'bodies go with their rows, others stay',
+    );
     assert.deepEqual(await ids('inbox_conflicts', 'delivery_uuid'), ['d-recent']);
     assert.equal((await ctx.db('rejected_deliveries').select('message')).length, 1);
-    assert.deepEqual((await ids('oauth_tokens', 'token_sha256')).map((s) => String(s).replace(/0+$/, '')), ['recently-expired', 'valid']);
+    assert.deepEqual(
+      (await ids('oauth_tokens', 'token_sha256')).map((s) => String(s).replace(/0+$/, '')),
+      ['recently-expired', 'valid'],
+    );
     assert.deepEqual(await seqs(), [s2]);
     assert.equal(await runtime().feed.head(), headBefore, 'the head never moves back');
     assert.ok(await ctx.db('records').where({ entity: 'widget', record_key: 'w1' }).first(), 'records are never purged');
 
     // The feed says what is gone instead of skipping it.
     await assert.rejects(runtime().feed.read(String(Number(s1) - 1), { limit: 10 }), { code: 'FEED_CURSOR_EXPIRED', status: 410 });
-    assert.deepEqual((await runtime().feed.read(String(s1), { limit: 10 })).changes.map((c) => c.seq), [s2]);
+    assert.deepEqual(
+      (await runtime().feed.read(String(s1), { limit: 10 })).changes.map((c) => c.seq),
+      [s2],
+    );
 
     assert.deepEqual(Object.values(await runtime().jobs.run('retention')), [0, 0, 0, 0, 0, 0], 'a second run deletes nothing more');
 
@@ -159,21 +190,42 @@ forEachDatabase('retention of every growing table', (ctx) => {
     clock.advance(40 * DAY_MS);
     assert.equal((await runtime().jobs.run('retention'))['changes deleted'], 1, 'only what every consumer acknowledged');
     assert.deepEqual(await seqs(), [s2, s3]);
-    assert.deepEqual((await runtime().feed.readFor('slow', { limit: 10 })).changes.map((c) => c.seq), [s2, s3]);
-    assert.deepEqual((await runtime().feed.lag()).map((l) => [l.name, l.fellBehindRetention]), [['fast', false], ['slow', false]]);
+    assert.deepEqual(
+      (await runtime().feed.readFor('slow', { limit: 10 })).changes.map((c) => c.seq),
+      [s2, s3],
+    );
+    assert.deepEqual(
+      (await runtime().feed.lag()).map((l) => [l.name, l.fellBehindRetention]),
+      [
+        ['fast', false],
+        ['slow', false],
+      ],
+    );
 
     await open({ changes: { days: 30, maxConsumerLagDays: 35 } });
     assert.equal((await runtime().jobs.run('retention'))['changes deleted'], 2);
     assert.deepEqual(await seqs(), []);
     assert.equal(await runtime().feed.head(), s3, 'every change purged, the head stays');
     const lags = await runtime().feed.lag();
-    assert.deepEqual(lags.map((l) => [l.name, l.fellBehindRetention, l.purgedThrough, l.behind]), [['fast', false, s3, 0], ['slow', true, s3, 2]]);
-    await assert.rejects(runtime().feed.readFor('slow', { limit: 10 }), { code: 'FEED_CURSOR_EXPIRED', message: new RegExp(`rewind to cursor ${s3}`) });
+    assert.deepEqual(
+      lags.map((l) => [l.name, l.fellBehindRetention, l.purgedThrough, l.behind]),
+      [
+        ['fast', false, s3, 0],
+        ['slow', true, s3, 2],
+      ],
+    );
+    await assert.rejects(runtime().feed.readFor('slow', { limit: 10 }), {
+      code: 'FEED_CURSOR_EXPIRED',
+      message: new RegExp(`rewind to cursor ${s3}`),
+    });
     await assert.rejects(runtime().feed.rewind('slow', { cursor: s1 }), { code: 'FEED_CURSOR_EXPIRED' });
 
     // The consumer API says so too, with the catalogued code.
     const k = newApiKey();
-    await new KnexApiKeyStore(ctx.db).create({ id: k.id, name: 'ops', keySha256: k.keySha256, scopes: ['feed:read', 'admin'] }, clock.now());
+    await new KnexApiKeyStore(ctx.db).create(
+      { id: k.id, name: 'ops', keySha256: k.keySha256, scopes: ['feed:read', 'admin'] },
+      clock.now(),
+    );
     const { port } = await runtime().listen();
     const get = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${k.key}` } });
@@ -184,7 +236,13 @@ forEachDatabase('retention of every growing table', (ctx) => {
     assert.equal(expired.body.error.code, 'FEED_CURSOR_EXPIRED');
     assert.equal((await get(`/api/v1/changes?after=${s2}`)).status, 410);
     const listed = await get('/api/v1/consumers');
-    assert.deepEqual(listed.body.consumers.map((c: Record<string, unknown>) => [c.name, c.fellBehindRetention, c.purgedThrough]), [['fast', false, String(s3)], ['slow', true, String(s3)]]);
+    assert.deepEqual(
+      listed.body.consumers.map((c: Record<string, unknown>) => [c.name, c.fellBehindRetention, c.purgedThrough]),
+      [
+        ['fast', false, String(s3)],
+        ['slow', true, String(s3)],
+      ],
+    );
 
     // A rewind on purpose to the horizon clears it, and seqs carry on past the purged ones.
     await runtime().feed.rewind('slow', { cursor: s3 });
@@ -193,7 +251,10 @@ forEachDatabase('retention of every growing table', (ctx) => {
     await drain();
     const [s4] = await seqs();
     assert.ok(s4 !== undefined && s4 > s3, 'no seq is reused after a purge of every change');
-    assert.deepEqual((await runtime().feed.readFor('slow', { limit: 10 })).changes.map((c) => c.seq), [s4]);
+    assert.deepEqual(
+      (await runtime().feed.readFor('slow', { limit: 10 })).changes.map((c) => c.seq),
+      [s4],
+    );
 
     // A consumer first seen after the purge starts below the horizon: told so, and it holds nothing back.
     await assert.rejects(runtime().feed.readFor('late', { limit: 10 }), { code: 'FEED_CURSOR_EXPIRED' });

@@ -71,10 +71,12 @@ describe('SQLite lock waits (a second connection holds the write lock)', () => {
     const took = Date.now() - started;
     assert.ok(took >= 290 && took < 800, `gave up after ${took} ms`);
     let attempts = 0;
-    await assert.rejects(waitWhileBusy(async () => {
-      attempts++;
-      throw Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
-    }, Date.now() + 1000));
+    await assert.rejects(
+      waitWhileBusy(async () => {
+        attempts++;
+        throw Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
+      }, Date.now() + 1000),
+    );
     assert.equal(attempts, 1);
   });
 });

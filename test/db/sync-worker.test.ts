@@ -3,7 +3,14 @@ import type { RecordWriter } from '../../src/records/record-store';
 import { engineHarness, type EngineHarness, type WidgetEvent } from '../helpers/worker-harness';
 import { forEachDatabase } from '../helpers/test-databases';
 
-const w = (uuid: string, action: WidgetEvent['action'], timestamp: number, name = 'n', qty = 1, key = 'k1'): WidgetEvent => ({ uuid, key, action, timestamp, name, qty });
+const w = (uuid: string, action: WidgetEvent['action'], timestamp: number, name = 'n', qty = 1, key = 'k1'): WidgetEvent => ({
+  uuid,
+  key,
+  action,
+  timestamp,
+  name,
+  qty,
+});
 
 forEachDatabase('SyncWorker on the real stores', (ctx) => {
   let h: EngineHarness;

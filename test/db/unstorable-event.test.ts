@@ -13,7 +13,14 @@ fields:
 `;
 
 function body(uuid: string, code: string, name: string, size = 'M'): Buffer {
-  return Buffer.from(JSON.stringify({ uuid, timestamp: 1, resourceAction: 'ADDED', resource: { type: 'WIDGET', uuid: `r-${uuid}`, content: { code, name, size } } }));
+  return Buffer.from(
+    JSON.stringify({
+      uuid,
+      timestamp: 1,
+      resourceAction: 'ADDED',
+      resource: { type: 'WIDGET', uuid: `r-${uuid}`, content: { code, name, size } },
+    }),
+  );
 }
 
 interface Row {
@@ -22,7 +29,8 @@ interface Row {
   attempts: number | string;
   error_code: string | null;
 }
-const rows = async (db: Knex): Promise<Row[]> => (await db('inbox_events').select('delivery_uuid', 'status', 'attempts', 'error_code').orderBy('id')) as Row[];
+const rows = async (db: Knex): Promise<Row[]> =>
+  (await db('inbox_events').select('delivery_uuid', 'status', 'attempts', 'error_code').orderBy('id')) as Row[];
 
 // Issue 11: a batch is never held hostage. PostgreSQL refuses a NUL in text and a key over varchar(255); before the
 // worker isolated such refusals, every event of the batch was retried until dead.
@@ -43,9 +51,18 @@ forEachDatabase('an event whose data the database refuses', (ctx) => {
     const totals = await h.newWorker().drain();
     assert.equal(totals.retried, 0, 'no batch given back');
     const all = await rows(ctx.db);
-    assert.ok(all.every((r) => Number(r.attempts) === 0), 'nothing retried');
+    assert.ok(
+      all.every((r) => Number(r.attempts) === 0),
+      'nothing retried',
+    );
     const notDone = all.filter((r) => r.status !== 'done').map((r) => [r.delivery_uuid, r.status, r.error_code]);
-    const refused = ctx.engine === 'pg' ? [['bad-nul-key', 'failed', 'WORKER_UNSTORABLE'], ['bad-long-key', 'failed', 'WORKER_UNSTORABLE']] : [];
+    const refused =
+      ctx.engine === 'pg'
+        ? [
+            ['bad-nul-key', 'failed', 'WORKER_UNSTORABLE'],
+            ['bad-long-key', 'failed', 'WORKER_UNSTORABLE'],
+          ]
+        : [];
     const expected = [...refused, ['nul-in-enum', 'failed', 'MAPPING_UNKNOWN_ENUM_VALUE']];
     assert.deepEqual(
       notDone.sort((a, b) => String(a[0]).localeCompare(String(b[0]))),

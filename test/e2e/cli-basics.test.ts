@@ -21,7 +21,10 @@ describe('CLI and repository basics a new user meets first', function () {
     const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-cli-basics-'));
     try {
       const config = join(dir, 'cli.yaml');
-      writeFileSync(config, stringify({ environment: 'test', db: { filename: join(dir, 'x.db') }, sources: { shop: { auth: { mode: 'none' } } } }));
+      writeFileSync(
+        config,
+        stringify({ environment: 'test', db: { filename: join(dir, 'x.db') }, sources: { shop: { auth: { mode: 'none' } } } }),
+      );
       const users = await runCli(['--config', config, 'users', 'add', '--source', 'shop', '--username', 'u']);
       assert.equal(users.code, 1);
       assert.match(users.stderr, /^AUTH_SOURCE_NOT_OAUTH2: /m);
@@ -37,7 +40,10 @@ describe('CLI and repository basics a new user meets first', function () {
   });
 
   it('no tracked file cites a path outside the repository', () => {
-    const grep = spawnSync('git', ['grep', '-l', '-e', '/work/shared', '--', ':!test/e2e/cli-basics.test.ts'], { cwd: ROOT, encoding: 'utf8' });
+    const grep = spawnSync('git', ['grep', '-l', '-e', '/work/shared', '--', ':!test/e2e/cli-basics.test.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(grep.status, 1, `cited in: ${grep.stdout}`); // git grep: 1 = no match
   });
 });

@@ -13,8 +13,16 @@ describe('CLI: a command validates the config it uses', function () {
     dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-cli-uses-'));
     configFile = join(dir, 'cli.yaml');
     // A connector whose OAuth2 secret lives only in the connector's own environment (not in this shell).
-    const crm = { type: 'http', mode: 'batch', url: 'https://crm.example/sync', auth: { type: 'oauth2', tokenUrl: 'https://crm.example/token', clientId: 'sync' } };
-    writeFileSync(configFile, stringify({ environment: 'test', db: { client: 'sqlite', filename: join(dir, 'cli.db') }, connectors: { crm } }));
+    const crm = {
+      type: 'http',
+      mode: 'batch',
+      url: 'https://crm.example/sync',
+      auth: { type: 'oauth2', tokenUrl: 'https://crm.example/token', clientId: 'sync' },
+    };
+    writeFileSync(
+      configFile,
+      stringify({ environment: 'test', db: { client: 'sqlite', filename: join(dir, 'cli.db') }, connectors: { crm } }),
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

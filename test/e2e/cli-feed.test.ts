@@ -16,7 +16,11 @@ describe('CLI: api-keys and consumers against a running service (e2e)', function
     server = await startTestServer((dir) => {
       mkdirSync(join(dir, 'mappings'));
       writeFileSync(join(dir, 'mappings', 'widget.yaml'), WIDGET_MAPPING);
-      const config = { db: { client: 'sqlite', filename: join(dir, 'cli.db') }, mappings: { dir: join(dir, 'mappings') }, sources: { shop: { auth: { mode: 'none' } } } };
+      const config = {
+        db: { client: 'sqlite', filename: join(dir, 'cli.db') },
+        mappings: { dir: join(dir, 'mappings') },
+        sources: { shop: { auth: { mode: 'none' } } },
+      };
       // The CLI reads the same database and mappings through its own config file.
       configFile = join(dir, 'cli.yaml');
       writeFileSync(configFile, stringify({ environment: 'test', log: { level: 'warn' }, ...config }));
@@ -53,8 +57,14 @@ describe('CLI: api-keys and consumers against a running service (e2e)', function
   it('lists consumers with their lag and rewinds one', async () => {
     const added = await cli('api-keys', 'add', '--name', 'erp', '--scope', 'feed:read');
     const key = added.stdout.trim().split('\n').pop() ?? '';
-    const page = (await (await fetch(`${server.url}/api/v1/consumers/erp/changes?limit=2`, { headers: { authorization: `Bearer ${key}` } })).json()) as { next_cursor: string };
-    await fetch(`${server.url}/api/v1/consumers/erp/ack`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ cursor: page.next_cursor }) });
+    const page = (await (
+      await fetch(`${server.url}/api/v1/consumers/erp/changes?limit=2`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { next_cursor: string };
+    await fetch(`${server.url}/api/v1/consumers/erp/ack`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ cursor: page.next_cursor }),
+    });
 
     const listed = await cli('consumers', 'list', '--json');
     assert.equal(listed.code, 0, listed.stderr);

@@ -55,7 +55,17 @@ describe('CLI: clients, users and simulate against a real server', function () {
   it('issues clients and users once, lists without secrets, refuses a source that is not oauth2, and the credentials work', async function () {
     // Ten CLI processes in a row: on a loaded machine that alone takes over mocha's default 20 s.
     this.timeout(90_000);
-    const add = await runCli([...global, 'clients', 'add', '--source', 'shop', '--description', 'AppDirect production', '--grants', 'client_credentials,password']);
+    const add = await runCli([
+      ...global,
+      'clients',
+      'add',
+      '--source',
+      'shop',
+      '--description',
+      'AppDirect production',
+      '--grants',
+      'client_credentials,password',
+    ]);
     assert.equal(add.code, 0, add.stderr);
     assert.equal(field(add.stdout, 'grants'), 'client_credentials,password');
     const clientId = field(add.stdout, 'client_id');
@@ -82,7 +92,19 @@ describe('CLI: clients, users and simulate against a real server', function () {
 
     server = await startTestServer({ db: { client: 'sqlite', filename: db() }, sources: { shop: { auth: { mode: 'oauth2' } } } });
     const cc = await runCli(
-      [...global, 'simulate', '--url', server.url, '--source', 'shop', '--auth', 'oauth2-client-credentials', '--client-id', clientId, deliveryFile],
+      [
+        ...global,
+        'simulate',
+        '--url',
+        server.url,
+        '--source',
+        'shop',
+        '--auth',
+        'oauth2-client-credentials',
+        '--client-id',
+        clientId,
+        deliveryFile,
+      ],
       { env: { APPDIRECT_SYNC_SIMULATE_CLIENT_SECRET: secret } },
     );
     assert.equal(cc.code, 0, cc.stdout + cc.stderr);
@@ -91,8 +113,21 @@ describe('CLI: clients, users and simulate against a real server', function () {
 
     const pw = await runCli(
       [
-        ...global, 'simulate', '--url', `${server.url}/webhooks/shop`, '--source', 'shop', '--auth', 'oauth2-password',
-        '--client-id', clientId, '--client-auth', 'body', '--username', 'chosen', deliveryFile,
+        ...global,
+        'simulate',
+        '--url',
+        `${server.url}/webhooks/shop`,
+        '--source',
+        'shop',
+        '--auth',
+        'oauth2-password',
+        '--client-id',
+        clientId,
+        '--client-auth',
+        'body',
+        '--username',
+        'chosen',
+        deliveryFile,
       ],
       { env: { APPDIRECT_SYNC_SIMULATE_CLIENT_SECRET: secret, APPDIRECT_SYNC_SIMULATE_PASSWORD: 'a-password-from-stdin-123' } },
     );
@@ -104,8 +139,21 @@ describe('CLI: clients, users and simulate against a real server', function () {
     assert.equal(revoke.code, 0, revoke.stderr);
     const after = await runCli(
       [
-        ...global, 'simulate', '--url', server.url, '--source', 'shop', '--auth', 'oauth2-client-credentials',
-        '--client-id', clientId, '--retry-schedule', '1', '--time-scale', '0.001', deliveryFile,
+        ...global,
+        'simulate',
+        '--url',
+        server.url,
+        '--source',
+        'shop',
+        '--auth',
+        'oauth2-client-credentials',
+        '--client-id',
+        clientId,
+        '--retry-schedule',
+        '1',
+        '--time-scale',
+        '0.001',
+        deliveryFile,
       ],
       { env: { APPDIRECT_SYNC_SIMULATE_CLIENT_SECRET: secret } },
     );

@@ -24,9 +24,19 @@ describe('CLI: views refresh and show', () => {
   it('refresh creates one view per entity, then leaves them alone; show prints the SQL per dialect', async () => {
     const first = await runCli([...global, 'views', 'refresh']);
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(first.stdout.trim().split('\n').map((l) => l.split(/\s+/)), [
-      ['created', 'entity_company'], ['created', 'entity_invoice'], ['created', 'entity_lead'], ['created', 'entity_order'], ['created', 'entity_subscription'],
-    ]);
+    assert.deepEqual(
+      first.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)),
+      [
+        ['created', 'entity_company'],
+        ['created', 'entity_invoice'],
+        ['created', 'entity_lead'],
+        ['created', 'entity_order'],
+        ['created', 'entity_subscription'],
+      ],
+    );
     const db = new Database(dbFile(), { readonly: true });
     try {
       const cols = (db.prepare(`select name from pragma_table_info('entity_company')`).all() as { name: string }[]).map((c) => c.name);

@@ -40,7 +40,8 @@ describe('docs/deployment.md: the production configuration starts (e2e, PostgreS
       const { port } = await runtime.listen();
       const url = `http://127.0.0.1:${port}`;
       assert.equal((await fetch(`${url}/readyz`)).status, 200);
-      const post = (source: string) => fetch(`${url}/webhooks/${source}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const post = (source: string) =>
+        fetch(`${url}/webhooks/${source}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       assert.equal((await post('demo')).status, 404, 'the demo source of default.yaml is not served');
       assert.equal((await post('acme-marketplace')).status, 401, 'the token source asks for its token');
     } finally {

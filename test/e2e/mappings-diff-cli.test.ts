@@ -33,7 +33,10 @@ describe('CLI: mappings diff', () => {
     cpSync(ws.mappingsDir, edited, { recursive: true });
     writeFileSync(
       join(edited, 'widget.yaml'),
-      WIDGET_WITH_LINES.replace('price: { type: decimal, from: price }', 'price: { type: string, expr: "$string(price) & \' EUR\'" }').replace(
+      WIDGET_WITH_LINES.replace(
+        'price: { type: decimal, from: price }',
+        'price: { type: string, expr: "$string(price) & \' EUR\'" }',
+      ).replace(
         'color: { type: string, from: resource.content.color }',
         'color: { type: string, from: resource.content.color, required: true }\n  size: { type: integer, from: resource.content.size, required: true }',
       ),
@@ -41,13 +44,22 @@ describe('CLI: mappings diff', () => {
     const r = await ws.cli('mappings', 'diff', '--dir', edited, '--last', '5');
     assert.equal(r.code, 0, r.stderr);
     // Both events now fail on the new required field: no record would be written.
-    assert.match(r.stdout, /now fails\n\s+MAPPING_REQUIRED_FIELD_MISSING: .*\n\s+file: \S*edited\/widget\.yaml\s+field: size\s+path: resource\.content\.size/);
+    assert.match(
+      r.stdout,
+      /now fails\n\s+MAPPING_REQUIRED_FIELD_MISSING: .*\n\s+file: \S*edited\/widget\.yaml\s+field: size\s+path: resource\.content\.size/,
+    );
     assert.match(r.stdout, /2 event\(s\) compared: 0 with differences, 0 unchanged, 2 now failing/);
 
-    writeFileSync(join(edited, 'widget.yaml'), WIDGET_WITH_LINES.replace('price: { type: decimal, from: price }', 'price: { type: string, expr: "$string(price) & \' EUR\'" }'));
+    writeFileSync(
+      join(edited, 'widget.yaml'),
+      WIDGET_WITH_LINES.replace('price: { type: decimal, from: price }', 'price: { type: string, expr: "$string(price) & \' EUR\'" }'),
+    );
     const diff = await ws.cli('mappings', 'diff', '--dir', edited);
     assert.equal(diff.code, 0, diff.stderr);
-    assert.match(diff.stdout, /event \d+\s+shop\s+WIDGET ADDED\s+w1\s+\(compared with stored record\)\n\s+lines\[0\]\.price\n\s+- "1\.5"\n\s+\+ "1\.50 EUR"\n\s+lines\[1\]\.price\n\s+- "2"\n\s+\+ "2 EUR"/);
+    assert.match(
+      diff.stdout,
+      /event \d+\s+shop\s+WIDGET ADDED\s+w1\s+\(compared with stored record\)\n\s+lines\[0\]\.price\n\s+- "1\.5"\n\s+\+ "1\.50 EUR"\n\s+lines\[1\]\.price\n\s+- "2"\n\s+\+ "2 EUR"/,
+    );
     assert.doesNotMatch(diff.stdout, /w2/, 'w2 has no lines, so nothing differs');
     assert.match(diff.stdout, /2 event\(s\) compared: 1 with differences, 1 unchanged, 0 now failing/);
   });

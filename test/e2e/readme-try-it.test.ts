@@ -94,7 +94,9 @@ describe('README: the try-it transcript is true (e2e, built dist, real service o
     const steps = tryItSteps();
     assert.ok(steps.length >= 6, `parsed ${steps.length} steps`);
     for (const step of steps) {
-      let words = step.words.map((w) => w.replace(/\$(\w+)/g, (_, name: string) => vars[name] ?? '').replace('127.0.0.1:8080', `127.0.0.1:${port}`));
+      let words = step.words.map((w) =>
+        w.replace(/\$(\w+)/g, (_, name: string) => vars[name] ?? '').replace('127.0.0.1:8080', `127.0.0.1:${port}`),
+      );
       let assign: string | undefined;
       const m = /^(\w+)=\$\((.*)$/.exec(words.join(' '));
       if (m) {
@@ -112,7 +114,11 @@ describe('README: the try-it transcript is true (e2e, built dist, real service o
       if (json.length > 0) assert.deepEqual(JSON.parse(text), shownJson(json[0] as string), words.join(' '));
       if (words.includes('/api/v1/changes?after=0') || words.some((w) => w.includes('/api/v1/changes'))) {
         const { changes } = JSON.parse(text) as { changes: { entity: string; key: string }[] };
-        assert.deepEqual(changes.map((c) => [c.entity, c.key]), [['order', '123456789']], 'the normalized order');
+        assert.deepEqual(
+          changes.map((c) => [c.entity, c.key]),
+          [['order', '123456789']],
+          'the normalized order',
+        );
       }
     }
   });
@@ -121,7 +127,11 @@ describe('README: the try-it transcript is true (e2e, built dist, real service o
   async function cli(words: string[], shown: string[]): Promise<string> {
     assert.deepEqual(words.slice(0, 2), ['npx', 'appdirect-sync']);
     const table = shown.filter((l) => /^(ID|\d+)\s/.test(l));
-    const normalize = (t: string) => t.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'TIME').replace(/ +/g, ' ').trim();
+    const normalize = (t: string) =>
+      t
+        .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'TIME')
+        .replace(/ +/g, ' ')
+        .trim();
     for (let tries = 0; ; tries++) {
       const r = await runCli(['--config', overlay, ...words.slice(2)]);
       assert.equal(r.code, 0, `${words.join(' ')}: ${r.stderr}`);

@@ -83,7 +83,10 @@ describe('receiver process (e2e)', function () {
     assert.equal(await svc.exited, 0, svc.output());
     await load.stop();
     const stored = await storedUuids();
-    assert.deepEqual(load.acked.filter((u) => !stored.has(u)), []);
+    assert.deepEqual(
+      load.acked.filter((u) => !stored.has(u)),
+      [],
+    );
     assert.match(svc.output(), /"msg":"stopped"/);
   });
 });

@@ -18,14 +18,17 @@ describe('failure classes end in their status, show through the CLI, and re-driv
 
   before(async () => {
     // Releases the lock when the worker logs the failed batch: after its apply failed, before retryLater writes.
-    const logger = pino({ level: 'warn' }, {
-      write: (line: string) => {
-        if (lockHeld && line.includes('batch failed')) {
-          lockAfterClaim?.exec('ROLLBACK');
-          lockHeld = false;
-        }
+    const logger = pino(
+      { level: 'warn' },
+      {
+        write: (line: string) => {
+          if (lockHeld && line.includes('batch failed')) {
+            lockAfterClaim?.exec('ROLLBACK');
+            lockHeld = false;
+          }
+        },
       },
-    });
+    );
     // Mapping on the worker thread: the transient test takes its lock from inside the mapping registry.
     ws = await openSyncWorkspace({ logger, worker: { mappingThread: false } });
   });
@@ -37,9 +40,15 @@ describe('failure classes end in their status, show through the CLI, and re-driv
 
     const list = await ws.cli('events', 'list', '--status', 'failed');
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, new RegExp(`^${id}\\s+\\S+\\s+shop\\s+WIDGET\\s+ADDED\\s+w-1\\s+failed\\s+0\\s+MAPPING_REQUIRED_FIELD_MISSING$`, 'm'));
+    assert.match(
+      list.stdout,
+      new RegExp(`^${id}\\s+\\S+\\s+shop\\s+WIDGET\\s+ADDED\\s+w-1\\s+failed\\s+0\\s+MAPPING_REQUIRED_FIELD_MISSING$`, 'm'),
+    );
     const json = JSON.parse((await ws.cli('events', 'list', '--status', 'failed', '--json')).stdout) as ListedEvent[];
-    assert.deepEqual(json.map((e) => [e.id, e.status, e.errorCode]), [[id, 'failed', 'MAPPING_REQUIRED_FIELD_MISSING']]);
+    assert.deepEqual(
+      json.map((e) => [e.id, e.status, e.errorCode]),
+      [[id, 'failed', 'MAPPING_REQUIRED_FIELD_MISSING']],
+    );
 
     const show = await ws.cli('events', 'show', String(id));
     assert.equal(show.code, 0, show.stderr);
@@ -99,7 +108,10 @@ describe('failure classes end in their status, show through the CLI, and re-driv
       await ws.runtime.db.raw('PRAGMA busy_timeout = 5000');
     }
     const dead = JSON.parse((await ws.cli('events', 'list', '--status', 'dead', '--json')).stdout) as ListedEvent[];
-    assert.deepEqual(dead.map((e) => [e.id, e.status, e.attempts]), [[id, 'dead', 2]]);
+    assert.deepEqual(
+      dead.map((e) => [e.id, e.status, e.attempts]),
+      [[id, 'dead', 2]],
+    );
     assert.match(dead[0]?.errorCode ?? '', /SQLITE_BUSY/);
     const show = await ws.cli('events', 'show', String(id));
     assert.match(show.stdout, /status:\s+dead/);
@@ -110,7 +122,10 @@ describe('failure classes end in their status, show through the CLI, and re-driv
     assert.match(retry.stdout, /re-queued 1 event\(s\)/);
     await ws.drain();
     const after = JSON.parse((await ws.cli('events', 'list', '--source', 'shop', '--type', 'WIDGET', '--json')).stdout) as ListedEvent[];
-    assert.deepEqual(after.find((e) => e.id === id), { ...after.find((e) => e.id === id), status: 'done', attempts: 0, errorCode: null });
+    assert.deepEqual(
+      after.find((e) => e.id === id),
+      { ...after.find((e) => e.id === id), status: 'done', attempts: 0, errorCode: null },
+    );
     assert.equal(JSON.parse((await ws.record('widget', 'w-2'))?.data ?? 'null').name, 'two');
   });
 

@@ -24,7 +24,8 @@ const BIN = join(ROOT, 'bin', 'appdirect-sync.js');
 const DELIVERIES = Number(process.env.SCALE_OUT_DELIVERIES ?? 20_000);
 
 type Row = { entity: string; record_key: string; data: string; deleted: boolean | number };
-const normalize = (rows: Row[]) => rows.map((r) => ({ entity: r.entity, key: r.record_key, data: r.data, deleted: r.deleted === true || r.deleted === 1 }));
+const normalize = (rows: Row[]) =>
+  rows.map((r) => ({ entity: r.entity, key: r.record_key, data: r.data, deleted: r.deleted === true || r.deleted === 1 }));
 
 /** The same deliveries applied by one in-process worker on SQLite: what the cluster must end with. */
 async function singleProcessRecords(dir: string, bodies: Buffer[]) {
@@ -34,10 +35,17 @@ async function singleProcessRecords(dir: string, bodies: Buffer[]) {
   const logger = pino({ level: 'silent' });
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), logger);
   const worker = new SyncWorker(db, createInboxQueue(db), createRecordStore(db), mappings, systemClock, logger, {
-    batchSize: 500, leaseMs: 60_000, maxAttempts: 5, backoffBaseMs: 100, backoffMaxMs: 1000, idleDelayMs: 10,
+    batchSize: 500,
+    leaseMs: 60_000,
+    maxAttempts: 5,
+    backoffBaseMs: 100,
+    backoffMaxMs: 1000,
+    idleDelayMs: 10,
   });
   while ((await worker.tick()).claimed > 0);
-  const rows = normalize((await db('records').select('entity', 'record_key', 'data', 'deleted').orderBy(['entity', 'record_key'])) as Row[]);
+  const rows = normalize(
+    (await db('records').select('entity', 'record_key', 'data', 'deleted').orderBy(['entity', 'record_key'])) as Row[],
+  );
   mappings.close();
   await db.destroy();
   return rows;
@@ -57,11 +65,24 @@ forEachDatabase('3 receivers and 3 workers on one PostgreSQL database (e2e)', (c
 
   it('ends with the records of a single-process run, a gap-free feed and no event applied twice', async function () {
     this.timeout(300_000);
-    const base = { db: ctx.config, log: { level: 'warn' }, sources: { shop: { auth: { mode: 'none' } } }, worker: { enabled: false, leaseMs: 3000, batchSize: 200 } };
-    const mix = eventMix({ count: DELIVERIES, keysPerType: 300, duplicateRate: 0.1, outOfOrderRate: 0.1, seed: 11, fixturesDir: join(ROOT, 'mappings', 'fixtures') });
+    const base = {
+      db: ctx.config,
+      log: { level: 'warn' },
+      sources: { shop: { auth: { mode: 'none' } } },
+      worker: { enabled: false, leaseMs: 3000, batchSize: 200 },
+    };
+    const mix = eventMix({
+      count: DELIVERIES,
+      keysPerType: 300,
+      duplicateRate: 0.1,
+      outOfOrderRate: 0.1,
+      seed: 11,
+      fixturesDir: join(ROOT, 'mappings', 'fixtures'),
+    });
     // AppDirect also re-sends the very same delivery (same uuid, same bytes): 5% more, anywhere later.
     const deliveries = [...mix];
-    for (let i = 0; i < DELIVERIES / 20; i++) deliveries.splice(Math.floor((i * 7919) % deliveries.length), 0, mix[(i * 104729) % mix.length] as Buffer);
+    for (let i = 0; i < DELIVERIES / 20; i++)
+      deliveries.splice(Math.floor((i * 7919) % deliveries.length), 0, mix[(i * 104729) % mix.length] as Buffer);
 
     const receivers: ServiceProcess[] = [];
     for (let i = 0; i < 3; i++) {
@@ -87,7 +108,9 @@ forEachDatabase('3 receivers and 3 workers on one PostgreSQL database (e2e)', (c
     const reader = (async () => {
       let cursor = '0';
       while (reading) {
-        const res = await fetch(`${receivers[0]?.url}/api/v1/changes?after=${cursor}&limit=1000&wait=1`, { headers: { authorization: `Bearer ${key.key}` } });
+        const res = await fetch(`${receivers[0]?.url}/api/v1/changes?after=${cursor}&limit=1000&wait=1`, {
+          headers: { authorization: `Bearer ${key.key}` },
+        });
         const page = (await res.json()) as { changes: { cursor: string }[]; next_cursor: string };
         seen.push(...page.changes.map((c) => Number(c.cursor)));
         cursor = page.next_cursor;
@@ -129,13 +152,22 @@ forEachDatabase('3 receivers and 3 workers on one PostgreSQL database (e2e)', (c
 
     const stored = (await ctx.db('inbox_events').select('delivery_uuid', 'status')) as { delivery_uuid: string; status: string }[];
     assert.equal(stored.length, acked.size, 'every acknowledged delivery is in the inbox, once');
-    assert.ok(stored.every((e) => e.status === 'done' || e.status === 'stale'), 'every event was applied or found stale');
+    assert.ok(
+      stored.every((e) => e.status === 'done' || e.status === 'stale'),
+      'every event was applied or found stale',
+    );
 
     const changes = (await ctx.db('changes').select('seq', 'inbox_event_id').orderBy('seq')) as { seq: string; inbox_event_id: string }[];
     assert.equal(new Set(changes.map((c) => c.inbox_event_id)).size, changes.length, 'no event appended two changes');
-    assert.deepEqual(seen, changes.map((c) => Number(c.seq)), 'the feed reader saw every change once, in order, with no gap');
+    assert.deepEqual(
+      seen,
+      changes.map((c) => Number(c.seq)),
+      'the feed reader saw every change once, in order, with no gap',
+    );
 
-    const cluster = normalize((await ctx.db('records').select('entity', 'record_key', 'data', 'deleted').orderBy(['entity', 'record_key'])) as Row[]);
+    const cluster = normalize(
+      (await ctx.db('records').select('entity', 'record_key', 'data', 'deleted').orderBy(['entity', 'record_key'])) as Row[],
+    );
     const reference = await singleProcessRecords(dir, mix);
     assert.equal(cluster.length, reference.length);
     assert.deepEqual(cluster, reference);

@@ -35,7 +35,10 @@ describe('TLS certificate reload on SIGHUP (e2e)', function () {
   it('serves the renewed certificate after SIGHUP, without a restart', async () => {
     writePair(dir, 'before.test');
     const tls = { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem'), reloadCheckMs: 3_600_000 };
-    const svc = await startServiceProcess(dir, { db: { client: 'sqlite', filename: join(dir, 'inbox.db') }, server: { host: '127.0.0.1', port: 0, tls } });
+    const svc = await startServiceProcess(dir, {
+      db: { client: 'sqlite', filename: join(dir, 'inbox.db') },
+      server: { host: '127.0.0.1', port: 0, tls },
+    });
     try {
       const port = Number(new URL(svc.url).port);
       assert.equal(await servedName(port), 'before.test');

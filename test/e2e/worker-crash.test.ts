@@ -47,7 +47,9 @@ async function withDb<T>(dbFile: string, fn: (db: Knex) => Promise<T>): Promise<
 /** What a consumer would see: every record and the change log, without times or sequence numbers. */
 async function outcome(dbFile: string) {
   return withDb(dbFile, async (db) => ({
-    records: await db('records').select('source', 'entity', 'record_key', 'data', 'deleted', 'event_uuid').orderBy(['entity', 'record_key']),
+    records: await db('records')
+      .select('source', 'entity', 'record_key', 'data', 'deleted', 'event_uuid')
+      .orderBy(['entity', 'record_key']),
     changes: await db('changes').select('entity', 'record_key', 'kind', 'data', 'inbox_event_id').orderBy('seq'),
     statuses: await db('inbox_events').select('status').count({ n: '*' }).groupBy('status').orderBy('status'),
   }));
@@ -62,7 +64,14 @@ describe('worker process killed with SIGKILL mid-batch (e2e)', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loses no event, applies none twice, and ends exactly as an uninterrupted run', async () => {
-    const bodies = eventMix({ count: 6000, keysPerType: 150, duplicateRate: 0.1, outOfOrderRate: 0.1, seed: 7, fixturesDir: join(ROOT, 'mappings', 'fixtures') });
+    const bodies = eventMix({
+      count: 6000,
+      keysPerType: 150,
+      duplicateRate: 0.1,
+      outOfOrderRate: 0.1,
+      seed: 7,
+      fixturesDir: join(ROOT, 'mappings', 'fixtures'),
+    });
     const reference = join(dir, 'reference.db');
     const crashed = join(dir, 'crashed.db');
     await freshInbox(reference, bodies);
@@ -74,13 +83,17 @@ describe('worker process killed with SIGKILL mid-batch (e2e)', function () {
     const child = spawn(process.execPath, [BIN, '--config', writeConfig(dir, crashed), 'worker'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
     for (let i = 0; i < 600; i++) {
-      const done = await withDb(crashed, async (db) => Number((await db('inbox_events').whereNot('status', 'accepted').count({ n: '*' }))[0]?.n));
+      const done = await withDb(crashed, async (db) =>
+        Number((await db('inbox_events').whereNot('status', 'accepted').count({ n: '*' }))[0]?.n),
+      );
       if (done >= 1500) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL');
-    const atKill = await withDb(crashed, async (db) => Number((await db('inbox_events').where('status', 'accepted').count({ n: '*' }))[0]?.n));
+    const atKill = await withDb(crashed, async (db) =>
+      Number((await db('inbox_events').where('status', 'accepted').count({ n: '*' }))[0]?.n),
+    );
     assert.ok(atKill > 0, 'the kill came before the worker had finished');
 
     await new Promise((r) => setTimeout(r, 1600)); // the dead worker's lease runs out

@@ -9,7 +9,6 @@ import { buildRuntime, type Runtime } from '../../src/main';
 import type { StoredRecord } from '../../src/records/record-store';
 import { runCli, type CliResult } from './run-cli';
 import { delivery, testConfig } from './test-runtime';
-import { createRecordStore } from '../../src/records/create-record-stores';
 
 /** A mapping with a required `name`: the failure the redrive tests start from. */
 export const WIDGET_STRICT = `resourceType: WIDGET
@@ -45,7 +44,12 @@ export interface SyncWorkspace {
   /** Loads the mappings folder again into the in-process runtime (the CLI loads it fresh anyway). */
   reloadMappings(): void;
   /** Accepts a delivery into the inbox, as the receiver does; resolves with its inbox id. */
-  accept(type: string, resourceUuid: string, content: Record<string, unknown> | undefined, patch?: Record<string, unknown>): Promise<number>;
+  accept(
+    type: string,
+    resourceUuid: string,
+    content: Record<string, unknown> | undefined,
+    patch?: Record<string, unknown>,
+  ): Promise<number>;
   /** Ticks the worker until nothing is due. */
   drain(): Promise<void>;
   record(entity: string, key: string, source?: string): Promise<StoredRecord | undefined>;
@@ -53,7 +57,9 @@ export interface SyncWorkspace {
   close(): Promise<void>;
 }
 
-export async function openSyncWorkspace(options: { worker?: Record<string, unknown>; logger?: Logger; mappings?: Record<string, string> } = {}): Promise<SyncWorkspace> {
+export async function openSyncWorkspace(
+  options: { worker?: Record<string, unknown>; logger?: Logger; mappings?: Record<string, string> } = {},
+): Promise<SyncWorkspace> {
   const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-redrive-'));
   const mappingsDir = join(dir, 'mappings');
   mkdirSync(mappingsDir);
@@ -66,7 +72,12 @@ export async function openSyncWorkspace(options: { worker?: Record<string, unkno
     `${JSON.stringify({ environment: 'test', db: { client: 'sqlite', filename: dbFile }, mappings: { dir: mappingsDir }, worker, log: { level: 'silent' } }, null, 2)}\n`,
   );
   const clock = new FakeClock();
-  const config = testConfig({ db: { client: 'sqlite', filename: dbFile }, mappings: { dir: mappingsDir }, worker, sources: { shop: { auth: { mode: 'none' } } } });
+  const config = testConfig({
+    db: { client: 'sqlite', filename: dbFile },
+    mappings: { dir: mappingsDir },
+    worker,
+    sources: { shop: { auth: { mode: 'none' } } },
+  });
   const runtime = await buildRuntime(config, { clock, logger: options.logger ?? pino({ level: 'silent' }) });
   const records = runtime.stores.records;
   let n = 0;
@@ -89,7 +100,13 @@ export async function openSyncWorkspace(options: { worker?: Record<string, unkno
         resource: { type, uuid: resourceUuid, url: `https://example.test/${resourceUuid}`, ...(content ? { content } : {}) },
         ...patch,
       });
-      const outcome = await runtime.receiver.receive({ source: 'shop', principal: 'test', body: Buffer.from(JSON.stringify(body)), requestId: `r${n}`, remoteAddress: undefined });
+      const outcome = await runtime.receiver.receive({
+        source: 'shop',
+        principal: 'test',
+        body: Buffer.from(JSON.stringify(body)),
+        requestId: `r${n}`,
+        remoteAddress: undefined,
+      });
       return outcome.id;
     },
     drain: async () => {

@@ -62,7 +62,9 @@ export function forEachDatabase(title: string, body: (ctx: TestDatabase) => void
           const problem = await postgresProblem();
           if (problem !== undefined) {
             if (POSTGRES_REQUIRED) {
-              throw new Error(`PostgreSQL is required (CI=true or REQUIRE_POSTGRES=1) but unreachable at ${redacted(TEST_DATABASE_URL)}: ${problem}`);
+              throw new Error(
+                `PostgreSQL is required (CI=true or REQUIRE_POSTGRES=1) but unreachable at ${redacted(TEST_DATABASE_URL)}: ${problem}`,
+              );
             }
             warnSkippedOnce(problem);
             this.skip();
@@ -126,7 +128,11 @@ async function cleanAll(db: Knex): Promise<void> {
     const { rows } = (await db.raw(
       "select tablename from pg_tables where schemaname = current_schema() and tablename not like 'knex\\_%'",
     )) as { rows: { tablename: string }[] };
-    if (rows.length > 0) await db.raw(`truncate ${rows.map(() => '??').join(', ')} restart identity`, rows.map((r) => r.tablename));
+    if (rows.length > 0)
+      await db.raw(
+        `truncate ${rows.map(() => '??').join(', ')} restart identity`,
+        rows.map((r) => r.tablename),
+      );
     return;
   }
   const tables = (await db.raw(
@@ -161,7 +167,9 @@ let staleDropped: Promise<void> | undefined;
 /** Drops schemas left by runs that were killed before their `after` hooks, an hour or more ago. */
 function dropStaleSchemas(): Promise<void> {
   staleDropped ??= withAdmin(async (admin) => {
-    const { rows } = (await admin.raw("select nspname from pg_namespace where nspname like 'appdirect\\_test\\_%'")) as { rows: { nspname: string }[] };
+    const { rows } = (await admin.raw("select nspname from pg_namespace where nspname like 'appdirect\\_test\\_%'")) as {
+      rows: { nspname: string }[];
+    };
     for (const { nspname } of rows) {
       const started = Number(nspname.slice(SCHEMA_PREFIX.length).split('_')[0]);
       if (Number.isFinite(started) && Date.now() - started > STALE_SCHEMA_MS) {

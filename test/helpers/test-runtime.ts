@@ -25,7 +25,10 @@ export async function startTestServer(
   logger?: Logger,
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-test-'));
-  const config = testConfig({ db: { client: 'sqlite', filename: join(dir, 'test.db') }, ...(typeof overrides === 'function' ? overrides(dir) : overrides) });
+  const config = testConfig({
+    db: { client: 'sqlite', filename: join(dir, 'test.db') },
+    ...(typeof overrides === 'function' ? overrides(dir) : overrides),
+  });
   const runtime = await buildRuntime(config, { logger: logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock });
   const address = await runtime.listen();
   return {

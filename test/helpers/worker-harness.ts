@@ -107,7 +107,8 @@ export async function engineHarness(
     records,
     mappingsDir,
     mappings,
-    newWorker: (recordStore = records, planner?: EventPlanner) => container.createWorker({ records: recordStore, planner, options: workerOptions }),
+    newWorker: (recordStore = records, planner?: EventPlanner) =>
+      container.createWorker({ records: recordStore, planner, options: workerOptions }),
     accept: (events) => acceptRaw(events.map(widgetBody)),
     acceptRaw,
     close: async () => {
@@ -137,4 +138,3 @@ export function expectedRecords(events: WidgetEvent[]): Map<string, { deleted: b
   }
   return out;
 }
-

@@ -43,7 +43,9 @@ describe('logs of the oauth2 flows hold no secret (over HTTP)', () => {
     const wrongPassword = `${password}-wrong`;
     await rejectionOf(new ClientCredentials(options(wrongSecret, 'header')).getToken({}));
     await rejectionOf(new ClientCredentials(options(wrongSecret, 'body')).getToken({}));
-    await rejectionOf(new ResourceOwnerPassword(options(client.clientSecret, 'body')).getToken({ username: 'appdirect', password: wrongPassword }));
+    await rejectionOf(
+      new ResourceOwnerPassword(options(client.clientSecret, 'body')).getToken({ username: 'appdirect', password: wrongPassword }),
+    );
     const forged = 'forged-bearer-token-0123456789';
     assert.equal((await post(`Bearer ${forged}`)).status, 401);
 
@@ -57,7 +59,15 @@ describe('logs of the oauth2 flows hold no secret (over HTTP)', () => {
     assert.match(logs, /"msg":"token request refused"/);
     assert.match(logs, /"msg":"webhook authentication failed"/);
     assert.match(logs, /"msg":"webhook received"/);
-    const secrets = [client.clientSecret, wrongSecret, password, wrongPassword, forged, String(cc.token.access_token), String(pw.token.access_token)];
+    const secrets = [
+      client.clientSecret,
+      wrongSecret,
+      password,
+      wrongPassword,
+      forged,
+      String(cc.token.access_token),
+      String(pw.token.access_token),
+    ];
     for (const secret of secrets) assert.ok(!logs.includes(secret), 'a secret reached the logs');
     const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
     assert.ok(!logs.includes(basic.slice(0, 30)), 'the Basic credentials reached the logs');

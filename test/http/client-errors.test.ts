@@ -24,7 +24,8 @@ describe('client mistakes answered 4xx with catalogued codes (over HTTP)', funct
   const logLines: { level: number; msg: string }[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        logLines.push(JSON.parse(line) as { level: number; msg: string });
       done();
     },
   });
@@ -37,7 +38,10 @@ describe('client mistakes answered 4xx with catalogued codes (over HTTP)', funct
     );
     store = createInboxStore(server.runtime.db);
     const k = newApiKey();
-    await new KnexApiKeyStore(server.runtime.db).create({ id: k.id, name: 'feed', keySha256: k.keySha256, scopes: ['feed:read'] }, new Date());
+    await new KnexApiKeyStore(server.runtime.db).create(
+      { id: k.id, name: 'feed', keySha256: k.keySha256, scopes: ['feed:read'] },
+      new Date(),
+    );
     feedKey = k.key;
   });
   after(() => server.close());
@@ -46,7 +50,11 @@ describe('client mistakes answered 4xx with catalogued codes (over HTTP)', funct
   });
   afterEach(() => {
     const errors = logLines.filter((l) => l.level >= 50);
-    assert.deepEqual(errors.map((l) => l.msg), [], 'no error-level log line for a client mistake');
+    assert.deepEqual(
+      errors.map((l) => l.msg),
+      [],
+      'no error-level log line for a client mistake',
+    );
   });
 
   async function send(path: string, headers: Record<string, string>, body: string | Buffer) {
@@ -97,7 +105,9 @@ describe('client mistakes answered 4xx with catalogued codes (over HTTP)', funct
     const { port } = new URL(server.url);
     await new Promise<void>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(`POST /webhooks/shop HTTP/1.1\r\nHost: x\r\nx-appdirect-webhook-token: ${TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"uuid":`);
+        socket.write(
+          `POST /webhooks/shop HTTP/1.1\r\nHost: x\r\nx-appdirect-webhook-token: ${TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"uuid":`,
+        );
         setTimeout(() => socket.destroy(), 100);
       });
       socket.on('close', () => resolve());
@@ -145,6 +155,9 @@ describe('client mistakes answered 4xx with catalogued codes (over HTTP)', funct
       assert.equal(res.status, 400, query.slice(0, 30));
       assert.equal(json.error?.code, 'API_BAD_REQUEST');
     }
-    assert.equal((await fetch(`${server.url}/api/v1/changes?entity=order,company`, { headers: { authorization: `Bearer ${feedKey}` } })).status, 200);
+    assert.equal(
+      (await fetch(`${server.url}/api/v1/changes?entity=order,company`, { headers: { authorization: `Bearer ${feedKey}` } })).status,
+      200,
+    );
   });
 });

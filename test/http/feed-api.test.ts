@@ -48,7 +48,11 @@ describe('change feed, consumers and records over HTTP', function () {
   }
 
   async function post(path: string, body: unknown, key = feedKey): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: await res.json() };
   }
 
@@ -75,7 +79,9 @@ describe('change feed, consumers and records over HTTP', function () {
   });
 
   it('pages through every change exactly once, in order, across a restart', async () => {
-    await deliverAndApply(Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, action: 'ADDED' as const, timestamp: 100 + i, name: `w${i}`, qty: i })));
+    await deliverAndApply(
+      Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, action: 'ADDED' as const, timestamp: 100 + i, name: `w${i}`, qty: i })),
+    );
     const seen: string[] = [];
     let cursor = '0';
     for (let page = 0; page < 3; page++) {
@@ -121,7 +127,11 @@ describe('change feed, consumers and records over HTTP', function () {
     assert.equal(first.checkpoint, '0');
     assert.equal(first.changes.length, 4);
     const again = (await get('/api/v1/consumers/crm/changes?limit=4')).body as FeedPage;
-    assert.deepEqual(again.changes.map((c) => c.cursor), first.changes.map((c) => c.cursor), 'no ack, same batch');
+    assert.deepEqual(
+      again.changes.map((c) => c.cursor),
+      first.changes.map((c) => c.cursor),
+      'no ack, same batch',
+    );
     const ack = await post('/api/v1/consumers/crm/ack', { cursor: first.next_cursor });
     assert.equal(ack.status, 200);
     assert.equal(ack.body.checkpoint, first.next_cursor);
@@ -166,7 +176,10 @@ describe('change feed, consumers and records over HTTP', function () {
     assert.equal(one.body.deleted, false);
     assert.equal((await get('/api/v1/records/widget/nope', recordsKey)).status, 404);
     const deleted = await get('/api/v1/records/widget?deleted=true', recordsKey);
-    assert.deepEqual(deleted.body.records.map((r: { key: string }) => r.key), ['k0']);
+    assert.deepEqual(
+      deleted.body.records.map((r: { key: string }) => r.key),
+      ['k0'],
+    );
     const keys: string[] = [];
     let after = '';
     for (;;) {

@@ -47,7 +47,9 @@ describe('jwt source: tokens of the customer identity provider (over HTTP)', () 
     await new Promise((resolve) => jwks.close(resolve));
   });
 
-  function mint(patch: { iss?: string; aud?: string; exp?: number; kid?: string; key?: KeyLike; sub?: string; claims?: Record<string, string> } = {}) {
+  function mint(
+    patch: { iss?: string; aud?: string; exp?: number; kid?: string; key?: KeyLike; sub?: string; claims?: Record<string, string> } = {},
+  ) {
     return new SignJWT({ scope: 'webhooks', ...patch.claims })
       .setProtectedHeader({ alg: 'RS256', kid: patch.kid ?? 'idp-1' })
       .setIssuer(patch.iss ?? ISSUER)
@@ -112,7 +114,7 @@ describe('jwt source: tokens of the customer identity provider (over HTTP)', () 
     assert.equal(res.body.error.code, 'AUTH_JWKS_UNAVAILABLE');
   });
 
-  it('binds a source to subjects or client ids, so sources sharing issuer and audience refuse each other\'s tokens', async () => {
+  it("binds a source to subjects or client ids, so sources sharing issuer and audience refuse each other's tokens", async () => {
     assert.equal((await post(await mint({ sub: 'svc-bysub' }), 'bysub')).status, 200);
     assert.equal((await post(await mint(), 'bysub')).status, 401, "shop's token at bysub");
     assert.equal((await post(await mint({ sub: 'svc-crm', claims: { client_id: 'crm-client' } }), 'byclient')).status, 200);
@@ -123,11 +125,18 @@ describe('jwt source: tokens of the customer identity provider (over HTTP)', () 
 
   it('production refuses two unbound jwt sources with the same issuer and audience', () => {
     const auth = { mode: 'jwt', jwksUrl: 'https://idp.example.com/jwks', issuer: ISSUER, audience: AUDIENCE };
-    const parse = (b: Record<string, unknown>) => configSchema.safeParse({ environment: 'production', sources: { a: { auth }, b: { auth: { ...auth, ...b } } } });
+    const parse = (b: Record<string, unknown>) =>
+      configSchema.safeParse({ environment: 'production', sources: { a: { auth }, b: { auth: { ...auth, ...b } } } });
     const refused = parse({});
     assert.equal(refused.success, false);
     assert.match(JSON.stringify(refused.error?.issues), /share issuer and audience/);
     assert.equal(parse({ subjects: ['x'] }).success, false, 'a is still unbound');
-    assert.equal(configSchema.safeParse({ environment: 'production', sources: { a: { auth: { ...auth, subjects: ['y'] } }, b: { auth: { ...auth, clientIds: ['c'] } } } }).success, true);
+    assert.equal(
+      configSchema.safeParse({
+        environment: 'production',
+        sources: { a: { auth: { ...auth, subjects: ['y'] } }, b: { auth: { ...auth, clientIds: ['c'] } } },
+      }).success,
+      true,
+    );
   });
 });

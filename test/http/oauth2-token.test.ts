@@ -92,7 +92,9 @@ describe('oauth2 source: token endpoint and bearer deliveries (over HTTP)', () =
     const wrong = tokenError(await rejectionOf(grant.getToken({ username: 'appdirect', password: `${password}x` })));
     assert.equal(wrong.status, 400);
     assert.equal(wrong.body.error, 'invalid_grant');
-    const otherUser = tokenError(await rejectionOf(new ResourceOwnerPassword(options(otherClient)).getToken({ username: 'appdirect', password })));
+    const otherUser = tokenError(
+      await rejectionOf(new ResourceOwnerPassword(options(otherClient)).getToken({ username: 'appdirect', password })),
+    );
     assert.equal(otherUser.body.error, 'invalid_grant', 'a user belongs to one source only');
     const scope = tokenError(await rejectionOf(new ClientCredentials(options(client)).getToken({ scope: 'admin' })));
     assert.equal(scope.body.error, 'invalid_scope');
@@ -102,7 +104,12 @@ describe('oauth2 source: token endpoint and bearer deliveries (over HTTP)', () =
     const res = await fetch(`${server.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: client.clientId, client_secret: client.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: 'x',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+      }),
     });
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { error: string }).error, 'unsupported_grant_type');
@@ -115,8 +122,13 @@ describe('oauth2 source: token endpoint and bearer deliveries (over HTTP)', () =
     assert.equal(((await json.json()) as { error: string }).error, 'invalid_request');
   });
 
-  it("refuses a client whose source is no longer configured as oauth2 with unauthorized_client", async () => {
-    const legacy = { clientId: 'adsync-legacy', clientSecret: 'legacy-secret-0123456789', source: 'gone', grants: ['client_credentials' as const] };
+  it('refuses a client whose source is no longer configured as oauth2 with unauthorized_client', async () => {
+    const legacy = {
+      clientId: 'adsync-legacy',
+      clientSecret: 'legacy-secret-0123456789',
+      source: 'gone',
+      grants: ['client_credentials' as const],
+    };
     await new KnexOauthClientStore(server.runtime.db).insert({
       clientId: legacy.clientId,
       source: 'gone',
@@ -149,7 +161,10 @@ describe('oauth2 source: token endpoint and bearer deliveries (over HTTP)', () =
     const token = await new ClientCredentials(options(client)).getToken({});
     const access = token.token.access_token as string;
     assert.equal((await post(access)).status, 200);
-    await server.runtime.db('oauth_tokens').where({ token_sha256: tokenDigest(access) }).update({ scope: 'records' });
+    await server.runtime
+      .db('oauth_tokens')
+      .where({ token_sha256: tokenDigest(access) })
+      .update({ scope: 'records' });
     const refused = await post(access);
     assert.equal(refused.status, 401);
     assert.equal(refused.body.error.code, 'AUTH_INVALID_TOKEN');

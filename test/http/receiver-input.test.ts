@@ -44,9 +44,18 @@ describe('receiver input handling (over HTTP)', () => {
   });
 
   it('accepts resource types it does not map and content on REMOVED', async () => {
-    const a = await post(JSON.stringify(delivery({ resource: { type: 'CATALOG_PRODUCT', uuid: 665549, content: { application: { productRefId: 'x' } } }, resourceAction: 'REMOVED' })));
+    const a = await post(
+      JSON.stringify(
+        delivery({
+          resource: { type: 'CATALOG_PRODUCT', uuid: 665549, content: { application: { productRefId: 'x' } } },
+          resourceAction: 'REMOVED',
+        }),
+      ),
+    );
     assert.equal(a.status, 200);
-    const b = await post(JSON.stringify(delivery({ resource: { type: 'USER', uuid: 'ext-42' }, resourceAction: 'REMOVED', extraField: { kept: true } })));
+    const b = await post(
+      JSON.stringify(delivery({ resource: { type: 'USER', uuid: 'ext-42' }, resourceAction: 'REMOVED', extraField: { kept: true } })),
+    );
     assert.equal(b.status, 200);
   });
 

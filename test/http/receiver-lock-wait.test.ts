@@ -71,7 +71,10 @@ describe('receiver while another process holds the SQLite write lock', () => {
 
   it('answers an API write that meets the lock 503 HTTP_STORE_UNAVAILABLE with Retry-After, not 500', async () => {
     const key = newApiKey();
-    await new KnexApiKeyStore(server.runtime.db).create({ id: key.id, name: 'crm', keySha256: key.keySha256, scopes: ['feed:read'] }, new Date());
+    await new KnexApiKeyStore(server.runtime.db).create(
+      { id: key.id, name: 'crm', keySha256: key.keySha256, scopes: ['feed:read'] },
+      new Date(),
+    );
     const other = new Database(server.runtime.config.db.filename);
     other.exec('BEGIN IMMEDIATE');
     try {

@@ -12,7 +12,15 @@ const TOKEN = 'tls-test-token-0123456789abcdef';
 function postHttps(port: number, ca: string, body: string, token: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/webhooks/shop', method: 'POST', ca, servername: 'localhost', headers: { 'x-appdirect-webhook-token': token } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/webhooks/shop',
+        method: 'POST',
+        ca,
+        servername: 'localhost',
+        headers: { 'x-appdirect-webhook-token': token },
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
@@ -31,7 +39,11 @@ describe('receiver over TLS, and what it logs', () => {
   let logged = '';
 
   before(async () => {
-    const pems = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { days: 2, keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }] });
+    const pems = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+      days: 2,
+      keySize: 2048,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }],
+    });
     ca = pems.cert;
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((logged += chunk.toString()), done()) });
     const config = (dir: string) => {

@@ -46,7 +46,9 @@ describe('simulate: sending deliveries as AppDirect does (over HTTP)', () => {
         writeFileSync(join(dir, sub, 'added.json'), JSON.stringify(delivery()));
       }
       const files = [join(dir, 'a', 'added.json'), join(dir, 'b', 'added.json')];
-      const r = await runCli(['simulate', ...files, '--url', `${server.url}/webhooks/tok`, '--auth', 'token'], { env: { APPDIRECT_SYNC_SIMULATE_TOKEN: TOKEN } });
+      const r = await runCli(['simulate', ...files, '--url', `${server.url}/webhooks/tok`, '--auth', 'token'], {
+        env: { APPDIRECT_SYNC_SIMULATE_TOKEN: TOKEN },
+      });
       assert.equal(r.code, 0, r.stderr);
       for (const f of files) assert.ok(r.stdout.includes(`${f} attempt=1/7 status=200 result=accepted`), r.stdout);
       const contradicted = await runCli(['simulate', files[0] as string, '--url', `${server.url}/webhooks/tok`, '--source', 'oa']);
@@ -75,7 +77,10 @@ describe('simulate: sending deliveries as AppDirect does (over HTTP)', () => {
       timeScale: 0.001,
     });
     assert.equal(bad?.accepted, false);
-    assert.deepEqual(bad?.attempts.map((a) => `${a.status} ${a.result}`), Array(3).fill('401 RECEIVER_BAD_TOKEN'));
+    assert.deepEqual(
+      bad?.attempts.map((a) => `${a.status} ${a.result}`),
+      Array(3).fill('401 RECEIVER_BAD_TOKEN'),
+    );
   });
 
   for (const grant of ['client_credentials', 'password'] as const) {
@@ -99,7 +104,13 @@ describe('simulate: sending deliveries as AppDirect does (over HTTP)', () => {
           auth: { mode: 'oauth2', tokens },
           deliveries: [file(), file()],
         });
-        assert.deepEqual(outcomes.map((o) => [o.accepted, o.attempts.at(-1)?.result]), [[true, 'accepted'], [true, 'accepted']]);
+        assert.deepEqual(
+          outcomes.map((o) => [o.accepted, o.attempts.at(-1)?.result]),
+          [
+            [true, 'accepted'],
+            [true, 'accepted'],
+          ],
+        );
         const issued = await server.runtime.db('oauth_tokens').where({ client_id: client.clientId }).count({ n: '*' });
         assert.equal(Number(issued[0]?.n), 1, 'the token is cached across deliveries');
       });
@@ -125,7 +136,10 @@ describe('simulate: sending deliveries as AppDirect does (over HTTP)', () => {
       retrySchedule: [1],
       timeScale: 0.001,
     });
-    assert.deepEqual(second?.attempts.map((a) => `${a.status} ${a.result}`), ['401 AUTH_INVALID_TOKEN', '200 accepted']);
+    assert.deepEqual(
+      second?.attempts.map((a) => `${a.status} ${a.result}`),
+      ['401 AUTH_INVALID_TOKEN', '200 accepted'],
+    );
   });
 
   it('a failed token request is a failed attempt', async () => {
@@ -158,7 +172,8 @@ describe('simulate: retries on the (compressed) schedule', () => {
       seen.push(Date.now());
       req.resume();
       req.on('end', () => {
-        if (failuresLeft-- > 0) res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"RECEIVER_STORE_UNAVAILABLE"}}');
+        if (failuresLeft-- > 0)
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"RECEIVER_STORE_UNAVAILABLE"}}');
         else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"accepted","id":1}');
       });
     });
@@ -202,6 +217,12 @@ describe('simulate: retries on the (compressed) schedule', () => {
       timeScale: 0.001,
     });
     assert.equal(outcome?.accepted, false);
-    assert.deepEqual(outcome?.attempts.map((a) => [a.status, a.result]), [[undefined, 'ECONNREFUSED'], [undefined, 'ECONNREFUSED']]);
+    assert.deepEqual(
+      outcome?.attempts.map((a) => [a.status, a.result]),
+      [
+        [undefined, 'ECONNREFUSED'],
+        [undefined, 'ECONNREFUSED'],
+      ],
+    );
   });
 });

@@ -14,7 +14,10 @@ function certificate(name: string): { cert: string; private: string } {
 }
 
 /** Completes a TLS handshake with the options given; resolves with what was negotiated, or the error. */
-function handshake(port: number, options: ConnectionOptions): Promise<{ ok: true; cipher: string; version: string; subject: string } | { ok: false; error: string }> {
+function handshake(
+  port: number,
+  options: ConnectionOptions,
+): Promise<{ ok: true; cipher: string; version: string; subject: string } | { ok: false; error: string }> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => {
       const cert = socket.getPeerCertificate();
@@ -39,7 +42,9 @@ describe('TLS settings: protocol floor, cipher list, handshake timeout, certific
         dir = d;
         writeFileSync(join(d, 'cert.pem'), first.cert);
         writeFileSync(join(d, 'key.pem'), first.private);
-        return { server: { tls: { certFile: join(d, 'cert.pem'), keyFile: join(d, 'key.pem'), handshakeTimeoutMs: 500, reloadCheckMs: 100 } } };
+        return {
+          server: { tls: { certFile: join(d, 'cert.pem'), keyFile: join(d, 'key.pem'), handshakeTimeoutMs: 500, reloadCheckMs: 100 } },
+        };
       },
       undefined,
       createLogger({ level: 'info', destination: sink }),
@@ -123,7 +128,8 @@ describe('TLS settings: minVersion', () => {
 
 describe('TLS settings: configuration', () => {
   it('refuses a protocol floor below TLS 1.2 and a cipher list OpenSSL does not know, naming the key', () => {
-    const parse = (tls: Record<string, unknown>) => configSchema.safeParse({ server: { tls: { certFile: 'c.pem', keyFile: 'k.pem', ...tls } } });
+    const parse = (tls: Record<string, unknown>) =>
+      configSchema.safeParse({ server: { tls: { certFile: 'c.pem', keyFile: 'k.pem', ...tls } } });
     const old = parse({ minVersion: 'TLSv1.1' });
     assert.equal(old.success, false);
     assert.deepEqual(old.error?.issues[0]?.path, ['server', 'tls', 'minVersion']);

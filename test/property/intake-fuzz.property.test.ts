@@ -20,7 +20,10 @@ interface FuzzRequest {
   contentType: string | undefined;
 }
 
-const controlChar = fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f).map((c) => String.fromCharCode(c));
+const controlChar = fc
+  .integer({ min: 0, max: 0x9f })
+  .filter((c) => c < 0x20 || c >= 0x7f)
+  .map((c) => String.fromCharCode(c));
 const nastyString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary', maxLength: 40 }),
@@ -28,11 +31,20 @@ const nastyString = fc.oneof(
   fc.constantFrom('\u0000', '\ud800', 'a\udc00b', ' ', '', '\u2028'),
   fc.integer({ min: 250, max: 300 }).map((n) => 'x'.repeat(n)),
 );
-const nastyValue = fc.oneof(nastyString, fc.integer(), fc.double(), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 2 }));
+const nastyValue = fc.oneof(
+  nastyString,
+  fc.integer(),
+  fc.double(),
+  fc.constant(null),
+  fc.boolean(),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.object({ maxDepth: 2 }),
+);
 const FIELDS = ['uuid', 'timestamp', 'resourceAction', 'resource', 'resource.type', 'resource.uuid', 'resource.content'] as const;
 
 /** Nesting as raw text, so depth is not limited by JSON.stringify's own stack. */
-const deepText = (depth: number, kind: 'array' | 'object') => (kind === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+const deepText = (depth: number, kind: 'array' | 'object') =>
+  kind === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
 const bodyArb: fc.Arbitrary<string | Buffer> = fc.oneof(
   // A valid envelope with one field replaced or removed.
@@ -46,11 +58,13 @@ const bodyArb: fc.Arbitrary<string | Buffer> = fc.oneof(
     return JSON.stringify(d);
   }),
   // Nesting from harmless to absurd inside resource.content.
-  fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.constantFrom('array' as const, 'object' as const)).map(([depth, kind]) =>
-    JSON.stringify(delivery()).replace('"status":"ACTIVE"', `"status":${deepText(depth, kind)}`),
-  ),
+  fc
+    .tuple(fc.integer({ min: 1, max: 5000 }), fc.constantFrom('array' as const, 'object' as const))
+    .map(([depth, kind]) => JSON.stringify(delivery()).replace('"status":"ACTIVE"', `"status":${deepText(depth, kind)}`)),
   // Control characters and NUL inside content, where they are data.
-  fc.array(nastyString, { maxLength: 4 }).map((strings) => JSON.stringify(delivery({ resource: { type: 'ORDER', uuid: 'o-1', content: { strings } } }))),
+  fc
+    .array(nastyString, { maxLength: 4 })
+    .map((strings) => JSON.stringify(delivery({ resource: { type: 'ORDER', uuid: 'o-1', content: { strings } } }))),
   // Not an envelope at all.
   fc.json({ maxDepth: 3 }),
   fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
@@ -67,7 +81,15 @@ const requestArb: fc.Arbitrary<FuzzRequest> = fc.record({
   ),
   contentType: fc.oneof(
     { arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8', undefined), weight: 12 },
-    { arbitrary: fc.constantFrom('application/json; charset=utf-16', 'application/json; charset=latin1', 'application/json; charset=x-bogus', 'text/plain'), weight: 3 },
+    {
+      arbitrary: fc.constantFrom(
+        'application/json; charset=utf-16',
+        'application/json; charset=latin1',
+        'application/json; charset=x-bogus',
+        'text/plain',
+      ),
+      weight: 3,
+    },
   ),
 });
 
@@ -84,7 +106,10 @@ function encode(r: FuzzRequest): { body: Buffer; headers: Record<string, string>
       return { body: deflateSync(raw), headers: { ...headers, 'content-encoding': 'deflate' } };
     case 'gzip-corrupt': {
       const zipped = gzipSync(raw);
-      return { body: Buffer.concat([zipped.subarray(0, 12), Buffer.from([0xff, 0x00, 0xfe]), zipped.subarray(12)]), headers: { ...headers, 'content-encoding': 'gzip' } };
+      return {
+        body: Buffer.concat([zipped.subarray(0, 12), Buffer.from([0xff, 0x00, 0xfe]), zipped.subarray(12)]),
+        headers: { ...headers, 'content-encoding': 'gzip' },
+      };
     }
     default:
       return { body: raw, headers: { ...headers, 'content-encoding': r.encoding } };
@@ -107,7 +132,10 @@ forEachDatabase('intake fuzz', (ctx) => {
       sources: { shop: { auth: { mode: 'token', tokens: [{ name: 't', value: TOKEN }] } }, sso: { auth: { mode: 'oauth2' } } },
     });
     const k = newApiKey();
-    await new KnexApiKeyStore(server.runtime.db).create({ id: k.id, name: 'fuzz', keySha256: k.keySha256, scopes: ['feed:read'] }, new Date());
+    await new KnexApiKeyStore(server.runtime.db).create(
+      { id: k.id, name: 'fuzz', keySha256: k.keySha256, scopes: ['feed:read'] },
+      new Date(),
+    );
     apiKey = k.key;
   });
 
@@ -152,7 +180,11 @@ forEachDatabase('intake fuzz', (ctx) => {
           // A few wrong tokens, deterministic, well under the failed-authentication limit.
           const token = i % 40 === 39 ? 'wrong-token' : TOKEN;
           const { body, headers } = encode(r);
-          const res = await fetch(`${server.url}/webhooks/shop`, { method: 'POST', headers: { ...headers, 'x-appdirect-webhook-token': token, 'x-request-id': requestId }, body });
+          const res = await fetch(`${server.url}/webhooks/shop`, {
+            method: 'POST',
+            headers: { ...headers, 'x-appdirect-webhook-token': token, 'x-request-id': requestId },
+            body,
+          });
           if (i % 4 === 0) await postElsewhere(i, body, headers);
           const text = await res.text();
           const what = `request ${i} (${r.encoding}, ${r.contentType}, ${body.length} bytes): ${res.status} ${text.slice(0, 200)}`;
@@ -175,7 +207,11 @@ forEachDatabase('intake fuzz', (ctx) => {
     for (const [requestId, code] of rejected) assert.equal(recorded.get(requestId), code, `rejection ${requestId} recorded`);
     assert.ok(rejected.size > RUNS / 4 && accepted.length > 5, `a useful mix: ${rejected.size} rejected, ${accepted.length} accepted`);
 
-    const good = await fetch(`${server.url}/webhooks/shop`, { method: 'POST', headers: { 'x-appdirect-webhook-token': TOKEN }, body: JSON.stringify(delivery()) });
+    const good = await fetch(`${server.url}/webhooks/shop`, {
+      method: 'POST',
+      headers: { 'x-appdirect-webhook-token': TOKEN },
+      body: JSON.stringify(delivery()),
+    });
     assert.equal(good.status, 200);
   });
 });

@@ -4,15 +4,23 @@ import type { RecordWriter } from '../../src/records/record-store';
 import { engineHarness, expectedRecords, type WidgetEvent } from '../helpers/worker-harness';
 
 const eventArb = (i: number) =>
-  fc.record({
-    key: fc.constantFrom('k1', 'k2', 'k3'),
-    action: fc.constantFrom('ADDED' as const, 'CHANGED' as const, 'REMOVED' as const),
-    timestamp: fc.integer({ min: 1, max: 6 }), // a narrow range, so equal timestamps are common
-    name: fc.constantFrom('a', 'b', 'c'),
-    qty: fc.integer({ min: 0, max: 3 }),
-  }).map((e) => ({ ...e, uuid: `e${String(i).padStart(3, '0')}-${e.action}` }));
+  fc
+    .record({
+      key: fc.constantFrom('k1', 'k2', 'k3'),
+      action: fc.constantFrom('ADDED' as const, 'CHANGED' as const, 'REMOVED' as const),
+      timestamp: fc.integer({ min: 1, max: 6 }), // a narrow range, so equal timestamps are common
+      name: fc.constantFrom('a', 'b', 'c'),
+      qty: fc.integer({ min: 0, max: 3 }),
+    })
+    .map((e) => ({ ...e, uuid: `e${String(i).padStart(3, '0')}-${e.action}` }));
 
-type Step = { kind: 'deliver'; count: number } | { kind: 'tick' } | { kind: 'drain' } | { kind: 'crash-after-claim' } | { kind: 'crash-in-transaction' } | { kind: 'crash-in-drain' };
+type Step =
+  | { kind: 'deliver'; count: number }
+  | { kind: 'tick' }
+  | { kind: 'drain' }
+  | { kind: 'crash-after-claim' }
+  | { kind: 'crash-in-transaction' }
+  | { kind: 'crash-in-drain' };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('deliver' as const), count: fc.integer({ min: 1, max: 5 }) }),
@@ -48,7 +56,7 @@ describe('sync engine (property): duplicates, any arrival order, crashes', funct
           const deliveries: WidgetEvent[] = [...events, ...duplicatePicks.map((p) => events[p % events.length] as WidgetEvent)];
           // A seeded shuffle: arrival order has nothing to do with timestamps.
           let s = seed;
-          const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+          const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
           for (let i = deliveries.length - 1; i > 0; i--) {
             const j = Math.floor(rand() * (i + 1));
             [deliveries[i], deliveries[j]] = [deliveries[j] as WidgetEvent, deliveries[i] as WidgetEvent];
@@ -83,7 +91,11 @@ describe('sync engine (property): duplicates, any arrival order, crashes', funct
 
             const pending = await h.db('inbox_events').whereNotIn('status', ['done', 'stale']).count({ n: '*' });
             assert.equal(Number(pending[0]?.n), 0, 'every event ended done or stale');
-            const rows = (await h.db('records').select('record_key', 'deleted', 'data')) as { record_key: string; deleted: number; data: string }[];
+            const rows = (await h.db('records').select('record_key', 'deleted', 'data')) as {
+              record_key: string;
+              deleted: number;
+              data: string;
+            }[];
             const actual = new Map(rows.map((r) => [r.record_key, { deleted: r.deleted === 1, data: r.data }]));
             assert.deepEqual(actual, expectedRecords(deliveries));
 

@@ -10,7 +10,11 @@ describe('clients add --grants', () => {
 
   it('refuses an empty list or another grant with AUTH_BAD_GRANTS', () => {
     for (const text of ['', ' , ', 'implicit', 'password,authorization_code']) {
-      assert.throws(() => parseGrants(text), (err) => isAppError(err) && err.code === 'AUTH_BAD_GRANTS', text);
+      assert.throws(
+        () => parseGrants(text),
+        (err) => isAppError(err) && err.code === 'AUTH_BAD_GRANTS',
+        text,
+      );
     }
   });
 });

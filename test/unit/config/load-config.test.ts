@@ -52,7 +52,10 @@ describe('loadConfig', () => {
   });
 
   it('takes overrides and *_FILE secrets from the environment, never echoing a secret in an error', () => {
-    writeFileSync(join(dir, 'default.yaml'), 'sources:\n  shop:\n    auth: { mode: token, tokens: [{ name: a, value: placeholder-0123456789 }] }\n');
+    writeFileSync(
+      join(dir, 'default.yaml'),
+      'sources:\n  shop:\n    auth: { mode: token, tokens: [{ name: a, value: placeholder-0123456789 }] }\n',
+    );
     const secretFile = join(dir, 'token.txt');
     writeFileSync(secretFile, 'from-file-secret-0123456789\n');
     const cfg = loadConfig({
@@ -88,9 +91,15 @@ describe('loadConfig', () => {
   });
 
   it('a file that names sources or connectors replaces the set before it; other keys merge key by key', () => {
-    writeFileSync(join(dir, 'default.yaml'), 'server: { port: 8080 }\nsources:\n  demo:\n    auth: { mode: none }\nconnectors:\n  a: { type: file, dir: /tmp/a }\n');
+    writeFileSync(
+      join(dir, 'default.yaml'),
+      'server: { port: 8080 }\nsources:\n  demo:\n    auth: { mode: none }\nconnectors:\n  a: { type: file, dir: /tmp/a }\n',
+    );
     const over = join(dir, 'production.yaml');
-    writeFileSync(over, 'environment: production\nserver: { host: 0.0.0.0 }\nsources:\n  shop:\n    auth: { mode: oauth2 }\nconnectors:\n  b: { type: file, dir: /tmp/b }\n');
+    writeFileSync(
+      over,
+      'environment: production\nserver: { host: 0.0.0.0 }\nsources:\n  shop:\n    auth: { mode: oauth2 }\nconnectors:\n  b: { type: file, dir: /tmp/b }\n',
+    );
     const cfg = loadConfig({ configDir: dir, files: [over], env: {} });
     assert.deepEqual(Object.keys(cfg.sources), ['shop']);
     assert.deepEqual(Object.keys(cfg.connectors), ['b']);

@@ -18,7 +18,10 @@ describe('bounded JSON walks', () => {
   });
 
   it('stringifies with a catalogued error, and shows a note, instead of a RangeError', () => {
-    assert.throws(() => stringifyBounded(nested(200_000), 'resource.content'), { code: 'WORKER_PAYLOAD_TOO_DEEP', message: /resource\.content/ });
+    assert.throws(() => stringifyBounded(nested(200_000), 'resource.content'), {
+      code: 'WORKER_PAYLOAD_TOO_DEEP',
+      message: /resource\.content/,
+    });
     assert.equal(stringifyBounded({ a: [1] }), '{"a":[1]}');
     assert.match(showJson(nested(200_000), 2), /nested deeper than 1000 levels/);
   });

@@ -52,7 +52,10 @@ describe('compiled mappings', () => {
     assert.equal(r.data.kind, 'UPGRADE');
     assert.equal(r.data.total, '12345678901234567890.123456789');
     assert.equal(r.data.seats, 1);
-    assert.deepEqual(r.data.lines, [{ qty: '2', card: null }, { qty: '1.5', card: null }]);
+    assert.deepEqual(r.data.lines, [
+      { qty: '2', card: null },
+      { qty: '1.5', card: null },
+    ]);
   });
 
   it('lists the keys of every mapped level in sorted order, whatever the file order, sync or async', async () => {
@@ -93,7 +96,9 @@ fields:
 
   it('names file, field, source path and delivery in every error, and reports all of them', async () => {
     const m = compileYaml(ORDER);
-    const errors = failed(await m.map(envelope({ ...content, id: undefined, status: 'PAUSED', totalPrice: '1,5', orderLines: [{ quantity: 'x' }] })));
+    const errors = failed(
+      await m.map(envelope({ ...content, id: undefined, status: 'PAUSED', totalPrice: '1,5', orderLines: [{ quantity: 'x' }] })),
+    );
     const byCode = (code: string) => errors.find((e) => e.code === code);
     // In field-name order at each level, as mappings run (the first one's code becomes the event's error code).
     assert.deepEqual(
@@ -161,21 +166,27 @@ fields:
     const m = compileYaml(ORDER);
     assert.equal(m.keyOf(envelope(undefined)), '987');
     const errors = failed(await m.map(envelope(undefined)));
-    assert.deepEqual(errors.map((e) => e.code), ['MAPPING_CONTENT_ABSENT']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['MAPPING_CONTENT_ABSENT'],
+    );
     assert.throws(() => m.keyOf({ resource: {} }), /MAPPING_KEY_MISSING|key path resource.uuid/);
   });
 
   it('describes its fields for SQL views, collections with their item fields', () => {
     const m = compileYaml(ORDER);
-    assert.deepEqual(m.fields.find((f) => f.name === 'lines'), {
-      name: 'lines',
-      type: 'collection',
-      required: false,
-      fields: [
-        { name: 'qty', type: 'decimal', required: true },
-        { name: 'card', type: 'json', required: false },
-      ],
-    });
+    assert.deepEqual(
+      m.fields.find((f) => f.name === 'lines'),
+      {
+        name: 'lines',
+        type: 'collection',
+        required: false,
+        fields: [
+          { name: 'qty', type: 'decimal', required: true },
+          { name: 'card', type: 'json', required: false },
+        ],
+      },
+    );
   });
 
   it('the version is a hash of the file: it changes when the file changes and stamps every record', async () => {

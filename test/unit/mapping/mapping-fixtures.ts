@@ -35,7 +35,12 @@ export function envelope(content: unknown, patch: Record<string, unknown> = {}):
   return {
     uuid: 'delivery-1',
     timestamp: 1795000000000,
-    resource: { type: 'ORDER', uuid: 987, url: 'https://example.byappdirect.com/api/billing/v1/orders/987', ...(content === undefined ? {} : { content }) },
+    resource: {
+      type: 'ORDER',
+      uuid: 987,
+      url: 'https://example.byappdirect.com/api/billing/v1/orders/987',
+      ...(content === undefined ? {} : { content }),
+    },
     resourceAction: content === undefined ? 'REMOVED' : 'ADDED',
     ...patch,
   };

@@ -20,7 +20,7 @@ describe('appdirect-sync mappings (CLI)', () => {
   beforeEach(() => (tmp = tempMappingsDir()));
   afterEach(() => tmp.remove());
 
-  it('check: reports every problem once, a schema error hides no other field\'s fault, and says what an enum lacks', () => {
+  it("check: reports every problem once, a schema error hides no other field's fault, and says what an enum lacks", () => {
     tmp.write(
       'widget.yaml',
       'resourceType: WIDGET\nentity: widget\nfields:\n  a: { type: string, from: resource.content.a, bogus: 1 }\n' +
@@ -28,7 +28,10 @@ describe('appdirect-sync mappings (CLI)', () => {
     );
     const io = capture();
     assert.equal(mappingsCheck(tmp.dir, io), 1);
-    const lines = io.text().split('\n').filter((l) => l.includes('widget.yaml:'));
+    const lines = io
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('widget.yaml:'));
     assert.deepEqual(
       lines.map((l) => l.replace(/^.*widget\.yaml:/, '')),
       [
@@ -60,7 +63,10 @@ describe('appdirect-sync mappings (CLI)', () => {
   });
 
   it('test: a case expecting an error that does not come fails', async () => {
-    tmp.write('order.yaml', `${MAPPING}tests:\n  - name: should fail\n    input: ${INPUT}\n    expectError: { code: MAPPING_WRONG_TYPE }\n`);
+    tmp.write(
+      'order.yaml',
+      `${MAPPING}tests:\n  - name: should fail\n    input: ${INPUT}\n    expectError: { code: MAPPING_WRONG_TYPE }\n`,
+    );
     const io = capture();
     assert.equal(await mappingsTest(tmp.dir, io), 1);
     assert.match(io.text(), /expected errors but the mapping succeeded/);
@@ -75,7 +81,10 @@ describe('appdirect-sync mappings (CLI)', () => {
 
   it('preview: prints the record, or the errors', async () => {
     tmp.write('order.yaml', MAPPING);
-    const good = tmp.write('d.json', JSON.stringify({ uuid: 'd1', resource: { type: 'ORDER', uuid: 7, content: { id: 7, totalPrice: '2.00' } } }));
+    const good = tmp.write(
+      'd.json',
+      JSON.stringify({ uuid: 'd1', resource: { type: 'ORDER', uuid: 7, content: { id: 7, totalPrice: '2.00' } } }),
+    );
     const io = capture();
     assert.equal(await mappingsPreview(tmp.dir, good, io), 0, io.text());
     assert.deepEqual(JSON.parse(io.text()).data, { id: '7', total: '2' });

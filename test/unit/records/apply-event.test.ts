@@ -3,7 +3,13 @@ import { applyEvent, type MappedEvent, type RecordState } from '../../../src/rec
 import { compareVersions } from '../../../src/records/record-version';
 
 function ev(action: MappedEvent['action'], timestamp: number, uuid: string, data?: object): MappedEvent {
-  return { version: { timestamp, action, uuid }, action, data: data ? JSON.stringify(data) : undefined, rawContent: null, mappingVersion: 'v1' };
+  return {
+    version: { timestamp, action, uuid },
+    action,
+    data: data ? JSON.stringify(data) : undefined,
+    rawContent: null,
+    mappingVersion: 'v1',
+  };
 }
 
 function after(state: RecordState | undefined, e: MappedEvent): RecordState | undefined {
@@ -40,7 +46,11 @@ describe('the ordering rule', () => {
     assert.equal(removed.change, 'deleted');
     assert.equal(removed.next.deleted, true);
     assert.equal(removed.next.data, JSON.stringify({ n: 1 }));
-    assert.equal(applyEvent(removed.next, ev('REMOVED', 25, 'c')).outcome === 'applied' && (applyEvent(removed.next, ev('REMOVED', 25, 'c')) as { change: unknown }).change, null);
+    assert.equal(
+      applyEvent(removed.next, ev('REMOVED', 25, 'c')).outcome === 'applied' &&
+        (applyEvent(removed.next, ev('REMOVED', 25, 'c')) as { change: unknown }).change,
+      null,
+    );
     assert.deepEqual(applyEvent(removed.next, ev('CHANGED', 5, 'x', { n: 5 })), { outcome: 'stale' }, 'older than the data it holds');
     const revived = applyEvent(removed.next, ev('ADDED', 30, 'd', { n: 3 }));
     assert.ok(revived.outcome === 'applied');

@@ -8,7 +8,8 @@ function byDefinition(value: unknown): string {
     if (Array.isArray(v)) return v.map(sort);
     if (v === null || typeof v !== 'object' || v instanceof Date) return v;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) if ((v as Record<string, unknown>)[k] !== undefined) out[k] = sort((v as Record<string, unknown>)[k]);
+    for (const k of Object.keys(v).sort())
+      if ((v as Record<string, unknown>)[k] !== undefined) out[k] = sort((v as Record<string, unknown>)[k]);
     return out;
   };
   return JSON.stringify(sort(value));
@@ -21,11 +22,14 @@ describe('canonicalJson', () => {
       node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), tie('object'), fc.array(tie('node'), { maxLength: 3 })),
       object: fc.dictionary(keys, fc.oneof(tie('node'), fc.constant(undefined)), { maxKeys: 5 }),
     })).node;
-    fc.assert(fc.property(value, (v) => assert.equal(canonicalJson(v), byDefinition(v))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(value, (v) => assert.equal(canonicalJson(v), byDefinition(v))),
+      { numRuns: 2000 },
+    );
   });
 
   it('sorts nested keys and drops undefined, so equal data compares equal as text', () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [ { y: 1, x: 2 } ], c: undefined } }), '{"a":{"d":[{"x":2,"y":1}]},"b":1}');
+    assert.equal(canonicalJson({ b: 1, a: { d: [{ y: 1, x: 2 }], c: undefined } }), '{"a":{"d":[{"x":2,"y":1}]},"b":1}');
     assert.equal(canonicalJson({ a: 1, b: 2 }), canonicalJson({ b: 2, a: 1 }));
     assert.equal(canonicalJson({ when: new Date(0) }), '{"when":"1970-01-01T00:00:00.000Z"}');
   });

@@ -6,10 +6,19 @@ const f = (name: string, type: FieldDescriptor['type'] = 'string'): FieldDescrip
 
 describe('entity view SQL', () => {
   it('names columns in snake_case, and a name already taken gets a numbered suffix', () => {
-    const cols = viewColumns([f('phoneNumber'), f('phone_number'), f('deleted'), f('source'), f('HTTPStatus'), f('updated_at'), f('x'.repeat(80))]);
-    assert.deepEqual(cols.map((c) => c.column), [
-      'phone_number', 'phone_number_2', 'deleted_2', 'source_2', 'http_status', 'updated_at_2', 'x'.repeat(59),
+    const cols = viewColumns([
+      f('phoneNumber'),
+      f('phone_number'),
+      f('deleted'),
+      f('source'),
+      f('HTTPStatus'),
+      f('updated_at'),
+      f('x'.repeat(80)),
     ]);
+    assert.deepEqual(
+      cols.map((c) => c.column),
+      ['phone_number', 'phone_number_2', 'deleted_2', 'source_2', 'http_status', 'updated_at_2', 'x'.repeat(59)],
+    );
     assert.deepEqual(cols.map((c) => c.field).slice(0, 2), ['phoneNumber', 'phone_number']);
   });
 
@@ -22,7 +31,10 @@ describe('entity view SQL', () => {
       ],
       'sqlite',
     );
-    assert.deepEqual(views.map((v) => v.name), ['entity_company', 'entity_order']);
+    assert.deepEqual(
+      views.map((v) => v.name),
+      ['entity_company', 'entity_order'],
+    );
     assert.deepEqual(views[1]?.columns, [
       { column: 'id', field: 'id', type: 'string' },
       { column: 'total', field: 'total', type: 'decimal' },
