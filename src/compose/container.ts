@@ -86,10 +86,7 @@ export class Container {
   }
 
   get checkpoints(): WalCheckpointer {
-    return this.once(
-      'checkpoints',
-      () => new WalCheckpointer(this.db, this.config.db.client === 'sqlite' ? this.config.db.filename : undefined, this.logger),
-    );
+    return this.once('checkpoints', () => new WalCheckpointer(this.db, this.config.db.filename, this.logger));
   }
 
   /** The entity views, following every mapping reload. */
