@@ -1,19 +1,11 @@
-import { Oauth2TokenClient } from '../http-client/oauth2-token-client';
+import { Oauth2TokenClient, type Oauth2TokenClientOptions } from '../http-client/oauth2-token-client';
 
-/** How `simulate` obtains its bearer token: the two OAuth2 modes AppDirect offers. */
-export interface Oauth2TokenSourceOptions {
-  grant: 'client_credentials' | 'password';
-  /** The Access Token URI entered in AppDirect, e.g. https://sync.example.com/oauth/token. */
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-  username?: string;
-  password?: string;
-  scope?: string;
-  /** HTTP Basic (simple-oauth2's default, client_secret_basic) or body parameters (client_secret_post). */
-  clientAuth?: 'header' | 'body';
-  timeoutMs?: number;
-}
+/**
+ * How `simulate` obtains its bearer token: the two OAuth2 modes AppDirect offers, with AppDirect's defaults for what
+ * is left out (HTTP Basic client authentication, a 30 s timeout).
+ */
+export type Oauth2TokenSourceOptions = Omit<Oauth2TokenClientOptions, 'clientAuth' | 'refreshMarginSeconds' | 'timeoutMs'> &
+  Partial<Pick<Oauth2TokenClientOptions, 'clientAuth' | 'timeoutMs'>>;
 
 /** Seconds before `expires_in` at which a cached token is treated as expired. */
 const EXPIRY_MARGIN_SECONDS = 30;
