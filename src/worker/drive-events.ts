@@ -1,6 +1,6 @@
 import type { EventAdminStore } from '../inbox/event-admin-store';
 import type { EventStatus } from '../inbox/inbox-queue';
-import type { TickResult } from './sync-worker';
+import type { TickResult } from './tick-result';
 
 /** What `driveEvents` needs of a worker: one batch at a time, without its loop. */
 export interface Tickable {

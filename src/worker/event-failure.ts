@@ -1,5 +1,6 @@
 import { isAppError } from '../core/app-error';
 import { isStackOverflow, MAX_JSON_DEPTH } from '../core/json-bounds';
+import type { EventCompletion } from '../inbox/inbox-queue';
 
 /** A thrown error, as the failure of the one event (or record) it was thrown for. */
 export interface EventFailure {
@@ -33,4 +34,20 @@ export function eventFailure(err: unknown): EventFailure {
 
 function short(text: string): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+/**
+ * The end of an event whose mapped data the database refused (a NUL or a key too long for PostgreSQL): the driver's
+ * code and message, which name no data.
+ */
+export function unstorableCompletion(eventId: number, err: unknown): EventCompletion {
+  const e = err as { code?: unknown; message?: unknown };
+  // knex prefixes the driver's message with the statement; the driver's own words are after the last ' - '.
+  const reason = short(
+    String(e.message ?? err)
+      .split(' - ')
+      .pop() ?? '',
+  );
+  const errorDetail = { message: `the database refused this event's data: ${reason}`, dbCode: e.code };
+  return { id: eventId, status: 'failed', errorCode: 'WORKER_UNSTORABLE', errorDetail };
 }

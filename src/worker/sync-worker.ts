@@ -8,7 +8,9 @@ import type { MappingRegistry } from '../mapping';
 import { applyEvent, type RecordState } from '../records/apply-event';
 import { refKey, type RecordWrite, type RecordWriter } from '../records/record-store';
 import { InlinePlanner, type EventPlanner } from './event-planner';
+import { unstorableCompletion } from './event-failure';
 import type { EventPlan } from './plan-event';
+import { addResult, emptyResult, type TickResult } from './tick-result';
 
 export interface SyncWorkerOptions {
   batchSize: number;
@@ -26,15 +28,6 @@ const PIPELINE_DEPTH = 2;
 interface PlannedBatch {
   events: ClaimedEvent[];
   plans: Promise<EventPlan[]>;
-}
-
-export interface TickResult {
-  claimed: number;
-  done: number;
-  stale: number;
-  failed: number;
-  unmapped: number;
-  retried: number;
 }
 
 /**
@@ -195,7 +188,7 @@ export class SyncWorker {
       const [only] = plans;
       if (plans.length === 1 && only) {
         this.log.warn({ eventId: only.event.id, err: { code: (err as { code?: string }).code } }, 'event refused by the database');
-        return this.applyBatch([unstorable(only, err)], ticket, false);
+        return this.applyBatch([{ kind: 'end', event: only.event, completion: unstorableCompletion(only.event.id, err) }], ticket, false);
       }
       const middle = Math.ceil(plans.length / 2);
       const left = await this.applyIsolating(plans.slice(0, middle), ticket);
@@ -261,33 +254,4 @@ export class SyncWorker {
     const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
-}
-
-/** The end of an event whose data the database refuses: its driver code and message, which carry no data. */
-function unstorable(plan: EventPlan, err: unknown): EventPlan {
-  const e = err as { code?: unknown; message?: unknown };
-  // knex prefixes the driver's message with the statement; the driver's own words are after the last ' - '.
-  const reason = String(e.message ?? err)
-    .split(' - ')
-    .pop()
-    ?.slice(0, 300);
-  const detail = { message: `the database refused this event's data: ${reason}`, dbCode: e.code };
-  return {
-    kind: 'end',
-    event: plan.event,
-    completion: { id: plan.event.id, status: 'failed', errorCode: 'WORKER_UNSTORABLE', errorDetail: detail },
-  };
-}
-
-function emptyResult(claimed: number): TickResult {
-  return { claimed, done: 0, stale: 0, failed: 0, unmapped: 0, retried: 0 };
-}
-
-function addResult(into: TickResult, r: TickResult): void {
-  into.claimed += r.claimed;
-  into.done += r.done;
-  into.stale += r.stale;
-  into.failed += r.failed;
-  into.unmapped += r.unmapped;
-  into.retried += r.retried;
 }
