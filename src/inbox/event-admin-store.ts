@@ -1,4 +1,5 @@
 import type { KeysetPurge } from '../db/keyset-purge';
+import type { Tx } from '../db/transaction';
 import type { EventStatus } from './inbox-queue';
 
 /** Which inbox events an operator means: every given criterion must hold. Times are received times. */
@@ -70,8 +71,11 @@ export interface RequeueResult {
 export interface EventAdminStore {
   list(filter: EventFilter): Promise<EventSummary[]>;
   get(id: number): Promise<EventDetail | undefined>;
-  /** Puts matching failed, dead, unmapped and stale events back to accepted with attempts 0 and no error. */
-  requeue(filter: EventFilter): Promise<RequeueResult>;
+  /**
+   * Puts matching failed, dead, unmapped and stale events back to accepted with attempts 0 and no error, on `trx`
+   * (the caller's one transaction: what is reported is what was re-queued).
+   */
+  requeue(trx: Tx, filter: EventFilter): Promise<RequeueResult>;
   /** Status by id, for reporting after a re-drive. */
   statuses(ids: number[]): Promise<Map<number, { status: EventStatus; errorCode: string | null }>>;
   /**

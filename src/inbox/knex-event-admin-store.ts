@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { chunks } from '../db/chunks';
 import { asDate, asNumber } from '../db/column-values';
 import type { KeysetPurge } from '../db/keyset-purge';
+import type { Tx } from '../db/transaction';
 import type { DbInboxEventRow } from './inbox-rows';
 import type { EventDetail, EventAdminStore, EventFilter, EventSummary, RequeueResult } from './event-admin-store';
 import type { EventStatus } from './inbox-queue';
@@ -59,37 +60,35 @@ export class KnexEventAdminStore implements EventAdminStore {
     return { ...toDetail(row), conflicts: { count: Number(conflict?.n ?? 0), lastReceivedAt: optionalDate(conflict?.last ?? null) } };
   }
 
-  async requeue(filter: EventFilter): Promise<RequeueResult> {
-    return this.db.transaction(async (trx) => {
-      const rows = (await this.filtered(filter, trx).select('id', 'status', 'payload_purged_at').orderBy('id')) as Pick<
-        DbSyncEventRow,
-        'id' | 'status' | 'payload_purged_at'
-      >[];
-      const result: RequeueResult = { requeued: [], refusedDone: [], refusedPurged: [], alreadyQueued: [], missing: [] };
-      const found = new Set<number>();
-      for (const r of rows) {
-        const id = asNumber(r.id);
-        found.add(id);
-        if (r.status === 'done') result.refusedDone.push(id);
-        else if (r.status === 'accepted') result.alreadyQueued.push(id);
-        else if (r.payload_purged_at !== null) result.refusedPurged.push(id);
-        else result.requeued.push(id);
-      }
-      result.missing = (filter.ids ?? []).filter((id) => !found.has(id));
-      for (const chunk of chunks(result.requeued, 500)) {
-        await trx('inbox_events').whereIn('id', chunk).whereIn('status', RETRIABLE).update({
-          status: 'accepted',
-          attempts: 0,
-          claim_ticket: null,
-          lease_until: null,
-          next_attempt_at: null,
-          processed_at: null,
-          error_code: null,
-          error_detail: null,
-        });
-      }
-      return result;
-    });
+  async requeue(trx: Tx, filter: EventFilter): Promise<RequeueResult> {
+    const rows = (await this.filtered(filter, trx).select('id', 'status', 'payload_purged_at').orderBy('id')) as Pick<
+      DbSyncEventRow,
+      'id' | 'status' | 'payload_purged_at'
+    >[];
+    const result: RequeueResult = { requeued: [], refusedDone: [], refusedPurged: [], alreadyQueued: [], missing: [] };
+    const found = new Set<number>();
+    for (const r of rows) {
+      const id = asNumber(r.id);
+      found.add(id);
+      if (r.status === 'done') result.refusedDone.push(id);
+      else if (r.status === 'accepted') result.alreadyQueued.push(id);
+      else if (r.payload_purged_at !== null) result.refusedPurged.push(id);
+      else result.requeued.push(id);
+    }
+    result.missing = (filter.ids ?? []).filter((id) => !found.has(id));
+    for (const chunk of chunks(result.requeued, 500)) {
+      await trx('inbox_events').whereIn('id', chunk).whereIn('status', RETRIABLE).update({
+        status: 'accepted',
+        attempts: 0,
+        claim_ticket: null,
+        lease_until: null,
+        next_attempt_at: null,
+        processed_at: null,
+        error_code: null,
+        error_detail: null,
+      });
+    }
+    return result;
   }
 
   async statuses(ids: number[]): Promise<Map<number, { status: EventStatus; errorCode: string | null }>> {
