@@ -1,6 +1,7 @@
 import type { Config } from '../config/config-schema';
 import type { Logger } from '../core/logger';
 import type { Knex } from '../db/create-knex';
+import type { KeysetPurge } from '../db/keyset-purge';
 import type { ConsumerStore } from '../feed/consumer-store';
 import type { EventAdminStore } from '../inbox/event-admin-store';
 import { purgeChangesThrough, purgeInChunks } from './chunked-purges';
@@ -49,23 +50,19 @@ export class RetentionJob implements Job {
     const { db, store } = this.deps;
     const { chunkSize: chunk, inboxEvents, conflicts, rejectedDeliveries, oauthTokens } = this.config;
     const ago = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    // One short transaction per chunk of `chunk` rows, so writers keep committing while a purge runs.
+    const walk = (purge: KeysetPurge) => purgeInChunks(db, purge, chunk);
     const counts: Record<string, number> = {};
     counts['payloads purged'] = await this.purgeProcessedPayloads(now);
     counts['inbox events deleted'] =
-      (inboxEvents.days === null
-        ? 0
-        : await purgeInChunks(db, store.inboxEvents(['done', 'stale'], 'processed_at', ago(inboxEvents.days)), chunk)) +
+      (inboxEvents.days === null ? 0 : await walk(store.inboxEvents(['done', 'stale'], 'processed_at', ago(inboxEvents.days)))) +
       (inboxEvents.unresolvedDays === null
         ? 0
-        : await purgeInChunks(
-            db,
-            store.inboxEvents(['failed', 'dead', 'unmapped'], 'received_at', ago(inboxEvents.unresolvedDays)),
-            chunk,
-          ));
+        : await walk(store.inboxEvents(['failed', 'dead', 'unmapped'], 'received_at', ago(inboxEvents.unresolvedDays))));
     counts['changes deleted'] = await this.purgeChanges(now);
-    counts['conflicts deleted'] = await purgeInChunks(db, store.conflicts(ago(conflicts.days)), chunk);
-    counts['rejected deliveries deleted'] = await purgeInChunks(db, store.rejectedDeliveries(ago(rejectedDeliveries.days)), chunk);
-    counts['oauth tokens deleted'] = await purgeInChunks(db, store.oauthTokens(ago(oauthTokens.days)), chunk);
+    counts['conflicts deleted'] = await walk(store.conflicts(ago(conflicts.days)));
+    counts['rejected deliveries deleted'] = await walk(store.rejectedDeliveries(ago(rejectedDeliveries.days)));
+    counts['oauth tokens deleted'] = await walk(store.oauthTokens(ago(oauthTokens.days)));
     this.logger.info({ ...counts }, 'retention done');
     return counts;
   }
