@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { AppError } from '../core/app-error';
 import { systemClock } from '../core/clock';
+import type { Knex } from '../db/create-knex';
+import { withTransaction } from '../db/transaction';
 import type { EventAdminStore, EventFilter } from '../inbox/event-admin-store';
 import { EVENT_STATUSES, type EventStatus } from '../inbox/inbox-queue';
 import { driveEvents } from '../worker/drive-events';
@@ -54,11 +56,11 @@ export function registerEventsCommand(program: Command): void {
     .option('--now', 'also run the worker until they are processed, and print where they ended')
     .action(async (ids: string[], opts: FilterOptions & { now?: boolean }, command: Command) => {
       if (!opts.now) {
-        await withDatabase(command, async (c) => (await requeue(c.events, retryFilter(ids, opts))).code);
+        await withDatabase(command, async (c) => (await requeue(c, retryFilter(ids, opts))).code);
         return;
       }
       await withCliRuntime(command, async (runtime) => {
-        const { code, requeued } = await requeue(runtime.events, retryFilter(ids, opts));
+        const { code, requeued } = await requeue(runtime, retryFilter(ids, opts));
         const driven = await driveEvents(runtime.worker, runtime.events, requeued);
         for (const d of driven) process.stdout.write(`${d.id}  ${d.status}${d.errorCode ? `  ${d.errorCode}` : ''}\n`);
         return code;
@@ -66,9 +68,9 @@ export function registerEventsCommand(program: Command): void {
     });
 }
 
-/** Re-queues and reports; exit code 1 when some asked-for events were refused or do not exist. */
-async function requeue(store: EventAdminStore, filter: EventFilter): Promise<{ code: number; requeued: number[] }> {
-  const result = await store.requeue(filter);
+/** Re-queues in one transaction and reports; exit code 1 when some asked-for events were refused or do not exist. */
+async function requeue(c: { db: Knex; events: EventAdminStore }, filter: EventFilter): Promise<{ code: number; requeued: number[] }> {
+  const result = await withTransaction(c.db, (trx) => c.events.requeue(trx, filter));
   process.stdout.write(`re-queued ${result.requeued.length} event(s)\n`);
   let code = 0;
   if (result.refusedDone.length > 0) {

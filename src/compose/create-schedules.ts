@@ -30,7 +30,7 @@ export function createScheduler(c: Container): Scheduler {
 /** The periodic jobs (retention), scheduled under `serve` and `worker`, run on demand by `jobs run`. */
 export function createJobSchedule(c: Container): JobSchedule {
   const retention = new RetentionJob(
-    { events: c.events, store: c.stores.retention, consumers: c.stores.consumers },
+    { db: c.db, events: c.events, store: c.stores.retention, consumers: c.stores.consumers },
     c.config.retention,
     c.logger,
   );

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { waitWhileBusy } from './busy-wait';
 
-/** A transaction handed to stores; services never open one themselves. */
+/** A transaction a service opens (withTransaction) and hands to stores; stores never open one themselves. */
 export type Tx = Knex.Transaction;
 
 /**

@@ -1,3 +1,5 @@
+import type { KeysetPurge } from '../db/keyset-purge';
+import type { Tx } from '../db/transaction';
 import type { EventStatus } from './inbox-queue';
 
 /** Which inbox events an operator means: every given criterion must hold. Times are received times. */
@@ -69,15 +71,18 @@ export interface RequeueResult {
 export interface EventAdminStore {
   list(filter: EventFilter): Promise<EventSummary[]>;
   get(id: number): Promise<EventDetail | undefined>;
-  /** Puts matching failed, dead, unmapped and stale events back to accepted with attempts 0 and no error. */
-  requeue(filter: EventFilter): Promise<RequeueResult>;
+  /**
+   * Puts matching failed, dead, unmapped and stale events back to accepted with attempts 0 and no error, on `trx`
+   * (the caller's one transaction: what is reported is what was re-queued).
+   */
+  requeue(trx: Tx, filter: EventFilter): Promise<RequeueResult>;
   /** Status by id, for reporting after a re-drive. */
   statuses(ids: number[]): Promise<Map<number, { status: EventStatus; errorCode: string | null }>>;
   /**
-   * Empties the body of done and stale events processed before `before`, and stamps payload_purged_at.
-   * @returns how many payloads were purged.
+   * The payloads of done and stale events processed before `before`: each chunk's delete empties their bodies and
+   * stamps payload_purged_at with `now`, and counts the payloads purged. The retention job walks it.
    */
-  purgeProcessedPayloads(before: Date, now: Date): Promise<number>;
+  processedPayloads(before: Date, now: Date): KeysetPurge;
   /** The `limit` most recent done or stale events (newest first), bodies included; purged ones too. */
   recentProcessed(limit: number, resourceTypes?: string[]): Promise<EventDetail[]>;
   /** Every stored resource type among events of the given statuses (to match against the mappings). */

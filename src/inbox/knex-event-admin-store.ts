@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { chunks } from '../db/chunks';
 import { asDate, asNumber } from '../db/column-values';
+import type { KeysetPurge } from '../db/keyset-purge';
+import type { Tx } from '../db/transaction';
 import type { DbInboxEventRow } from './inbox-rows';
 import type { EventDetail, EventAdminStore, EventFilter, EventSummary, RequeueResult } from './event-admin-store';
 import type { EventStatus } from './inbox-queue';
@@ -37,8 +39,6 @@ const SUMMARY_COLUMNS = [
   'received_at',
   'processed_at',
 ];
-/** Rows purged per statement, so retention never holds SQLite's write lock for long. */
-const PURGE_CHUNK = 1000;
 
 /** EventAdminStore on knex: the queries behind `events`, `remap` and the retention job. */
 export class KnexEventAdminStore implements EventAdminStore {
@@ -60,37 +60,35 @@ export class KnexEventAdminStore implements EventAdminStore {
     return { ...toDetail(row), conflicts: { count: Number(conflict?.n ?? 0), lastReceivedAt: optionalDate(conflict?.last ?? null) } };
   }
 
-  async requeue(filter: EventFilter): Promise<RequeueResult> {
-    return this.db.transaction(async (trx) => {
-      const rows = (await this.filtered(filter, trx).select('id', 'status', 'payload_purged_at').orderBy('id')) as Pick<
-        DbSyncEventRow,
-        'id' | 'status' | 'payload_purged_at'
-      >[];
-      const result: RequeueResult = { requeued: [], refusedDone: [], refusedPurged: [], alreadyQueued: [], missing: [] };
-      const found = new Set<number>();
-      for (const r of rows) {
-        const id = asNumber(r.id);
-        found.add(id);
-        if (r.status === 'done') result.refusedDone.push(id);
-        else if (r.status === 'accepted') result.alreadyQueued.push(id);
-        else if (r.payload_purged_at !== null) result.refusedPurged.push(id);
-        else result.requeued.push(id);
-      }
-      result.missing = (filter.ids ?? []).filter((id) => !found.has(id));
-      for (const chunk of chunks(result.requeued, 500)) {
-        await trx('inbox_events').whereIn('id', chunk).whereIn('status', RETRIABLE).update({
-          status: 'accepted',
-          attempts: 0,
-          claim_ticket: null,
-          lease_until: null,
-          next_attempt_at: null,
-          processed_at: null,
-          error_code: null,
-          error_detail: null,
-        });
-      }
-      return result;
-    });
+  async requeue(trx: Tx, filter: EventFilter): Promise<RequeueResult> {
+    const rows = (await this.filtered(filter, trx).select('id', 'status', 'payload_purged_at').orderBy('id')) as Pick<
+      DbSyncEventRow,
+      'id' | 'status' | 'payload_purged_at'
+    >[];
+    const result: RequeueResult = { requeued: [], refusedDone: [], refusedPurged: [], alreadyQueued: [], missing: [] };
+    const found = new Set<number>();
+    for (const r of rows) {
+      const id = asNumber(r.id);
+      found.add(id);
+      if (r.status === 'done') result.refusedDone.push(id);
+      else if (r.status === 'accepted') result.alreadyQueued.push(id);
+      else if (r.payload_purged_at !== null) result.refusedPurged.push(id);
+      else result.requeued.push(id);
+    }
+    result.missing = (filter.ids ?? []).filter((id) => !found.has(id));
+    for (const chunk of chunks(result.requeued, 500)) {
+      await trx('inbox_events').whereIn('id', chunk).whereIn('status', RETRIABLE).update({
+        status: 'accepted',
+        attempts: 0,
+        claim_ticket: null,
+        lease_until: null,
+        next_attempt_at: null,
+        processed_at: null,
+        error_code: null,
+        error_detail: null,
+      });
+    }
+    return result;
   }
 
   async statuses(ids: number[]): Promise<Map<number, { status: EventStatus; errorCode: string | null }>> {
@@ -102,27 +100,24 @@ export class KnexEventAdminStore implements EventAdminStore {
     return out;
   }
 
-  async purgeProcessedPayloads(before: Date, now: Date): Promise<number> {
-    let purged = 0;
-    // Keyset by id: each chunk starts after the last, so one run reads the inbox once however large it is.
-    let afterId = 0;
-    for (;;) {
-      const ids = (
-        (await this.db('inbox_events')
+  processedPayloads(before: Date, now: Date): KeysetPurge {
+    return {
+      // Keyset by id: each chunk starts after the last, so one run reads the inbox once however large it is.
+      nextKeys: async (after, limit) => {
+        let q = this.db('inbox_events')
           .select('id')
-          .where('id', '>', afterId)
           .whereIn('status', ['done', 'stale'])
           .whereNull('payload_purged_at')
           .where('processed_at', '<', before.toISOString())
           .orderBy('id')
-          .limit(PURGE_CHUNK)) as { id: number | string }[]
-      ).map((r) => asNumber(r.id));
-      if (ids.length === 0) return purged;
-      afterId = ids[ids.length - 1] as number;
+          .limit(limit);
+        if (after !== undefined) q = q.where('id', '>', after);
+        return ((await q) as { id: number | string }[]).map((r) => asNumber(r.id));
+      },
       // The status condition is repeated: an event re-queued between the two statements keeps its body. Stamping
       // comes first, in one statement with its condition; a stamped event is never re-queued (requeue refuses purged
       // events), so deleting the bodies of the chunk's stamped events deletes no body still needed.
-      purged += await this.db.transaction(async (trx) => {
+      deleteKeys: async (trx, ids) => {
         const stamped = (await trx('inbox_events')
           .whereIn('id', ids)
           .whereIn('status', ['done', 'stale'])
@@ -132,9 +127,8 @@ export class KnexEventAdminStore implements EventAdminStore {
           .whereIn('event_id', trx('inbox_events').select('id').whereIn('id', ids).whereNotNull('payload_purged_at'))
           .delete();
         return stamped;
-      });
-      if (ids.length < PURGE_CHUNK) return purged;
-    }
+      },
+    };
   }
 
   async recentProcessed(limit: number, resourceTypes?: string[]): Promise<EventDetail[]> {

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { asNumber } from '../db/column-values';
+import type { KeysetPurge, PurgeKey } from '../db/keyset-purge';
+import type { Tx } from '../db/transaction';
 import { raiseFeedHorizon, readFeedHorizon } from '../feed/feed-horizon';
 import type { RetentionStore } from './retention-store';
 
@@ -8,25 +10,20 @@ type Condition = (q: Knex.QueryBuilder) => Knex.QueryBuilder;
 /**
  * RetentionStore on knex, on SQLite and PostgreSQL alike.
  * @remarks It lives in jobs/ rather than as a method on each table's store: retention is one policy over many
- * tables, and its deletes share one keyset walk (`deleteInChunks`).
+ * tables, and its deletes share one keyset walk (`keyset`).
  */
 export class KnexRetentionStore implements RetentionStore {
   constructor(private readonly db: Knex) {}
 
-  async purgeChangesThrough(seq: number, chunk: number, now: Date): Promise<number> {
-    // The horizon commits before the first row goes: a reader that misses a row then always sees why.
-    await this.db.transaction((trx) => raiseFeedHorizon(trx, seq, now));
-    let deleted = 0;
-    for (;;) {
-      const n = await this.db.transaction(async (trx) => {
-        const rows = (await trx('changes').select('seq').where('seq', '<=', seq).orderBy('seq').limit(chunk)) as { seq: number | string }[];
-        const last = rows[rows.length - 1];
-        if (!last) return 0;
-        return (await trx('changes').where('seq', '<=', asNumber(last.seq)).delete()) as number;
-      });
-      deleted += n;
-      if (n < chunk) return deleted;
-    }
+  raiseHorizon(trx: Tx, seq: number, now: Date): Promise<void> {
+    return raiseFeedHorizon(trx, seq, now);
+  }
+
+  async deleteChangesChunk(trx: Tx, through: number, chunk: number): Promise<number> {
+    const rows = (await trx('changes').select('seq').where('seq', '<=', through).orderBy('seq').limit(chunk)) as { seq: number | string }[];
+    const last = rows[rows.length - 1];
+    if (!last) return 0;
+    return (await trx('changes').where('seq', '<=', asNumber(last.seq)).delete()) as number;
   }
 
   horizon(): Promise<number> {
@@ -39,9 +36,9 @@ export class KnexRetentionStore implements RetentionStore {
     return row?.seq == null ? 0 : asNumber(row.seq);
   }
 
-  purgeInboxEvents(statuses: readonly string[], column: 'processed_at' | 'received_at', before: Date, chunk: number): Promise<number> {
+  inboxEvents(statuses: readonly string[], column: 'processed_at' | 'received_at', before: Date): KeysetPurge {
     const cond: Condition = (q) => q.whereIn('status', [...statuses]).where(column, '<', before.toISOString());
-    return this.deleteInChunks('inbox_events', 'id', cond, chunk, async (trx, ids) => {
+    return this.keyset('inbox_events', 'id', cond, async (trx, ids) => {
       // Bodies of the rows that are gone; an event re-queued meanwhile kept its row and keeps its body.
       await trx('inbox_payloads')
         .whereIn('event_id', ids)
@@ -50,50 +47,39 @@ export class KnexRetentionStore implements RetentionStore {
     });
   }
 
-  purgeConflicts(before: Date, chunk: number): Promise<number> {
-    return this.deleteInChunks('inbox_conflicts', 'id', (q) => q.where('received_at', '<', before.toISOString()), chunk);
+  conflicts(before: Date): KeysetPurge {
+    return this.keyset('inbox_conflicts', 'id', (q) => q.where('received_at', '<', before.toISOString()));
   }
 
-  purgeRejectedDeliveries(before: Date, chunk: number): Promise<number> {
-    return this.deleteInChunks('rejected_deliveries', 'id', (q) => q.where('received_at', '<', before.toISOString()), chunk);
+  rejectedDeliveries(before: Date): KeysetPurge {
+    return this.keyset('rejected_deliveries', 'id', (q) => q.where('received_at', '<', before.toISOString()));
   }
 
-  purgeOAuthTokens(before: Date, chunk: number): Promise<number> {
+  oauthTokens(before: Date): KeysetPurge {
     const iso = before.toISOString();
     // A revoked token's row can go once revocation is old: an unknown token is refused just like a revoked one.
-    return this.deleteInChunks(
-      'oauth_tokens',
-      'token_sha256',
-      (q) => q.where((w) => w.where('expires_at', '<', iso).orWhere('revoked_at', '<', iso)),
-      chunk,
+    return this.keyset('oauth_tokens', 'token_sha256', (q) =>
+      q.where((w) => w.where('expires_at', '<', iso).orWhere('revoked_at', '<', iso)),
     );
   }
 
   /**
-   * Walks `table` by its key in chunks: selects the next `chunk` keys that match, then deletes those that still
-   * match, in one short transaction (plus `after`, for rows of other tables that go with them).
+   * The keyset walk of `table` by `key` over the rows matching `cond`: the next keys are selected outside any
+   * transaction, the delete (of those that still match, plus `after`, for rows of other tables that go with them)
+   * runs on the caller's transaction.
    */
-  private async deleteInChunks(
-    table: string,
-    key: string,
-    cond: Condition,
-    chunk: number,
-    after?: (trx: Knex.Transaction, keys: (number | string)[]) => Promise<void>,
-  ): Promise<number> {
-    let deleted = 0;
-    let last: number | string | undefined;
-    for (;;) {
-      let q = cond(this.db(table).select(key)).orderBy(key).limit(chunk);
-      if (last !== undefined) q = q.where(key, '>', last);
-      const keys = ((await q) as Record<string, number | string>[]).map((r) => r[key] as number | string);
-      if (keys.length === 0) return deleted;
-      last = keys[keys.length - 1];
-      deleted += await this.db.transaction(async (trx) => {
+  private keyset(table: string, key: string, cond: Condition, after?: (trx: Tx, keys: PurgeKey[]) => Promise<void>): KeysetPurge {
+    return {
+      nextKeys: async (last, limit) => {
+        let q = cond(this.db(table).select(key)).orderBy(key).limit(limit);
+        if (last !== undefined) q = q.where(key, '>', last);
+        return ((await q) as Record<string, PurgeKey>[]).map((r) => r[key] as PurgeKey);
+      },
+      deleteKeys: async (trx, keys) => {
         const n = (await cond(trx(table).whereIn(key, keys)).delete()) as number;
         await after?.(trx, keys);
         return n;
-      });
-      if (keys.length < chunk) return deleted;
-    }
+      },
+    };
   }
 }

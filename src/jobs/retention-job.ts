@@ -1,14 +1,21 @@
 import type { Config } from '../config/config-schema';
 import type { Logger } from '../core/logger';
+import type { Knex } from '../db/create-knex';
+import type { KeysetPurge } from '../db/keyset-purge';
 import type { ConsumerStore } from '../feed/consumer-store';
 import type { EventAdminStore } from '../inbox/event-admin-store';
+import { purgeChangesThrough, purgeInChunks } from './chunked-purges';
 import type { JobCounts, Job } from './job-schedule';
 import type { RetentionStore } from './retention-store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Payloads purged per transaction, so retention never holds SQLite's write lock for long. */
+const PAYLOAD_CHUNK = 1000;
 
 /** What retention reads and deletes through. */
 export interface RetentionDeps {
+  /** The database the job's transactions run on: one short transaction per chunk. */
+  db: Knex;
   events: EventAdminStore;
   store: RetentionStore;
   consumers: ConsumerStore;
@@ -23,6 +30,8 @@ export interface RetentionDeps {
  * processed or re-driven. Changes are never purged past the checkpoint of a registered consumer, unless that
  * checkpoint is older than `changes.maxConsumerLagDays`; such a consumer is then logged as fallen behind, and its
  * reads answer FEED_CURSOR_EXPIRED instead of skipping (docs/adr/0016-retention.md).
+ * The job opens the transactions, the stores take them: each purge is a keyset walk in chunks, one short
+ * transaction per chunk, so writers keep committing while it runs (jobs/chunked-purges.ts).
  */
 export class RetentionJob implements Job {
   readonly name = 'retention';
@@ -38,20 +47,22 @@ export class RetentionJob implements Job {
 
   /** The job handler; callable without cron (`appdirect-sync jobs run retention`, tests). */
   async run(now: Date): Promise<JobCounts> {
-    const { store } = this.deps;
+    const { db, store } = this.deps;
     const { chunkSize: chunk, inboxEvents, conflicts, rejectedDeliveries, oauthTokens } = this.config;
     const ago = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    // One short transaction per chunk of `chunk` rows, so writers keep committing while a purge runs.
+    const walk = (purge: KeysetPurge) => purgeInChunks(db, purge, chunk);
     const counts: Record<string, number> = {};
     counts['payloads purged'] = await this.purgeProcessedPayloads(now);
     counts['inbox events deleted'] =
-      (inboxEvents.days === null ? 0 : await store.purgeInboxEvents(['done', 'stale'], 'processed_at', ago(inboxEvents.days), chunk)) +
+      (inboxEvents.days === null ? 0 : await walk(store.inboxEvents(['done', 'stale'], 'processed_at', ago(inboxEvents.days)))) +
       (inboxEvents.unresolvedDays === null
         ? 0
-        : await store.purgeInboxEvents(['failed', 'dead', 'unmapped'], 'received_at', ago(inboxEvents.unresolvedDays), chunk));
+        : await walk(store.inboxEvents(['failed', 'dead', 'unmapped'], 'received_at', ago(inboxEvents.unresolvedDays))));
     counts['changes deleted'] = await this.purgeChanges(now);
-    counts['conflicts deleted'] = await store.purgeConflicts(ago(conflicts.days), chunk);
-    counts['rejected deliveries deleted'] = await store.purgeRejectedDeliveries(ago(rejectedDeliveries.days), chunk);
-    counts['oauth tokens deleted'] = await store.purgeOAuthTokens(ago(oauthTokens.days), chunk);
+    counts['conflicts deleted'] = await walk(store.conflicts(ago(conflicts.days)));
+    counts['rejected deliveries deleted'] = await walk(store.rejectedDeliveries(ago(rejectedDeliveries.days)));
+    counts['oauth tokens deleted'] = await walk(store.oauthTokens(ago(oauthTokens.days)));
     this.logger.info({ ...counts }, 'retention done');
     return counts;
   }
@@ -59,7 +70,7 @@ export class RetentionJob implements Job {
   /** Purges payloads of done and stale events processed more than `days` days before `now`; returns how many. */
   async purgeProcessedPayloads(now: Date): Promise<number> {
     const before = new Date(now.getTime() - this.config.days * DAY_MS);
-    const purged = await this.deps.events.purgeProcessedPayloads(before, now);
+    const purged = await purgeInChunks(this.deps.db, this.deps.events.processedPayloads(before, now), PAYLOAD_CHUNK);
     this.logger.info({ purged, processedBefore: before.toISOString(), days: this.config.days }, 'payloads purged');
     return purged;
   }
@@ -87,7 +98,7 @@ export class RetentionJob implements Job {
     // Never below the horizon: a run interrupted after raising it left rows under it, and this one finishes them.
     through = Math.max(through, horizon);
     if (through <= 0) return 0;
-    const deleted = await store.purgeChangesThrough(through, this.config.chunkSize, now);
+    const deleted = await purgeChangesThrough(this.deps.db, store, through, this.config.chunkSize, now);
     for (const c of registered) {
       if (c.cursor < through && c.cursor >= horizon) {
         // A person must act: the consumer missed changes for good and needs a rewind (and maybe a full resync).

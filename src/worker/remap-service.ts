@@ -3,7 +3,7 @@ import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import { withTransaction } from '../db/transaction';
-import type { EventAdminStore } from '../inbox/event-admin-store';
+import type { EventAdminStore, EventFilter } from '../inbox/event-admin-store';
 import type { MappingRegistry } from '../mapping';
 import type { RecordRef } from '../records/record-store';
 import type { RemapCandidate, RemapStore, RemapUpdate } from '../records/remap-store';
@@ -38,7 +38,7 @@ export interface RemapSummary {
 }
 
 export interface RemapServiceDeps {
-  /** The database the remap's transactions run on (one per chunk of records). */
+  /** The database the remap's transactions run on (the re-queue, then one per chunk of records). */
   db: Knex;
   events: EventAdminStore;
   records: RemapStore;
@@ -88,7 +88,8 @@ export class RemapService {
     const waiting = (await events.resourceTypesWith(['unmapped', 'failed'], options.source)).filter((t) => handled.has(t));
     let requeuedIds: number[] = [];
     if (waiting.length > 0) {
-      requeuedIds = (await events.requeue({ statuses: ['unmapped', 'failed'], resourceTypes: waiting, source: options.source })).requeued;
+      const filter: EventFilter = { statuses: ['unmapped', 'failed'], resourceTypes: waiting, source: options.source };
+      requeuedIds = (await withTransaction(this.deps.db, (trx) => events.requeue(trx, filter))).requeued;
       summary.requeued = requeuedIds.length;
       logger.info({ events: requeuedIds.length, resourceTypes: waiting }, 'remap re-queued events');
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { withTransaction } from '../../src/db/transaction';
 import { KnexEventAdminStore } from '../../src/inbox/knex-event-admin-store';
 import { NOT_SHOWN } from '../../src/mapping/json-diff';
 import { MappingDiffService } from '../../src/worker/mapping-diff-service';
@@ -120,7 +121,7 @@ describe('remap', () => {
     const statuses = await ws.runtime.events.statuses([newer, older]);
     assert.deepEqual([statuses.get(newer)?.status, statuses.get(older)?.status], ['done', 'stale']);
 
-    const requeued = await ws.runtime.events.requeue({ statuses: ['stale'] });
+    const requeued = await withTransaction(ws.runtime.db, (trx) => ws.runtime.events.requeue(trx, { statuses: ['stale'] }));
     assert.deepEqual(requeued.requeued, [older]);
     await ws.drain();
     assert.equal((await ws.runtime.events.statuses([older])).get(older)?.status, 'stale');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { KnexChangeFeed } from '../../src/feed/knex-change-feed';
+import { purgeChangesThrough } from '../../src/jobs/chunked-purges';
 import { KnexRetentionStore } from '../../src/jobs/knex-retention-store';
 import { forEachDatabase } from '../helpers/test-databases';
 import { engineHarness, type WidgetEvent } from '../helpers/worker-harness';
@@ -37,7 +38,7 @@ forEachDatabase('purging changes under concurrent writers and readers', (ctx) =>
       const workers = [h.newWorker(), h.newWorker()].map(async (w) => {
         while ((await w.tick()).claimed > 0);
       });
-      const purge = store.purgeChangesThrough(through, 7, h.clock.now());
+      const purge = purgeChangesThrough(ctx.db, store, through, 7, h.clock.now());
       const seen: number[] = [];
       const reader = (async () => {
         let cursor = String(through);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { KnexEventAdminStore } from '../../src/inbox/knex-event-admin-store';
+import { purgeInChunks } from '../../src/jobs/chunked-purges';
 import { openSyncWorkspace, WIDGET_STRICT, type SyncWorkspace } from '../helpers/sync-workspace';
 import { forEachDatabase } from '../helpers/test-databases';
 import { engineHarness, type WidgetEvent } from '../helpers/worker-harness';
@@ -111,7 +112,8 @@ forEachDatabase('purging processed payloads (the store under the retention job)'
       await h.newWorker().tick();
       await h.accept([w('waiting', 30)]);
       const events = new KnexEventAdminStore(ctx.db);
-      const purged = await events.purgeProcessedPayloads(new Date(h.clock.now().getTime() + 1), h.clock.now());
+      const purge = () => purgeInChunks(ctx.db, events.processedPayloads(new Date(h.clock.now().getTime() + 1), h.clock.now()), 1000);
+      const purged = await purge();
       assert.equal(purged, 2);
       const rows = (await ctx
         .db('inbox_events as e')
@@ -127,7 +129,7 @@ forEachDatabase('purging processed payloads (the store under the retention job)'
           ['waiting', 'accepted', false, true],
         ],
       );
-      assert.equal(await events.purgeProcessedPayloads(new Date(h.clock.now().getTime() + 1), h.clock.now()), 0, 'nothing twice');
+      assert.equal(await purge(), 0, 'nothing twice');
     } finally {
       await h.close();
     }
