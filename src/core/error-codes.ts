@@ -111,6 +111,11 @@ export const ERROR_CODES = {
     status: 500,
     meaning: 'A mapping file is not valid YAML or breaks the mapping schema; the message names file and line.',
   },
+  INBOX_CONFLICT: {
+    status: 200,
+    meaning:
+      'Not an error answer: a re-send of a stored delivery uuid with a different body. It is answered 200 and kept in inbox_conflicts, and logged as a warn line with this code for a person to decide.',
+  },
   WORKER_PAYLOAD_UNREADABLE: {
     status: 422,
     meaning: 'The stored body of an inbox event is not JSON (its payload was purged by retention, or the row was altered).',

@@ -92,6 +92,12 @@ export class ReceiverService {
       );
     }
     if (outcome.status === 'accepted') this.options.onAccepted?.();
+    // Answered 200 (AppDirect must not re-send), but a person decides which body is right: one warn line to find it.
+    if (outcome.status === 'conflict') {
+      const { resourceType, resourceUuid, uuid } = envelope;
+      const fields = { eventId: outcome.id, source: delivery.source, resourceType, resourceUuid, deliveryUuid: uuid };
+      this.log.warn({ ...fields, code: 'INBOX_CONFLICT' }, 'delivery conflicts with the stored one');
+    }
     return outcome;
   }
 

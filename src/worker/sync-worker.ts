@@ -9,6 +9,7 @@ import { applyEvent, type RecordState } from '../records/apply-event';
 import { refKey, type RecordWrite, type RecordWriter } from '../records/record-store';
 import { InlinePlanner, type EventPlanner } from './event-planner';
 import { unstorableCompletion } from './event-failure';
+import { logBatchOutcomes, logBatchRetried } from './outcome-log';
 import type { EventPlan } from './plan-event';
 import { addResult, emptyResult, type TickResult } from './tick-result';
 
@@ -157,6 +158,7 @@ export class SyncWorker {
         return this.applyIsolating(plans, ticket);
       });
       for (const c of completions) result[c.status === 'dead' ? 'failed' : c.status] += 1;
+      logBatchOutcomes(this.log, events, completions, result);
       if (changes > 0) this.onChanges?.();
       return { result, next };
     } catch (err) {
@@ -166,6 +168,7 @@ export class SyncWorker {
       await withTransaction(this.db, (trx) =>
         this.queue.retryLater(trx, events, error, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now()),
       );
+      logBatchRetried(this.log, events, error.code, this.options.maxAttempts);
       result.retried = events.length;
       return { result, next: [] };
     }
