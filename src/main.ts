@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EventRetryService } from './admin/event-retry-service';
 import type { Express } from 'express';
 import { Container, type ContainerOptions } from './compose/container';
 import type { Stores } from './compose/stores';
@@ -36,6 +37,8 @@ export interface Runtime {
   feed: FeedService;
   /** The operator's queries over the inbox: list, show, re-queue, purge. */
   events: EventAdminStore;
+  /** `events retry` and the admin API's retry: the one set of re-drive rules. */
+  eventRetry: EventRetryService;
   /** Re-projection after a mapping fix (`appdirect-sync remap`). */
   remap: RemapService;
   /** The periodic jobs (retention); `serve` and `worker` start them, stop() stops them. */
@@ -93,6 +96,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     },
     get events() {
       return c.events;
+    },
+    get eventRetry() {
+      return c.eventRetry;
     },
     get remap() {
       return c.remap;

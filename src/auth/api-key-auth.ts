@@ -36,7 +36,7 @@ export class ApiKeyAuth {
       const key = await this.keys.findActive(sha256Hex(token));
       if (!key) return undefined;
       this.touch(key.id);
-      return { id: `apikey:${key.id}`, scopes: key.scopes } as { id: string };
+      return { id: `apikey:${key.id}`, scopes: key.scopes, name: key.name } as { id: string };
     });
   }
 
@@ -64,7 +64,8 @@ export class ApiKeyAuth {
               return;
             }
             res.locals.principal = principal.id;
-            res.locals.apiCaller = { keyId: principal.id.slice('apikey:'.length), admin: scopes.includes('admin') };
+            const keyName = (principal as { name?: string }).name ?? '';
+            res.locals.apiCaller = { keyId: principal.id.slice('apikey:'.length), keyName, admin: scopes.includes('admin') };
             next();
           },
           async (err: unknown) => {

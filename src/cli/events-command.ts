@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { AppError } from '../core/app-error';
 import { systemClock } from '../core/clock';
-import type { Knex } from '../db/create-knex';
-import { withTransaction } from '../db/transaction';
-import type { EventAdminStore, EventFilter } from '../inbox/event-admin-store';
+import type { EventRetryService } from '../admin/event-retry-service';
+import type { EventFilter } from '../inbox/event-admin-store';
 import { EVENT_STATUSES, type EventStatus } from '../inbox/inbox-queue';
 import { driveEvents } from '../worker/drive-events';
 import { withCliRuntime, withDatabase } from './cli-runtime';
@@ -20,8 +19,6 @@ interface FilterOptions {
   until?: string;
   limit?: string;
 }
-
-const RETRIABLE: readonly EventStatus[] = ['failed', 'dead', 'unmapped', 'stale'];
 
 /**
  * `appdirect-sync events list|show|retry`: see what happened to each delivery and send failed ones back to the
@@ -68,9 +65,9 @@ export function registerEventsCommand(program: Command): void {
     });
 }
 
-/** Re-queues in one transaction and reports; exit code 1 when some asked-for events were refused or do not exist. */
-async function requeue(c: { db: Knex; events: EventAdminStore }, filter: EventFilter): Promise<{ code: number; requeued: number[] }> {
-  const result = await withTransaction(c.db, (trx) => c.events.requeue(trx, filter));
+/** Re-queues (the rules are EventRetryService's) and reports; exit code 1 when some asked-for events were refused or do not exist. */
+async function requeue(c: { eventRetry: EventRetryService }, filter: EventFilter): Promise<{ code: number; requeued: number[] }> {
+  const result = await c.eventRetry.retry(filter);
   process.stdout.write(`re-queued ${result.requeued.length} event(s)\n`);
   let code = 0;
   if (result.refusedDone.length > 0) {
@@ -118,18 +115,11 @@ function filterFrom(opts: FilterOptions): EventFilter {
   return filter;
 }
 
-/** Ids, or a status filter of re-drivable statuses; `done` is refused up front with the way out. */
+/** Ids, or a status filter (EventRetryService narrows it to re-drivable statuses and refuses `done`). */
 function retryFilter(ids: string[], opts: FilterOptions): EventFilter {
   const filter = filterFrom(opts);
   if (ids.length > 0) filter.ids = ids.map((id) => parseCountOption(id, 'id'));
   else if (!filter.statuses) throw new AppError('CLI_INVALID_OPTION', 'give event ids or --status failed|dead|unmapped|stale');
-  if (filter.statuses?.includes('done')) {
-    throw new AppError(
-      'EVENT_RETRY_REFUSED',
-      'done events are not retried (they could only be stale); run `appdirect-sync remap` to re-project records',
-    );
-  }
-  if (!ids.length) filter.statuses = filter.statuses?.filter((s) => RETRIABLE.includes(s));
   return filter;
 }
 

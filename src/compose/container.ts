@@ -1,3 +1,4 @@
+import { EventRetryService } from '../admin/event-retry-service';
 import type { Express } from 'express';
 import { OauthAdminService } from '../auth/oauth-admin-service';
 import type { Config } from '../config/config-schema';
@@ -127,6 +128,11 @@ export class Container {
   /** The operator's queries over the inbox: list, show, re-queue, purge. */
   get events(): EventAdminStore {
     return this.stores.eventAdmin;
+  }
+
+  /** The rules of a re-drive, for `events retry` and the admin API (audited there). */
+  get eventRetry(): EventRetryService {
+    return this.once('eventRetry', () => new EventRetryService(this.db, this.events, this.stores.adminAudit, this.clock));
   }
 
   get remap(): RemapService {

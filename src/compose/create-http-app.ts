@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { adminRouter } from '../admin/admin-router';
 import { createApp } from '../app';
 import { ApiKeyAuth } from '../auth/api-key-auth';
 import { createBearerAuth } from '../auth/bearer-auth';
@@ -38,6 +39,19 @@ export function createHttpApp(c: Container): Express {
     readiness: new DbReadiness(db),
     bodyLimitBytes: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
-    routers: [bearerAuth.tokenRouter, feedRouter(c.feed, apiKeyAuth), recordsRouter(stores.records, apiKeyAuth)],
+    routers: [
+      bearerAuth.tokenRouter,
+      feedRouter(c.feed, apiKeyAuth),
+      recordsRouter(stores.records, apiKeyAuth),
+      adminRouter({
+        events: c.events,
+        retry: c.eventRetry,
+        reads: stores.adminReads,
+        audit: stores.adminAudit,
+        records: stores.records,
+        feed: c.feed,
+        auth: apiKeyAuth,
+      }),
+    ],
   });
 }

@@ -1,3 +1,7 @@
+import type { AdminAuditStore } from '../admin/admin-audit-store';
+import type { AdminReadStore } from '../admin/admin-read-store';
+import { KnexAdminAuditStore } from '../admin/knex-admin-audit-store';
+import { KnexAdminReadStore } from '../admin/knex-admin-read-store';
 import type { ApiKeyStore } from '../auth/api-key-store';
 import { KnexApiKeyStore } from '../auth/knex-api-key-store';
 import { KnexOauthClientStore } from '../auth/knex-oauth-client-store';
@@ -74,6 +78,12 @@ export class Stores {
   }
   get retention(): RetentionStore {
     return this.once('retention', () => new KnexRetentionStore(this.db));
+  }
+  get adminAudit(): AdminAuditStore {
+    return this.once('adminAudit', () => new KnexAdminAuditStore(this.db));
+  }
+  get adminReads(): AdminReadStore {
+    return this.once('adminReads', () => new KnexAdminReadStore(this.db));
   }
   get apiKeys(): ApiKeyStore {
     return this.once('apiKeys', () => new KnexApiKeyStore(this.db));

@@ -15,6 +15,8 @@ export interface EventFilter {
   deliveryUuid?: string;
   since?: Date;
   until?: Date;
+  /** Keyset paging (lists are newest first): only events with a smaller id than the last one of the previous page. */
+  beforeId?: number;
   limit?: number;
 }
 

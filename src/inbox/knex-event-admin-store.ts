@@ -158,6 +158,7 @@ export class KnexEventAdminStore implements EventAdminStore {
     if (filter.deliveryUuid !== undefined) q = q.where('delivery_uuid', filter.deliveryUuid);
     if (filter.since) q = q.where('received_at', '>=', filter.since.toISOString());
     if (filter.until) q = q.where('received_at', '<', filter.until.toISOString());
+    if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
     if (filter.limit !== undefined) q = q.limit(filter.limit);
     return q;
   }
