@@ -54,6 +54,17 @@ describe('CLI: api-keys and consumers against a running service (e2e)', function
     assert.notEqual((await cli('api-keys', 'add', '--name', 'x', '--scope', 'everything')).code, 0, 'an unknown scope is refused');
   });
 
+  it('creates an admin:read key that reads the admin API and may not retry', async () => {
+    const added = await cli('api-keys', 'add', '--name', 'dashboard', '--scope', 'admin:read');
+    assert.equal(added.code, 0, added.stderr);
+    const headers = { authorization: `Bearer ${added.stdout.trim().split('\n').pop() ?? ''}` };
+    const listed = await fetch(`${server.url}/api/v1/admin/events?limit=2`, { headers });
+    assert.equal(listed.status, 200);
+    assert.equal(((await listed.json()) as { events: unknown[] }).events.length, 2);
+    const retry = await fetch(`${server.url}/api/v1/admin/events/1/retry`, { method: 'POST', headers });
+    assert.equal(retry.status, 403);
+  });
+
   it('lists consumers with their lag and rewinds one', async () => {
     const added = await cli('api-keys', 'add', '--name', 'erp', '--scope', 'feed:read');
     const key = added.stdout.trim().split('\n').pop() ?? '';
