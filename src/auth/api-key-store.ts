@@ -1,5 +1,5 @@
 /** What an API key may do: read the change feed, read records, or administer (consumers, rewinds). */
-export const API_SCOPES = ['feed:read', 'records:read', 'admin'] as const;
+export const API_SCOPES = ['feed:read', 'records:read', 'metrics:read', 'admin'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export interface ApiKey {
