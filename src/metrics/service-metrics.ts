@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../core/clock';
+import { routeFamily } from '../http/body-errors';
 import type { DbSnapshot } from './knex-metrics-store';
 
 /** Where the database gauges come from (KnexMetricsStore in the service). */
@@ -17,6 +18,8 @@ export const METRIC_NAMES = {
   changeLogHead: 'appdirect_sync_change_log_head',
   consumerLagChanges: 'appdirect_sync_consumer_lag_changes',
   consumerLagSeconds: 'appdirect_sync_consumer_lag_seconds',
+  authFailures: 'appdirect_sync_auth_failures_total',
+  limiterRefusals: 'appdirect_sync_auth_limiter_refusals_total',
 } as const;
 
 /**
@@ -28,6 +31,8 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly deliveries: Counter<'source' | 'outcome' | 'code'>;
+  readonly authFailures: Counter<'family'>;
+  readonly limiterRefusals: Counter<'family'>;
   private cached?: { at: number; value: Promise<DbSnapshot> };
 
   constructor(
@@ -48,6 +53,18 @@ export class ServiceMetrics {
       name: METRIC_NAMES.deliveries,
       help: 'Authenticated webhook deliveries by source and outcome (accepted, duplicate, conflict, rejected with its error code)',
       labelNames: ['source', 'outcome', 'code'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: METRIC_NAMES.authFailures,
+      help: 'Requests answered 401 (missing or wrong credentials), by endpoint family (webhook, token, api)',
+      labelNames: ['family'],
+      registers,
+    });
+    this.limiterRefusals = new Counter({
+      name: METRIC_NAMES.limiterRefusals,
+      help: 'Requests refused 429 by the failed-authentication limiter, by endpoint family (webhook, token, api)',
+      labelNames: ['family'],
       registers,
     });
     const snap = () => this.snapshot();
@@ -116,6 +133,8 @@ export class ServiceMetrics {
         const path = (req.route as { path?: unknown } | undefined)?.path;
         const route = typeof path === 'string' ? req.baseUrl + path : 'unmatched';
         end({ method: req.method, route, status: String(res.statusCode) });
+        if (res.statusCode === 401) this.authFailures.inc({ family: AUTH_FAMILY[routeFamily(req.originalUrl)] });
+        else if (res.statusCode === 429) this.limiterRefusals.inc({ family: AUTH_FAMILY[routeFamily(req.originalUrl)] });
         // Only an authenticated delivery names a configured source: an unknown one must not become a label.
         const webhook = res.locals.webhook as { source?: string } | undefined;
         if (webhook?.source !== undefined) {
@@ -139,3 +158,6 @@ export class ServiceMetrics {
     return this.cached.value;
   }
 }
+
+/** The limiter's names for the route families (docs/auth.md). */
+const AUTH_FAMILY = { receiver: 'webhook', oauth: 'token', http: 'api' } as const;

@@ -58,11 +58,13 @@ forEachDatabase('GET /metrics', (ctx) => {
 
   it('answers only a key with metrics:read or admin', async () => {
     assert.equal((await fetch(`${server.url}/metrics`)).status, 401);
+    assert.equal((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer ads_no_no' } })).status, 401);
     const wrong = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${keys['feed:read']}` } });
     assert.equal(wrong.status, 403);
     await scrape(keys['metrics:read']);
     const samples = await scrape(keys.admin);
     assert.ok(sampleValue(samples, 'process_cpu_user_seconds_total') !== undefined, 'process metrics are collected');
+    assert.equal(sampleValue(samples, 'appdirect_sync_auth_failures_total', { family: 'api' }), 2);
   });
 
   it('scrapes the values the database holds after a scripted scenario', async () => {
