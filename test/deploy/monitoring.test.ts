@@ -29,7 +29,8 @@ async function exportedNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
     names.add(m.name);
-    if (m.type === 'histogram' || m.type === 'summary') for (const s of ['_bucket', '_count', '_sum']) names.add(m.name + s);
+    const type = String(m.type); // prom-client's MetricType enum holds these strings
+    if (type === 'histogram' || type === 'summary') for (const s of ['_bucket', '_count', '_sum']) names.add(m.name + s);
   }
   return names;
 }
