@@ -33,6 +33,10 @@ export function createHttpApp(c: Container): Express {
   const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });
   const metrics = c.metrics;
   const metricsRoutes = metrics ? [metricsRouter(metrics, apiKeyAuth.require('metrics:read'))] : [];
+  if (metrics) {
+    c.receiver.onCommitted = (n) => metrics.groupCommitBatch.observe(n);
+    c.worker.onCompleted = (completions) => metrics.countCompletions(completions);
+  }
   return createApp({
     logger: c.logger,
     receiver: c.receiver,

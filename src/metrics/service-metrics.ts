@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../core/clock';
+import type { EventCompletion } from '../inbox/inbox-queue';
 import { routeFamily } from '../http/body-errors';
 import type { DbSnapshot } from './knex-metrics-store';
 
@@ -18,6 +19,8 @@ export const METRIC_NAMES = {
   changeLogHead: 'appdirect_sync_change_log_head',
   consumerLagChanges: 'appdirect_sync_consumer_lag_changes',
   consumerLagSeconds: 'appdirect_sync_consumer_lag_seconds',
+  groupCommitBatch: 'appdirect_sync_group_commit_batch_size',
+  workerEvents: 'appdirect_sync_worker_events_total',
   authFailures: 'appdirect_sync_auth_failures_total',
   limiterRefusals: 'appdirect_sync_auth_limiter_refusals_total',
 } as const;
@@ -32,6 +35,8 @@ export class ServiceMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly deliveries: Counter<'source' | 'outcome' | 'code'>;
   readonly authFailures: Counter<'family'>;
+  readonly groupCommitBatch: Histogram;
+  readonly workerEvents: Counter<'status' | 'code'>;
   readonly limiterRefusals: Counter<'family'>;
   private cached?: { at: number; value: Promise<DbSnapshot> };
 
@@ -53,6 +58,18 @@ export class ServiceMetrics {
       name: METRIC_NAMES.deliveries,
       help: 'Authenticated webhook deliveries by source and outcome (accepted, duplicate, conflict, rejected with its error code)',
       labelNames: ['source', 'outcome', 'code'],
+      registers,
+    });
+    this.groupCommitBatch = new Histogram({
+      name: METRIC_NAMES.groupCommitBatch,
+      help: 'Deliveries committed per inbox transaction (group commit)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
+    });
+    this.workerEvents = new Counter({
+      name: METRIC_NAMES.workerEvents,
+      help: 'Events the worker of this process ended, by status (done, stale, failed, unmapped, dead) and error code',
+      labelNames: ['status', 'code'],
       registers,
     });
     this.authFailures = new Counter({
@@ -145,6 +162,14 @@ export class ServiceMetrics {
       });
       next();
     };
+  }
+
+  /** Counts how each event of a worker batch ended; the error code is a catalogued one (docs/errors.md). */
+  countCompletions(completions: readonly EventCompletion[]): void {
+    for (const c of completions) {
+      if (c.errorCode === undefined) this.workerEvents.inc({ status: c.status });
+      else this.workerEvents.inc({ status: c.status, code: c.errorCode });
+    }
   }
 
   /** The database snapshot, shared by the gauges of one scrape and reused for `cacheMs` (per process). */

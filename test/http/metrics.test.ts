@@ -120,6 +120,15 @@ forEachDatabase('GET /metrics', (ctx) => {
     assert.equal(lagSeconds, 30);
     assert.equal(sampleValue(s, 'appdirect_sync_oldest_unprocessed_delivery_age_seconds'), 0, 'drained');
 
+    // Per process: what this worker ended, against the rows; every delivery but the malformed one was group-committed.
+    const ended = (status: string) =>
+      s.filter((x) => x.name === 'appdirect_sync_worker_events_total' && x.labels.status === status).reduce((n, x) => n + x.value, 0);
+    for (const status of ['done', 'unmapped', 'failed']) assert.equal(ended(status), dbCount(status), status);
+    assert.equal(ended('done'), 2);
+    const failedCode = ((await ctx.db('inbox_events').where('status', 'failed').first('error_code')) as { error_code: string }).error_code;
+    assert.equal(sampleValue(s, 'appdirect_sync_worker_events_total', { status: 'failed', code: failedCode }), 1);
+    assert.equal(sampleValue(s, 'appdirect_sync_group_commit_batch_size_sum'), 6);
+
     const routes = new Set(s.filter((x) => x.name === 'appdirect_sync_http_request_duration_seconds_count').map((x) => x.labels.route));
     assert.ok(routes.has('/webhooks/:source'), [...routes].join());
     assert.ok(![...routes].some((r) => r?.includes('/webhooks/shop')), 'never the raw path');
