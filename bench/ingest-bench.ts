@@ -10,12 +10,14 @@ import { argValue } from './lib/bench-args';
 /**
  * bench:ingest — the receiver (token auth, SQLite with synchronous=FULL, group commit) against a bare express
  * app that parses the same JSON and stores nothing, driven by the same load in the same run.
- * Usage: npm run bench:ingest [-- --seconds 10 --connections 50 --rounds 3 --with-worker]
+ * Usage: npm run bench:ingest [-- --seconds 10 --connections 50 --rounds 3 --with-worker --no-metrics]
  */
 const seconds = Number(argValue('--seconds') ?? 10);
 const connections = Number(argValue('--connections') ?? 50);
 /** By default the receiver alone, as specified; --with-worker also runs the in-process sync worker, as `serve` does. */
 const withWorker = process.argv.includes('--with-worker');
+/** --no-metrics serves with metrics.enabled false: the cost of the request timer and counters (issue 13). */
+const metrics = !process.argv.includes('--no-metrics');
 const rounds = Number(argValue('--rounds') ?? 3);
 const TOKEN = 'bench-token-0123456789abcdef';
 
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
         db: { client: 'sqlite', filename: join(dir, 'bench.db') },
         sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'bench', value: TOKEN }] } } },
         worker: { enabled: withWorker },
+        metrics: { enabled: metrics },
       },
       ['serve'],
       { keepOutput: false },
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
       connections,
       seconds,
       with_worker: withWorker,
+      metrics,
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {

@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from './core/logger';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import type { FailedAuthLimiter } from './http/failed-auth-limiter';
@@ -16,6 +16,8 @@ export interface AppDeps {
   readiness: ReadinessProbe;
   bodyLimitBytes: number;
   trustProxy: boolean | number;
+  /** Runs first on every request: the metrics' request timer, when metrics are on. */
+  timer?: RequestHandler;
   /** Further routers mounted before the 404 handler (the OAuth2 token endpoint, APIs). */
   routers?: Router[];
 }
@@ -28,6 +30,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
+  if (deps.timer) app.use(deps.timer);
   app.use(requestContext(deps.logger));
   // Webhooks first: they are nearly all the traffic, so they should not walk past other routes.
   app.use(

@@ -1,8 +1,8 @@
 /**
- * What an API key may do: read the change feed, read records, read the admin API (`admin:read`), make its
- * mutations (`admin:write`: retries), or everything (`admin`: also consumers and rewinds).
+ * What an API key may do: read the change feed, read records, scrape the metrics (`metrics:read`), read the admin
+ * API (`admin:read`), make its mutations (`admin:write`: retries), or everything (`admin`: also consumers and rewinds).
  */
-export const API_SCOPES = ['feed:read', 'records:read', 'admin:read', 'admin:write', 'admin'] as const;
+export const API_SCOPES = ['feed:read', 'records:read', 'metrics:read', 'admin:read', 'admin:write', 'admin'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export interface ApiKey {

@@ -16,6 +16,8 @@ import { FileMappingRegistry } from '../mapping';
 import type { ReceiverService } from '../receiver/receiver-service';
 import { EntityViewService } from '../records/entity-view-service';
 import type { EventPlanner } from '../worker/event-planner';
+import { KnexMetricsStore } from '../metrics/knex-metrics-store';
+import { ServiceMetrics } from '../metrics/service-metrics';
 import { MappingDiffService } from '../worker/mapping-diff-service';
 import { RemapService } from '../worker/remap-service';
 import type { SyncWorker } from '../worker/sync-worker';
@@ -158,6 +160,13 @@ export class Container {
 
   get receiver(): ReceiverService {
     return this.once('receiver', () => createReceiver(this));
+  }
+
+  /** The Prometheus registry of this process; undefined when `metrics.enabled` is false. */
+  get metrics(): ServiceMetrics | undefined {
+    return this.once('metrics', () =>
+      this.config.metrics.enabled ? new ServiceMetrics(new KnexMetricsStore(this.db), this.clock, this.config.metrics.cacheMs) : undefined,
+    );
   }
 
   /** The express app: receiver, OAuth2 token endpoint, feed and records APIs (see createHttpApp). */

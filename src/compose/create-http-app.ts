@@ -6,6 +6,7 @@ import { createBearerAuth } from '../auth/bearer-auth';
 import { OauthTokenService } from '../auth/oauth-token-service';
 import { DbReadiness } from '../db/db-readiness';
 import { feedRouter } from '../feed/feed-router';
+import { metricsRouter } from '../metrics/metrics-router';
 import { FailedAuthLimiter } from '../http/failed-auth-limiter';
 import { createAuthenticators } from '../receiver/authenticator-factory';
 import { recordsRouter } from '../records/records-router';
@@ -31,6 +32,12 @@ export function createHttpApp(c: Container): Express {
   const bearerAuth = createBearerAuth({ service: tokenService, tokens: stores.oauthTokens, clock, limiter });
   const apiKeyAuth = new ApiKeyAuth(stores.apiKeys, clock, limiter);
   const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });
+  const metrics = c.metrics;
+  const metricsRoutes = metrics ? [metricsRouter(metrics, apiKeyAuth.require('metrics:read'))] : [];
+  if (metrics) {
+    c.receiver.onCommitted = (n) => metrics.groupCommitBatch.observe(n);
+    c.worker.onCompleted = (completions) => metrics.countCompletions(completions);
+  }
   return createApp({
     logger: c.logger,
     receiver: c.receiver,
@@ -39,7 +46,9 @@ export function createHttpApp(c: Container): Express {
     readiness: new DbReadiness(db),
     bodyLimitBytes: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
+    timer: metrics?.middleware(),
     routers: [
+      ...metricsRoutes,
       bearerAuth.tokenRouter,
       feedRouter(c.feed, apiKeyAuth),
       recordsRouter(stores.records, apiKeyAuth),

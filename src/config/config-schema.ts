@@ -206,6 +206,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Prometheus metrics on `GET /metrics` of the main port, for API keys with `metrics:read` (docs/operations.md). */
+    metrics: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** How long one scrape's database reads are reused by the next scrapes of this process. */
+        cacheMs: z.number().int().min(0).default(2000),
+      })
+      .strict()
+      .prefault({}),
     sources: z.record(sourceName, source).prefault({}),
     /** Downstream delivery from the change feed (docs/consumers.md). */
     connectors: connectorsSchema,

@@ -152,7 +152,7 @@ export const ERROR_CODES = {
   API_INSUFFICIENT_SCOPE: {
     status: 403,
     meaning:
-      'The API key is valid but lacks the scope this route needs (feed:read, records:read, admin:read, admin:write or admin; admin holds every scope).',
+      'The API key is valid but lacks the scope this route needs (feed:read, records:read, metrics:read, admin:read, admin:write or admin; admin holds every scope).',
   },
   API_BAD_REQUEST: { status: 400, meaning: 'A query parameter or body field of the downstream API is malformed; the message names it.' },
   API_NOT_FOUND: { status: 404, meaning: 'No record with that entity and key.' },

@@ -16,6 +16,7 @@ export function errorHandler(): ErrorRequestHandler {
       // A client that hangs up mid-upload is its own problem, not one a person must act on.
       req.log?.info({ reason: appError.code }, 'request body unreadable');
     }
+    res.locals.errorCode = appError.code; // a catalogued code: the metrics' bounded label for a refusal
     const challenge = appError.details.wwwAuthenticate;
     if (typeof challenge === 'string') res.setHeader('WWW-Authenticate', challenge);
     const retryAfter = appError.details.retryAfterSeconds;

@@ -33,6 +33,8 @@ export interface ReceiverServiceOptions {
  * rejected_deliveries before the error is thrown.
  */
 export class ReceiverService {
+  /** Called after each group commit with its number of deliveries (the metrics' batch size histogram). */
+  onCommitted: ((deliveries: number) => void) | undefined;
   private readonly groupCommit: GroupCommit<NewDelivery, AcceptOutcome>;
 
   constructor(
@@ -136,6 +138,7 @@ export class ReceiverService {
     const outcomes = await this.inbox.acceptBatch(batch);
     // One line per transaction: how well concurrent deliveries share commits (and fsyncs) shows in the logs.
     this.log.debug({ deliveries: batch.length }, 'inbox batch committed');
+    this.onCommitted?.(batch.length);
     return outcomes;
   }
 

@@ -66,6 +66,7 @@ export function webhookRouter(deps: WebhookRouterDeps): Router {
       }
       deps.receiver.receive({ source, principal: principal.id, body, requestId: req.id, remoteAddress: req.ip }).then((outcome) => {
         req.log.info({ eventId: outcome.id, source, outcome: outcome.status }, 'webhook received');
+        res.locals.deliveryOutcome = outcome.status;
         res.status(200).json({ status: outcome.status, id: outcome.id });
       }, next);
     },

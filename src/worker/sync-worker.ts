@@ -44,6 +44,8 @@ interface PlannedBatch {
 export class SyncWorker {
   /** Called after a batch that appended changes has committed: wakes long-polling feed readers. */
   onChanges: (() => void) | undefined;
+  /** Called with how each event of a committed batch ended (the metrics' worker outcomes). */
+  onCompleted: ((completions: readonly EventCompletion[]) => void) | undefined;
   private running = false;
   /** Set by stop(): drain() then claims nothing more and finishes what it holds. */
   private stopping = false;
@@ -160,6 +162,7 @@ export class SyncWorker {
       for (const c of completions) result[c.status === 'dead' ? 'failed' : c.status] += 1;
       logBatchOutcomes(this.log, events, completions, result);
       if (changes > 0) this.onChanges?.();
+      this.onCompleted?.(completions);
       return { result, next };
     } catch (err) {
       const e = err as { code?: string; message?: string };
