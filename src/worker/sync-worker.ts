@@ -193,7 +193,7 @@ export class SyncWorker {
       if (!isDataError(err)) throw err;
       const [only] = plans;
       if (plans.length === 1 && only) {
-        this.log.warn({ eventId: only.event.id, err: { code: (err as { code?: string }).code } }, 'event refused by the database');
+        // Logged with the batch's other failures (logBatchOutcomes), one warn line per event.
         return this.applyBatch([{ kind: 'end', event: only.event, completion: unstorableCompletion(only.event.id, err) }], ticket, false);
       }
       const middle = Math.ceil(plans.length / 2);
