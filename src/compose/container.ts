@@ -165,7 +165,9 @@ export class Container {
   /** The Prometheus registry of this process; undefined when `metrics.enabled` is false. */
   get metrics(): ServiceMetrics | undefined {
     return this.once('metrics', () =>
-      this.config.metrics.enabled ? new ServiceMetrics(new KnexMetricsStore(this.db), this.clock, this.config.metrics.cacheMs) : undefined,
+      this.config.metrics.enabled
+        ? new ServiceMetrics(new KnexMetricsStore(this.db, this.feed), this.clock, this.config.metrics.cacheMs)
+        : undefined,
     );
   }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { asDate } from '../db/column-values';
+import type { FeedService } from '../feed/feed-service';
 
 /** The unprocessed and attention statuses counted by the events gauge: each has a partial index, so counting is cheap. */
 export const GAUGED_EVENT_STATUSES = ['accepted', 'failed', 'dead', 'unmapped', 'stale'] as const;
@@ -10,7 +11,8 @@ export interface DbSnapshot {
   /** received_at of the oldest event still `accepted` (not yet processed); undefined when none waits. */
   oldestUnprocessedAt?: Date;
   changeLogHead: number;
-  consumers: { name: string; cursor: number; oldestUnackedAt?: Date }[];
+  /** Each named consumer's lag, as `consumers list` shows it (FeedService.lag). */
+  consumers: { name: string; behind: number; oldestUnackedSeconds: number }[];
 }
 
 /**
@@ -18,7 +20,11 @@ export interface DbSnapshot {
  * reports the same values. Each query walks an index (the partial inbox indexes, the changes primary key).
  */
 export class KnexMetricsStore {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    /** The head and the consumers' lag come from the feed, which owns `changes` and knows the purge horizon. */
+    private readonly feed: Pick<FeedService, 'head' | 'lag'>,
+  ) {}
 
   /** Reads every database gauge's value. */
   async snapshot(): Promise<DbSnapshot> {
@@ -32,21 +38,8 @@ export class KnexMetricsStore {
     // Ids grow in receipt order, so the lowest accepted id is the oldest waiting delivery (partial index on id).
     const oldest = (await this.db('inbox_events').select('received_at').where('status', 'accepted').orderBy('id').first()) as
       { received_at: Date | string } | undefined;
-    const head = (await this.db('changes').max({ seq: 'seq' }).first()) as { seq: number | string | null } | undefined;
-    const changeLogHead = Number(head?.seq ?? 0);
-    const rows = (await this.db('consumers').select('name', 'cursor').orderBy('name')) as { name: string; cursor: number | string }[];
-    const consumers: DbSnapshot['consumers'] = [];
-    for (const r of rows) {
-      const cursor = Number(r.cursor);
-      const next = cursor < changeLogHead ? await this.firstChangeAfter(cursor) : undefined;
-      consumers.push({ name: r.name, cursor, oldestUnackedAt: next });
-    }
+    const [changeLogHead, lag] = await Promise.all([this.feed.head(), this.feed.lag()]);
+    const consumers = lag.map((c) => ({ name: c.name, behind: c.behind, oldestUnackedSeconds: c.oldestUnackedSeconds }));
     return { eventsByStatus, oldestUnprocessedAt: oldest ? asDate(oldest.received_at) : undefined, changeLogHead, consumers };
-  }
-
-  private async firstChangeAfter(cursor: number): Promise<Date | undefined> {
-    const row = (await this.db('changes').select('created_at').where('seq', '>', cursor).orderBy('seq').first()) as
-      { created_at: Date | string } | undefined;
-    return row ? asDate(row.created_at) : undefined;
   }
 }

@@ -120,7 +120,7 @@ export class ServiceMetrics {
       async collect() {
         const s = await snap();
         this.reset();
-        for (const c of s.consumers) this.set({ consumer: c.name }, Math.max(0, s.changeLogHead - c.cursor));
+        for (const c of s.consumers) this.set({ consumer: c.name }, c.behind);
       },
     });
     new Gauge({
@@ -131,10 +131,7 @@ export class ServiceMetrics {
       async collect() {
         const s = await snap();
         this.reset();
-        for (const c of s.consumers) {
-          const at = c.oldestUnackedAt;
-          this.set({ consumer: c.name }, at ? Math.max(0, (clockNow() - at.getTime()) / 1000) : 0);
-        }
+        for (const c of s.consumers) this.set({ consumer: c.name }, c.oldestUnackedSeconds);
       },
     });
   }
