@@ -4,13 +4,13 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { subscriptionDelivery } from './lib/appdirect-bodies';
-import { startServiceProcess } from './lib/service-process';
+import { startServiceProcess, type ServiceProcess } from './lib/service-process';
 import { argValue } from './lib/bench-args';
 
 /**
  * bench:ingest — the receiver (token auth, SQLite with synchronous=FULL, group commit) against a bare express
  * app that parses the same JSON and stores nothing, driven by the same load in the same run.
- * Usage: npm run bench:ingest [-- --seconds 10 --connections 50 --rounds 3 --with-worker --no-metrics]
+ * Usage: npm run bench:ingest [-- --seconds 10 --connections 50 --rounds 3 --with-worker --no-metrics | --compare-metrics]
  */
 const seconds = Number(argValue('--seconds') ?? 10);
 const connections = Number(argValue('--connections') ?? 50);
@@ -60,6 +60,56 @@ async function startBare(): Promise<{ url: string; stop: () => void }> {
   return { url: `http://127.0.0.1:${port}/webhooks/bench`, stop: () => child.kill('SIGTERM') };
 }
 
+interface Variant {
+  name: string;
+  metrics: boolean;
+}
+
+/** --compare-metrics serves two instances, metrics on and off, and drives both in every round (issue 13). */
+const variants: Variant[] = process.argv.includes('--compare-metrics')
+  ? [
+      { name: 'metrics on', metrics: true },
+      { name: 'metrics off', metrics: false },
+    ]
+  : [{ name: 'receiver', metrics }];
+
+async function startReceiver(dir: string, variant: Variant) {
+  const own = mkdtempSync(join(dir, 'svc-'));
+  return startServiceProcess(
+    own,
+    {
+      db: { client: 'sqlite', filename: join(own, 'bench.db') },
+      sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'bench', value: TOKEN }] } } },
+      worker: { enabled: withWorker },
+      metrics: { enabled: variant.metrics },
+    },
+    ['serve'],
+    { keepOutput: false },
+  );
+}
+
+function summary(variant: Variant, pairs: { base: Run; recv: Run }[]) {
+  const ratioOf = (p: { base: Run; recv: Run }) => p.recv.reqPerSec / p.base.reqPerSec;
+  const median = [...pairs].sort((a, b) => ratioOf(a) - ratioOf(b))[Math.floor(pairs.length / 2)] as { base: Run; recv: Run };
+  return {
+    bench: 'ingest',
+    variant: variant.name,
+    ratio: Number(ratioOf(median).toFixed(3)),
+    p99_ms: median.recv.p99,
+    receiver_req_s: Math.round(median.recv.reqPerSec),
+    bare_req_s: Math.round(median.base.reqPerSec),
+    receiver_p50_ms: median.recv.p50,
+    bare_p99_ms: median.base.p99,
+    receiver_errors: pairs.reduce((n, p) => n + p.recv.non2xx, 0),
+    ratios: pairs.map((p) => Number(ratioOf(p).toFixed(3))),
+    p99s_ms: pairs.map((p) => p.recv.p99),
+    connections,
+    seconds,
+    with_worker: withWorker,
+    metrics: variant.metrics,
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
   try {
@@ -67,51 +117,28 @@ async function main(): Promise<void> {
       `bench:ingest ${connections} connections, ${seconds} s per drive, ${rounds} rounds, ${cpus().length} cores (${cpus()[0]?.model})\n`,
     );
     const bare = await startBare();
-    const svc = await startServiceProcess(
-      dir,
-      {
-        db: { client: 'sqlite', filename: join(dir, 'bench.db') },
-        sources: { bench: { auth: { mode: 'token', tokens: [{ name: 'bench', value: TOKEN }] } } },
-        worker: { enabled: withWorker },
-        metrics: { enabled: metrics },
-      },
-      ['serve'],
-      { keepOutput: false },
-    );
-    // Alternating drives, so a noisy neighbour hits both sides alike; the median round is reported.
-    const pairs: { base: Run; recv: Run }[] = [];
+    const services: { variant: Variant; svc: ServiceProcess; pairs: { base: Run; recv: Run }[] }[] = [];
+    for (const variant of variants) services.push({ variant, svc: await startReceiver(dir, variant), pairs: [] });
+    // Alternating drives, so a noisy neighbour hits both sides alike; each receiver is measured against the bare
+    // drive just before it, and with several receivers their order turns every round. The median round is reported.
     for (let round = 1; round <= rounds; round++) {
-      process.stderr.write(`round ${round}: bare express, then the receiver...\n`);
-      const base = await drive(bare.url, {});
-      const recv = await drive(`${svc.url}/webhooks/bench`, { 'x-appdirect-webhook-token': TOKEN });
-      pairs.push({ base, recv });
-      process.stdout.write(
-        `round ${round}  bare ${base.reqPerSec.toFixed(0)} req/s p99 ${base.p99} ms | receiver ${recv.reqPerSec.toFixed(0)} req/s p50 ${recv.p50} ms p99 ${recv.p99} ms, errors ${recv.non2xx} | ratio ${(recv.reqPerSec / base.reqPerSec).toFixed(3)}\n`,
-      );
+      const order = services.map((_, i) => services[(i + round - 1) % services.length] as (typeof services)[number]);
+      for (const s of order) {
+        process.stderr.write(`round ${round}: bare express, then ${s.variant.name}...\n`);
+        const base = await drive(bare.url, {});
+        const recv = await drive(`${s.svc.url}/webhooks/bench`, { 'x-appdirect-webhook-token': TOKEN });
+        s.pairs.push({ base, recv });
+        process.stdout.write(
+          `round ${round}  bare ${base.reqPerSec.toFixed(0)} req/s p99 ${base.p99} ms | ${s.variant.name} ${recv.reqPerSec.toFixed(0)} req/s p50 ${recv.p50} ms p99 ${recv.p99} ms, errors ${recv.non2xx} | ratio ${(recv.reqPerSec / base.reqPerSec).toFixed(3)}\n`,
+        );
+      }
     }
     bare.stop();
-    svc.child.kill('SIGTERM');
-    await svc.exited;
-
-    const median = [...pairs].sort((a, b) => a.recv.reqPerSec / a.base.reqPerSec - b.recv.reqPerSec / b.base.reqPerSec)[
-      Math.floor(pairs.length / 2)
-    ] as { base: Run; recv: Run };
-    const line = {
-      bench: 'ingest',
-      ratio: Number((median.recv.reqPerSec / median.base.reqPerSec).toFixed(3)),
-      p99_ms: median.recv.p99,
-      receiver_req_s: Math.round(median.recv.reqPerSec),
-      bare_req_s: Math.round(median.base.reqPerSec),
-      receiver_p50_ms: median.recv.p50,
-      bare_p99_ms: median.base.p99,
-      receiver_errors: pairs.reduce((n, p) => n + p.recv.non2xx, 0),
-      ratios: pairs.map((p) => Number((p.recv.reqPerSec / p.base.reqPerSec).toFixed(3))),
-      connections,
-      seconds,
-      with_worker: withWorker,
-      metrics,
-    };
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    for (const s of services) {
+      s.svc.child.kill('SIGTERM');
+      await s.svc.exited;
+    }
+    for (const s of services) process.stdout.write(`${JSON.stringify(summary(s.variant, s.pairs))}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
