@@ -42,5 +42,13 @@ export function createJobSchedule(c: Container): JobSchedule {
  * runs under `serve`); `connectors run` has always run without it.
  */
 export function createConnectorRunner(c: Container, locked: boolean): ConnectorRunner {
-  return createConnectors(c.config.connectors, { feed: c.feed, logger: c.logger, scheduler: locked ? c.scheduler : undefined });
+  const metrics = c.metrics;
+  return createConnectors(c.config.connectors, {
+    feed: c.feed,
+    logger: c.logger,
+    failures: c.stores.connectorFailures,
+    clock: c.clock,
+    scheduler: locked ? c.scheduler : undefined,
+    onParked: metrics ? (connector) => metrics.connectorParked.inc({ connector }) : undefined,
+  });
 }

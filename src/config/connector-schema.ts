@@ -55,7 +55,15 @@ const common = {
   enabled: z.boolean().default(true),
   schedule: schedule.optional(),
   entities,
+  /**
+   * A folder of output mappings, one `<entity>.yaml` per entity, from the normalized record to what this connector
+   * sends (docs/mappings.md §9); entities without a file are sent as normalized. Convention: `mappings/out/<name>`.
+   */
+  outputMappings: z.string().min(1).optional(),
 };
+
+/** A change the destination refuses for good: `park` it and go on (default), or `stop` the connector at it. */
+const onRefused = z.enum(['park', 'stop']).default('park');
 
 const httpConnector = z
   .object({
@@ -76,6 +84,7 @@ const httpConnector = z
     timeoutMs: z.number().int().min(100).default(30_000),
     auth: httpAuth.prefault({ type: 'none' }),
     retry,
+    onRefused,
   })
   .strict();
 

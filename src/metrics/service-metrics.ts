@@ -23,6 +23,7 @@ export const METRIC_NAMES = {
   workerEvents: 'appdirect_sync_worker_events_total',
   authFailures: 'appdirect_sync_auth_failures_total',
   limiterRefusals: 'appdirect_sync_auth_limiter_refusals_total',
+  connectorParked: 'appdirect_sync_connector_parked_changes_total',
 } as const;
 
 /**
@@ -38,6 +39,7 @@ export class ServiceMetrics {
   readonly groupCommitBatch: Histogram;
   readonly workerEvents: Counter<'status' | 'code'>;
   readonly limiterRefusals: Counter<'family'>;
+  readonly connectorParked: Counter<'connector'>;
   private cached?: { at: number; value: Promise<DbSnapshot> };
 
   constructor(
@@ -82,6 +84,12 @@ export class ServiceMetrics {
       name: METRIC_NAMES.limiterRefusals,
       help: 'Requests refused 429 by the failed-authentication limiter, by endpoint family (webhook, token, api)',
       labelNames: ['family'],
+      registers,
+    });
+    this.connectorParked = new Counter({
+      name: METRIC_NAMES.connectorParked,
+      help: 'Changes a connector of this process parked because the destination refused them for good (or its output mapping did), by connector',
+      labelNames: ['connector'],
       registers,
     });
     const snap = () => this.snapshot();
