@@ -4,8 +4,9 @@ import { consumerNameOf } from '../connectors/connector';
 import { barProgress, logProgress } from '../connectors/progress-reporter';
 import type { FeedService } from '../feed/feed-service';
 import { withDatabase } from './cli-runtime';
+import { registerConnectorFailuresCommand } from './connector-failures-command';
 
-/** `appdirect-sync connectors list|run`: the configured downstream connectors, their checkpoints, a run on demand. */
+/** `appdirect-sync connectors list|run|failures|preview`: the configured downstream connectors, their checkpoints, a run on demand. */
 export function registerConnectorsCommand(program: Command): void {
   const connectors = program.command('connectors').description('downstream connectors (config key connectors)');
   connectors
@@ -65,6 +66,7 @@ export function registerConnectorsCommand(program: Command): void {
         ['db', 'log', `connectors.${name}`],
       );
     });
+  registerConnectorFailuresCommand(connectors);
 }
 
 /** Configured connectors with their consumers' lag; one never run yet has checkpoint 0. */

@@ -1,5 +1,7 @@
 import type { Express } from 'express';
 import { adminRouter } from '../admin/admin-router';
+import { connectorFailuresRouter } from '../admin/connector-failures-router';
+import { withTransaction } from '../db/transaction';
 import { createApp } from '../app';
 import { ApiKeyAuth } from '../auth/api-key-auth';
 import { createBearerAuth } from '../auth/bearer-auth';
@@ -59,6 +61,11 @@ export function createHttpApp(c: Container): Express {
         audit: stores.adminAudit,
         records: stores.records,
         feed: c.feed,
+        auth: apiKeyAuth,
+      }),
+      connectorFailuresRouter({
+        failures: c.connectorFailures,
+        audit: (entry) => withTransaction(db, (trx) => stores.adminAudit.record(trx, entry, clock.now())),
         auth: apiKeyAuth,
       }),
     ],

@@ -60,7 +60,14 @@ export class RefusalPolicy {
     };
     const failure = await this.deps.store.park(this.connector, change, refusal, this.deps.clock.now());
     this.parkedRecords.add(recordKey(change));
-    const fields = { seq: change.seq, entity: change.entity, key: change.key, code: err.code, status: refusal.status, failureId: failure.id };
+    const fields = {
+      seq: change.seq,
+      entity: change.entity,
+      key: change.key,
+      code: err.code,
+      status: refusal.status,
+      failureId: failure.id,
+    };
     if (this.mode === 'stop') {
       log.error(fields, 'connector stopped at a refused change');
       throw err;

@@ -115,7 +115,11 @@ describe('connector runner: schedules, isolation, no overlap', function () {
   it('refuses an unknown connector by name', async () => {
     const runner = new ConnectorRunner([], silentLogger);
     await assert.rejects(runner.run('nope'), (err: { code?: string; message: string }) => err.code === 'CONNECTOR_NOT_FOUND');
-    const one = createConnector('x', testConfig({ connectors: { x: { type: 'file', dir } } }).connectors.x!, connectorDeps(harness.db, feed));
+    const one = createConnector(
+      'x',
+      testConfig({ connectors: { x: { type: 'file', dir } } }).connectors.x!,
+      connectorDeps(harness.db, feed),
+    );
     assert.equal(one.type, 'file');
   });
 });
