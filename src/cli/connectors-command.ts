@@ -63,7 +63,7 @@ export function registerConnectorsCommand(program: Command): void {
             process.off('SIGTERM', interrupt);
           }
         },
-        ['db', 'log', `connectors.${name}`],
+        ['db', 'log', 'mappings', `connectors.${name}`],
       );
     });
   registerConnectorFailuresCommand(connectors);

@@ -1,6 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { collectMappingTests, formatProblem, loadMappingsSync, runMappingTest } from '../mapping';
+import {
+  collectMappingTests,
+  formatProblem,
+  listOutputMappingDirs,
+  loadMappingsSync,
+  loadOutputMappingsSync,
+  runMappingTest,
+  type RunnableCase,
+} from '../mapping';
 import { AppError } from '../core/app-error';
 import { mappingJsonSchemas } from '../mapping/mapping-schema';
 import { configFromCli } from './cli-config';
@@ -26,12 +34,33 @@ export function mappingsCheck(dir: string, io: CommandOutput = processOutput): n
   const { mappings } = loadMappingsSync(dir);
   // The test collection loads the files again: its problems already hold every load problem, each once.
   const all = collectMappingTests(dir).problems;
-  for (const p of all) io.err(`${formatProblem(p)}\n`);
   for (const m of mappings) {
     io.out(`ok  ${m.file}  ${m.resourceTypes.join(',')} -> ${m.entity}  version ${m.version}${m.provisional ? '  (provisional)' : ''}\n`);
   }
-  io.out(`${mappings.length} mapping(s) valid, ${all.length} problem(s)\n`);
+  let valid = mappings.length;
+  // Output mappings of the connectors (`<dir>/out/<connector>/<entity>.yaml`), checked the same way.
+  for (const outDir of listOutputMappingDirs(dir)) {
+    const out = loadOutputMappingsSync(outDir);
+    all.push(...collectMappingTests(outDir, loadOutputMappingsSync).problems);
+    for (const m of out.mappings) io.out(`ok  ${m.file}  ${m.entity} -> output  version ${m.version}\n`);
+    valid += out.mappings.length;
+  }
+  for (const p of all) io.err(`${formatProblem(p)}\n`);
+  io.out(`${valid} mapping(s) valid, ${all.length} problem(s)\n`);
   return all.length > 0 ? 1 : 0;
+}
+
+/** The test cases of the inbound mappings of `dir` and of every output mapping folder under `<dir>/out/`. */
+export function collectAllMappingTests(dir: string): ReturnType<typeof collectMappingTests> {
+  const inbound = collectMappingTests(dir);
+  const cases: RunnableCase[] = [...inbound.cases];
+  const problems = [...inbound.problems];
+  for (const outDir of listOutputMappingDirs(dir)) {
+    const out = collectMappingTests(outDir, loadOutputMappingsSync);
+    cases.push(...out.cases);
+    problems.push(...out.problems);
+  }
+  return { cases, problems };
 }
 
 /**
@@ -39,7 +68,7 @@ export function mappingsCheck(dir: string, io: CommandOutput = processOutput): n
  * @returns the exit code: 0 when every case passes and every file loads, 1 otherwise.
  */
 export async function mappingsTest(dir: string, io: CommandOutput = processOutput, filter?: string): Promise<number> {
-  const { cases, problems } = collectMappingTests(dir);
+  const { cases, problems } = collectAllMappingTests(dir);
   for (const p of problems) io.err(`${formatProblem(p)}\n`);
   let failed = 0;
   let ran = 0;

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { ConnectorRunner } from '../connectors/connector-runner';
 import { createConnectors } from '../connectors/create-connectors';
+import { createRecordShapes } from './create-record-shapes';
 import type { JobLockStore } from '../jobs/job-lock-store';
 import { JobSchedule } from '../jobs/job-schedule';
 import { RetentionJob } from '../jobs/retention-job';
@@ -47,8 +48,10 @@ export function createConnectorRunner(c: Container, locked: boolean): ConnectorR
     feed: c.feed,
     logger: c.logger,
     failures: c.stores.connectorFailures,
+    layouts: c.stores.csvLayouts,
     clock: c.clock,
     scheduler: locked ? c.scheduler : undefined,
+    shapes: (_name, config) => createRecordShapes(c, config),
     onParked: metrics ? (connector) => metrics.connectorParked.inc({ connector }) : undefined,
   });
 }

@@ -12,6 +12,8 @@ import type { OauthTokenStore } from '../auth/oauth-token-store';
 import type { OauthUserStore } from '../auth/oauth-user-store';
 import type { ConnectorFailureStore } from '../connectors/connector-failure-store';
 import { KnexConnectorFailureStore } from '../connectors/knex-connector-failure-store';
+import type { CsvLayoutStore } from '../connectors/csv-layout-store';
+import { KnexCsvLayoutStore } from '../connectors/knex-csv-layout-store';
 import type { Knex } from '../db/create-knex';
 import type { ChangeFeed } from '../feed/change-feed';
 import type { ConsumerStore } from '../feed/consumer-store';
@@ -89,6 +91,9 @@ export class Stores {
   }
   get connectorFailures(): ConnectorFailureStore {
     return this.once('connectorFailures', () => new KnexConnectorFailureStore(this.db));
+  }
+  get csvLayouts(): CsvLayoutStore {
+    return this.once('csvLayouts', () => new KnexCsvLayoutStore(this.db));
   }
   get apiKeys(): ApiKeyStore {
     return this.once('apiKeys', () => new KnexApiKeyStore(this.db));

@@ -41,6 +41,12 @@ export interface Connector {
    * @throws the same errors as a run's send: CONNECTOR_REFUSED when the downstream refuses it again.
    */
   resend?(change: Change, signal: AbortSignal): Promise<void>;
+  /**
+   * What the connector would send for a stored change, without sending it (`connectors preview`): the request
+   * (http), the row (database) or the CSV line's values (file). Null when the connector would pass it over.
+   * @throws AppError CONNECTOR_OUTPUT_MAPPING_FAILED when its output mapping refuses the record.
+   */
+  preview?(change: Change): Promise<Record<string, unknown> | null>;
 }
 
 /** The consumer whose checkpoint a connector keeps. */

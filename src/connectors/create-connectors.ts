@@ -7,6 +7,7 @@ import type { Scheduler } from '../jobs/scheduler';
 import { consumerNameOf, type Connector } from './connector';
 import type { ConnectorFailureStore } from './connector-failure-store';
 import { ConnectorFeed } from './connector-feed';
+import type { CsvLayoutStore } from './csv-layout-store';
 import { ConnectorRunner } from './connector-runner';
 import { FileExportConnector } from './file-export-connector';
 import { createHttpAuth } from './http-auth';
@@ -20,6 +21,8 @@ export interface ConnectorDeps {
   logger: Logger;
   /** Where refused changes are parked (connector_failures). */
   failures: ConnectorFailureStore;
+  /** The CSV columns file connectors last wrote (connector_csv_layouts). */
+  layouts: CsvLayoutStore;
   clock?: Clock;
   /** The service's one scheduler (with its job locks); none: a scheduler of the runner's own, without locks. */
   scheduler?: Scheduler;
@@ -33,7 +36,12 @@ export interface ConnectorDeps {
 export function createConnector(name: string, config: ConnectorConfig, deps: ConnectorDeps): Connector {
   const feed = new ConnectorFeed(deps.feed, consumerNameOf(name), config.entities);
   const shapes = deps.shapes?.(name, config) ?? identityShapes();
-  if (config.type === 'file') return new FileExportConnector(name, config, feed);
+  const clock = deps.clock ?? systemClock;
+  if (config.type === 'file') {
+    // A file connector parks only records its output mapping refuses; it has no destination to refuse one.
+    const refusals = new RefusalPolicy(name, 'park', { store: deps.failures, clock, onParked: deps.onParked });
+    return new FileExportConnector(name, config, feed, shapes, deps.layouts, refusals);
+  }
   const sender = new HttpSender({
     connector: name,
     headers: config.headers,
@@ -43,11 +51,7 @@ export function createConnector(name: string, config: ConnectorConfig, deps: Con
     logger: deps.logger,
     secrets: secretsOf(config.auth),
   });
-  const refusals = new RefusalPolicy(name, config.onRefused, {
-    store: deps.failures,
-    clock: deps.clock ?? systemClock,
-    onParked: deps.onParked,
-  });
+  const refusals = new RefusalPolicy(name, config.onRefused, { store: deps.failures, clock, onParked: deps.onParked });
   return new HttpPushConnector(name, config, feed, sender, shapes, refusals);
 }
 

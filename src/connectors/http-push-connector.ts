@@ -59,6 +59,19 @@ export class HttpPushConnector implements Connector {
     else await this.sendRecord(change, signal);
   }
 
+  async preview(change: Change): Promise<Record<string, unknown> | null> {
+    if (this.config.entities.length > 0 && !this.config.entities.includes(change.entity)) return null;
+    if (this.config.mode === 'batch') {
+      const request = await this.batchRequest([change]);
+      return { method: request.method, url: request.url, item: (JSON.parse(request.body as string) as unknown[])[0] };
+    }
+    const url = this.urlOf(change);
+    if (change.kind === 'deleted' && this.config.onDelete !== 'send') {
+      return this.config.onDelete === 'skip' ? null : { method: 'DELETE', url, idempotencyKey: this.keyOf(change) };
+    }
+    return { method: this.config.method, url, idempotencyKey: this.keyOf(change), body: await this.shapes.shape(change) };
+  }
+
   /** Delivers a page; returns the changes taken. Parks refused ones; on a failure acks what was taken first. */
   private async deliverPage(changes: Change[], checkpoint: number, ctx: RunContext): Promise<number> {
     if (changes.length === 0) return 0;
@@ -118,9 +131,7 @@ export class HttpPushConnector implements Connector {
 
   /** Sends one change in record mode; false when onDelete skips it. */
   private async sendRecord(change: Change, signal: AbortSignal): Promise<boolean> {
-    const url = this.config.url.replace(/\{(key|entity|source)\}/g, (_m, name: 'key' | 'entity' | 'source') =>
-      encodeURIComponent(change[name]),
-    );
+    const url = this.urlOf(change);
     const headers = { 'x-change-kind': change.kind, 'x-change-cursor': String(change.seq), 'x-change-entity': change.entity };
     const idempotencyKey = this.keyOf(change);
     if (change.kind === 'deleted' && this.config.onDelete !== 'send') {
@@ -132,6 +143,10 @@ export class HttpPushConnector implements Connector {
     const body = JSON.stringify(await this.shapes.shape(change));
     await this.sender.send({ method: this.config.method, url, body, idempotencyKey, headers }, signal);
     return true;
+  }
+
+  private urlOf(change: Change): string {
+    return this.config.url.replace(/\{(key|entity|source)\}/g, (_m, name: 'key' | 'entity' | 'source') => encodeURIComponent(change[name]));
   }
 
   private keyOf(change: Change): string {

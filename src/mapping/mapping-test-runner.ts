@@ -21,6 +21,12 @@ export interface RunnableCase {
   spec: TestCase;
 }
 
+/** Loaded mapping files with their cases: an inbound folder (loadMappingsSync) or an output one (loadOutputMappingsSync). */
+export interface TestableFiles {
+  files: ReadonlyArray<Pick<LoadedMappingFile, 'file' | 'mapping'> & { definition?: { tests?: TestCase[] } }>;
+  problems: MappingLoadProblem[];
+}
+
 /** The outcome of one case; `failure` explains a mismatch in readable lines. */
 export interface CaseResult {
   name: string;
@@ -33,9 +39,12 @@ export interface CaseResult {
  * Collects every case of the mappings in `dir`. Broken mapping or test files come back as problems (their cases
  * cannot run); a test file whose mapping is missing is a problem too.
  */
-export function collectMappingTests(dir: string): { cases: RunnableCase[]; problems: MappingLoadProblem[] } {
-  const { files, problems } = loadMappingsSync(dir);
-  const byFile = new Map<string, LoadedMappingFile>(files.map((f) => [resolve(f.file), f]));
+export function collectMappingTests(
+  dir: string,
+  load: (dir: string) => TestableFiles = loadMappingsSync,
+): { cases: RunnableCase[]; problems: MappingLoadProblem[] } {
+  const { files, problems } = load(dir);
+  const byFile = new Map<string, TestableFiles['files'][number]>(files.map((f) => [resolve(f.file), f]));
   const cases: RunnableCase[] = [];
   for (const f of files) {
     if (!f.mapping) continue;

@@ -8,6 +8,7 @@ import type { RunContext } from '../../src/connectors/connector';
 import { silentProgress } from '../../src/connectors/connector';
 import type { ConnectorDeps } from '../../src/connectors/create-connectors';
 import { KnexConnectorFailureStore } from '../../src/connectors/knex-connector-failure-store';
+import { KnexCsvLayoutStore } from '../../src/connectors/knex-csv-layout-store';
 import { systemClock } from '../../src/core/clock';
 import type { Knex } from '../../src/db/create-knex';
 import { ChangeNotifier } from '../../src/feed/change-notifier';
@@ -84,7 +85,7 @@ export function feedOn(db: Knex): FeedService {
 
 /** What createConnector(s) needs on a database: its feed, parked changes in its connector_failures. */
 export function connectorDeps(db: Knex, feed: FeedService = feedOn(db)): ConnectorDeps {
-  return { feed, logger: silentLogger, failures: new KnexConnectorFailureStore(db) };
+  return { feed, logger: silentLogger, failures: new KnexConnectorFailureStore(db), layouts: new KnexCsvLayoutStore(db) };
 }
 
 /** A run context for calling connector.run() directly. */

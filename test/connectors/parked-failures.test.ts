@@ -10,7 +10,7 @@ import type { FeedService } from '../../src/feed/feed-service';
 import { forEachDatabase } from '../helpers/test-databases';
 import { testConfig } from '../helpers/test-runtime';
 import { engineHarness, type WidgetEvent } from '../helpers/worker-harness';
-import { drain, feedOn, silentLogger, startDownstream, type Downstream } from './connector-fixtures';
+import { connectorDeps, drain, feedOn, startDownstream, type Downstream } from './connector-fixtures';
 
 const FAST_RETRY = { attempts: 3, baseMs: 1, maxMs: 2 };
 const SECRET = 'static-downstream-token-0123456789';
@@ -62,7 +62,7 @@ forEachDatabase('parked failures: a refused change is parked, the connector goes
     }).connectors;
     const store = new KnexConnectorFailureStore(ctx.db);
     let parkedCount = 0;
-    const runner = createConnectors(config, { feed, logger: silentLogger, failures: store, onParked: () => (parkedCount += 1) });
+    const runner = createConnectors(config, { ...connectorDeps(ctx.db, feed), failures: store, onParked: () => (parkedCount += 1) });
     const service = new ConnectorFailureService(store, runner, feed, systemClock, () => []);
     return { runner, service, store, parked: () => parkedCount };
   }

@@ -47,7 +47,11 @@ forEachDatabase('admin API: parked connector changes', (ctx) => {
   async function call(method: string, path: string, who: string, body?: unknown): Promise<{ status: number; body: Body }> {
     const headers: Record<string, string> = { authorization: `Bearer ${keys[who]}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${server.url}/api/v1/admin/connectors${path}`, { method, headers, body: body && JSON.stringify(body) });
+    const res = await fetch(`${server.url}/api/v1/admin/connectors${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Body };
   }
 
@@ -67,7 +71,7 @@ forEachDatabase('admin API: parked connector changes', (ctx) => {
         ['w-2', 409, 'parked', '{"ok":false}'],
       ],
     );
-    const [f1, f2] = failures as [{ id: number }, { id: number }];
+    const [f1, f2] = failures as unknown as [{ id: number }, { id: number }];
     assert.equal((await call('GET', `/crm/failures/${f1.id}`, 'reader')).status, 200);
     assert.equal((await call('POST', `/crm/failures/${f1.id}/skip`, 'reader')).status, 403);
     const missing = await call('GET', '/crm/failures/999999', 'reader');
