@@ -3,7 +3,9 @@ import type { Config } from '../config/config-schema';
 import { consumerNameOf } from '../connectors/connector';
 import { barProgress, logProgress } from '../connectors/progress-reporter';
 import type { FeedService } from '../feed/feed-service';
+import { AppError } from '../core/app-error';
 import { withDatabase } from './cli-runtime';
+import { parseCountOption } from './time-option';
 import { registerConnectorFailuresCommand } from './connector-failures-command';
 
 /** `appdirect-sync connectors list|run|failures|preview`: the configured downstream connectors, their checkpoints, a run on demand. */
@@ -62,6 +64,32 @@ export function registerConnectorsCommand(program: Command): void {
             process.off('SIGINT', interrupt);
             process.off('SIGTERM', interrupt);
           }
+        },
+        ['db', 'log', 'mappings', `connectors.${name}`],
+      );
+    });
+  connectors
+    .command('preview <name>')
+    .description('print what the connector would send for a stored change (its output mapping applied), without sending')
+    .requiredOption('--seq <cursor>', 'the cursor (seq) of the change')
+    .action(async (name: string, opts: { seq: string }, command: Command) => {
+      await withDatabase(
+        command,
+        async (c) => {
+          const seq = parseCountOption(opts.seq, '--seq');
+          const change = (await c.feed.read(String(seq - 1), { limit: 1 })).changes[0];
+          if (!change || change.seq !== seq) throw new AppError('FEED_CHANGE_NOT_FOUND', `no change with cursor ${seq} in the feed`);
+          const connector = c.connectorsOnDemand.connector(name);
+          const sends = connector.preview ? await connector.preview(change) : null;
+          const about = {
+            connector: name,
+            type: connector.type,
+            cursor: String(seq),
+            entity: change.entity,
+            key: change.key,
+            kind: change.kind,
+          };
+          process.stdout.write(`${JSON.stringify({ ...about, passedOver: sends === null, sends }, null, 2)}\n`);
         },
         ['db', 'log', 'mappings', `connectors.${name}`],
       );

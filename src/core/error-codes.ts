@@ -182,6 +182,10 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'jobs run asked for a job that another instance is running now (it holds the job lock); run it again when that one is done.',
   },
+  FEED_CHANGE_NOT_FOUND: {
+    status: 404,
+    meaning: 'No change with that cursor is in the feed (never written, or purged by retention): connectors preview --seq.',
+  },
   CONNECTOR_NOT_FOUND: { status: 404, meaning: 'No connector with that name is configured under connectors (CLI).' },
   CONNECTOR_DELIVERY_FAILED: {
     status: 502,
