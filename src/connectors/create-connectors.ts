@@ -9,7 +9,9 @@ import type { ConnectorFailureStore } from './connector-failure-store';
 import { ConnectorFeed } from './connector-feed';
 import type { CsvLayoutStore } from './csv-layout-store';
 import { ConnectorRunner } from './connector-runner';
+import { DatabaseConnector } from './database-connector';
 import { FileExportConnector } from './file-export-connector';
+import { KnexDestinationTableStore } from './knex-destination-table-store';
 import { createHttpAuth } from './http-auth';
 import { HttpPushConnector } from './http-push-connector';
 import { HttpSender } from './http-sender';
@@ -41,6 +43,12 @@ export function createConnector(name: string, config: ConnectorConfig, deps: Con
     // A file connector parks only records its output mapping refuses; it has no destination to refuse one.
     const refusals = new RefusalPolicy(name, 'park', { store: deps.failures, clock, onParked: deps.onParked });
     return new FileExportConnector(name, config, feed, shapes, deps.layouts, refusals);
+  }
+  if (config.type === 'database') {
+    const refusals = new RefusalPolicy(name, config.onRefused, { store: deps.failures, clock, onParked: deps.onParked });
+    const open = () =>
+      KnexDestinationTableStore.open({ client: config.client, url: config.url, password: config.password, schema: config.schema });
+    return new DatabaseConnector(name, config, feed, open, shapes, refusals);
   }
   const sender = new HttpSender({
     connector: name,
