@@ -48,7 +48,7 @@ export function forEachDestination(title: string, body: (ctx: TestDestination) =
           opened = await open(engine);
         } catch (err) {
           const required = engine === 'pg' ? POSTGRES_REQUIRED : MARIADB_REQUIRED;
-          if (required) throw new Error(`${engine} is required here (CI=true) but unreachable: ${(err as Error).message}`);
+          if (required) throw new Error(`${engine} is required here (CI=true) but unreachable: ${(err as Error).message}`, { cause: err });
           if (!warned) console.warn(`[test-destinations] ${engine} unreachable, its variants are skipped: ${(err as Error).message}`);
           warned = true;
           this.skip();
