@@ -99,7 +99,7 @@ export class KnexDestinationTableStore implements DestinationTableStore {
 
   async upsert(table: string, columns: readonly ShapeColumn[], rows: readonly DestinationRow[]): Promise<UpsertResult> {
     if (rows.length === 0) return { refused: [] };
-    const records = rows.map((r) => this.record(r, columns));
+    const records = rows.map((r) => destinationRecord(this.client, r, columns));
     try {
       await this.write(table, columns, records);
       return { refused: [] };
@@ -141,32 +141,34 @@ export class KnexDestinationTableStore implements DestinationTableStore {
     merge.record_version = this.db.raw('greatest(??, values(??))', ['record_version', 'record_version']);
     await this.db(table).insert(records).onConflict(['source', 'record_key']).merge(merge);
   }
+}
 
-  /** A row's column values as this engine takes them. */
-  private record(row: DestinationRow, columns: readonly ShapeColumn[]): Record<string, unknown> {
-    const out: Record<string, unknown> = {
-      source: row.source,
-      record_key: row.key,
-      record_version: row.version,
-      event_timestamp: row.eventTimestamp,
-      mapping_version: row.mappingVersion,
-      deleted_at: row.deletedAt === null ? null : this.instant(row.deletedAt.toISOString()),
-      synced_at: this.instant(new Date().toISOString()),
-    };
-    for (const c of columns) out[c.name] = this.value(c.type, row.values[c.name]);
-    return out;
-  }
+/** A row's column values as the engine takes them (exported for bench:connector-db's plain-insert baseline). */
+export function destinationRecord(client: DestinationClient, row: DestinationRow, columns: readonly ShapeColumn[]): Record<string, unknown> {
+  const instant = (iso: string): unknown => (client === 'pg' ? iso : new Date(iso));
+  const out: Record<string, unknown> = {
+    source: row.source,
+    record_key: row.key,
+    record_version: row.version,
+    event_timestamp: row.eventTimestamp,
+    mapping_version: row.mappingVersion,
+    deleted_at: row.deletedAt === null ? null : instant(row.deletedAt.toISOString()),
+    synced_at: instant(new Date().toISOString()),
+  };
+  for (const c of columns) out[c.name] = columnValue(c.type, row.values[c.name], instant);
+  return out;
+}
 
-  private value(type: ColumnType, v: unknown): unknown {
-    if (v === undefined || v === null) return null;
-    if (type === 'json' || type === 'collection') return JSON.stringify(v);
-    if (type === 'datetime' && typeof v === 'string') return this.instant(v);
-    if ((type === 'string' || type === 'enum') && typeof v !== 'string') return typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return v;
-  }
+/** The column types of an engine (exported for the baseline's tables). */
+export function columnTypeOf(client: DestinationClient, type: ColumnType): string {
+  return COLUMN_TYPES[client][type];
+}
 
-  /** PostgreSQL takes ISO text for timestamptz; MySQL a Date, written in the session's UTC. */
-  private instant(iso: string): unknown {
-    return this.client === 'pg' ? iso : new Date(iso);
-  }
+/** PostgreSQL takes ISO text for timestamptz; MySQL a Date, written in the session's UTC. */
+function columnValue(type: ColumnType, v: unknown, instant: (iso: string) => unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (type === 'json' || type === 'collection') return JSON.stringify(v);
+  if (type === 'datetime' && typeof v === 'string') return instant(v);
+  if ((type === 'string' || type === 'enum') && typeof v !== 'string') return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return v;
 }
