@@ -144,7 +144,11 @@ export class KnexDestinationTableStore implements DestinationTableStore {
 }
 
 /** A row's column values as the engine takes them (exported for bench:connector-db's plain-insert baseline). */
-export function destinationRecord(client: DestinationClient, row: DestinationRow, columns: readonly ShapeColumn[]): Record<string, unknown> {
+export function destinationRecord(
+  client: DestinationClient,
+  row: DestinationRow,
+  columns: readonly ShapeColumn[],
+): Record<string, unknown> {
   const instant = (iso: string): unknown => (client === 'pg' ? iso : new Date(iso));
   const out: Record<string, unknown> = {
     source: row.source,
