@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger';
 import type { Change } from '../feed/change-feed';
 import type { Connector, RunContext, RunResult } from './connector';
 import type { ConnectorFeed } from './connector-feed';
-import type { DestinationRow, DestinationTableStore } from './destination-table-store';
+import { driverMessage, type DestinationRow, type DestinationTableStore } from './destination-table-store';
 import type { RecordShapes, ShapeColumn } from './record-shapes';
 import type { RefusalPolicy } from './refusal-policy';
 
@@ -165,5 +165,5 @@ export class DatabaseConnector implements Connector {
 }
 
 function destinationFailed(name: string, err: unknown): AppError {
-  return new AppError('CONNECTOR_DESTINATION_FAILED', `database connector ${name}: ${(err as Error).message}`);
+  return new AppError('CONNECTOR_DESTINATION_FAILED', `database connector ${name}: ${driverMessage(err)}`);
 }

@@ -47,3 +47,13 @@ export interface DestinationTableStore {
   upsert(table: string, columns: readonly ShapeColumn[], rows: readonly DestinationRow[]): Promise<UpsertResult>;
   close(): Promise<void>;
 }
+
+/**
+ * The database's own words from a knex error: knex prefixes them with the whole statement (on MySQL with the
+ * row's values in it), which says nothing more and would copy record data into logs.
+ */
+export function driverMessage(err: unknown): string {
+  const message = (err as Error).message ?? String(err);
+  const at = message.lastIndexOf(' - ');
+  return (at >= 0 ? message.slice(at + 3) : message).slice(0, 500);
+}

@@ -5,7 +5,13 @@ import {
   type DestinationClient,
   type DestinationOptions,
 } from '../db/create-destination-knex';
-import { SYSTEM_COLUMNS, type DestinationRow, type DestinationTableStore, type UpsertResult } from './destination-table-store';
+import {
+  driverMessage,
+  SYSTEM_COLUMNS,
+  type DestinationRow,
+  type DestinationTableStore,
+  type UpsertResult,
+} from './destination-table-store';
 import type { ColumnType, ShapeColumn } from './record-shapes';
 
 /**
@@ -40,10 +46,11 @@ const COLUMN_TYPES: Record<DestinationClient, Record<ColumnType, string>> = {
 /** Errors that say "this row's values do not fit", not "the database is unreachable": the row is parked. */
 function isRowRefusal(client: DestinationClient, err: unknown): boolean {
   const e = err as { code?: string; errno?: number };
-  // PostgreSQL class 22 is "data exception" (too long, out of range, bad datetime or JSON).
-  if (client === 'pg') return typeof e.code === 'string' && e.code.startsWith('22');
-  // Data too long, out of range, incorrect value, incorrect datetime, invalid JSON, truncated.
-  return [1406, 1264, 1366, 1292, 3140, 1265].includes(e.errno ?? 0);
+  // PostgreSQL class 22 is "data exception" (too long, out of range, bad datetime or JSON); 23502 a NOT NULL and
+  // 23514 a CHECK constraint the destination's owner added.
+  if (client === 'pg') return typeof e.code === 'string' && (e.code.startsWith('22') || e.code === '23502' || e.code === '23514');
+  // Data too long, out of range, incorrect value, incorrect datetime, invalid JSON, truncated, NULL refused, CHECK.
+  return [1406, 1264, 1366, 1292, 3140, 1265, 1048, 4025, 3819].includes(e.errno ?? 0);
 }
 
 /** DestinationTableStore on knex, for PostgreSQL (pg) and MySQL/MariaDB (mysql2). */
@@ -113,7 +120,7 @@ export class KnexDestinationTableStore implements DestinationTableStore {
         await this.write(table, columns, [record]);
       } catch (err) {
         if (!isRowRefusal(this.client, err)) throw err;
-        refused.push({ index, message: (err as Error).message.slice(0, 500) });
+        refused.push({ index, message: driverMessage(err) });
       }
     }
     return { refused };

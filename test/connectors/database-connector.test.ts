@@ -137,6 +137,41 @@ forEachDestination('database connector', (dest) => {
     const renamed = (await dest.db('dst_company').where({ record_key: last.key }).first()) as Record<string, unknown>;
     assert.deepEqual([renamed.name, Number(renamed.record_version)], ['Renamed Co', await feed.head()]);
   });
+
+  it('a row the destination refuses (its own CHECK constraint) is parked; the other rows are written', async () => {
+    await dest.db.raw(`alter table ?? add constraint no_refuse_me check (name is null or name <> 'Refuse Me')`, ['dst_company']);
+    const feed = feedOn(source);
+    const keys = [...new Set((await feed.read('0', { limit: 10_000, entities: ['company'] })).changes.map((c) => c.key))];
+    const [refusedKey, fineKey] = keys as [string, string];
+    const harness = await engineHarness({}, source, { 'company.yaml': readFileSync(join(ROOT, 'mappings', 'company.yaml'), 'utf8') });
+    const fixture = readFileSync(join(ROOT, 'mappings', 'fixtures', 'company', 'changed.json'), 'utf8');
+    const delivery = (key: string, name: string, n: number) => {
+      const d = JSON.parse(fixture) as { uuid: string; timestamp: number; resource: { uuid: string; content: { name: string } } };
+      Object.assign(d, { uuid: `refuse-${dest.engine}-${n}`, timestamp: 9_999_999_999_999 + n });
+      d.resource.uuid = key;
+      d.resource.content.name = name;
+      return Buffer.from(JSON.stringify(d));
+    };
+    await harness.acceptRaw([delivery(refusedKey, 'Refuse Me', 1), delivery(fineKey, 'Fine Co', 2)]);
+    await drain(harness.newWorker());
+    await harness.close();
+    const outcome = await run();
+    assert.equal(outcome.status, 'ok', JSON.stringify(outcome.error));
+    const fine = (await dest.db('dst_company').where({ record_key: fineKey }).first()) as Record<string, unknown>;
+    assert.equal(fine.name, 'Fine Co');
+    const refused = (await dest.db('dst_company').where({ record_key: refusedKey }).first()) as Record<string, unknown>;
+    assert.notEqual(refused.name, 'Refuse Me');
+    const parked = (await source('connector_failures').where({ connector: 'staging', state: 'parked' })) as Array<{
+      record_key: string;
+      code: string;
+      response: string;
+    }>;
+    assert.deepEqual(
+      parked.map((p) => [p.record_key, p.code]),
+      [[refusedKey, 'CONNECTOR_ROW_REFUSED']],
+    );
+    assert.match(parked[0]?.response ?? '', /no_refuse_me/);
+  });
 });
 
 async function columnTypes(db: Knex, engine: 'pg' | 'mariadb', table: string): Promise<Record<string, string>> {

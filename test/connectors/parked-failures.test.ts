@@ -131,6 +131,35 @@ forEachDatabase('parked failures: a refused change is parked, the connector goes
     );
   });
 
+  it('batch mode: a refused batch is sent again one change per batch, and only the refused change is parked', async () => {
+    const [w4] = seqOf('w-4') as [number];
+    downstream = await startDownstream((r) => {
+      const items = JSON.parse(r.body) as Array<{ cursor: string }>;
+      return items.some((i) => i.cursor === String(w4)) ? 422 : 200;
+    });
+    const config = testConfig({
+      connectors: { batcher: { type: 'http', mode: 'batch', url: `${downstream.url}/b`, batchSize: 4, retry: FAST_RETRY } },
+    }).connectors;
+    const store = new KnexConnectorFailureStore(ctx.db);
+    const runner = createConnectors(config, { ...connectorDeps(ctx.db, feed), failures: store });
+    const outcome = await runner.run('batcher');
+    assert.equal(outcome.status, 'ok', JSON.stringify(outcome.error));
+    const taken = downstream.requests
+      .filter((r) => r.status === 200)
+      .flatMap((r) => (JSON.parse(r.body) as Array<{ cursor: string }>).map((i) => Number(i.cursor)));
+    assert.deepEqual(
+      taken,
+      changes.map((c) => c.seq).filter((s) => s !== w4),
+      'every other change taken once, in order',
+    );
+    const parked = await store.list({ connector: 'batcher', limit: 10 });
+    assert.deepEqual(
+      parked.map((f) => [f.seq, f.status]),
+      [[w4, 422]],
+    );
+    assert.equal(outcome.delivered, changes.length - 1);
+  });
+
   it('a later change of the same record delivered after a parked one supersedes it: retry refused unless forced', async () => {
     const refusedOnce = new Set([String(seqOf('w-3')[0])]);
     downstream = await startDownstream((r) => (refusedOnce.has(String(r.headers['x-change-cursor'])) ? 400 : 200));
