@@ -19,7 +19,7 @@ export function registerConnectorsCommand(program: Command): void {
       await withDatabase(
         command,
         async (c) => {
-          const rows = await listConnectors(c.feed, c.config);
+          const rows = await listConnectors(c.feed, c.config, await c.stores.connectorFailures.countParked());
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(rows)}\n`);
             return;
@@ -27,9 +27,10 @@ export function registerConnectorsCommand(program: Command): void {
           if (rows.length === 0) process.stdout.write('no connectors configured\n');
           for (const r of rows) {
             const lag = r.behind === 0 ? 'caught up' : `${r.behind} behind, oldest unacked ${r.oldestUnackedSeconds}s old`;
+            const parked = r.parked > 0 ? `  ${r.parked} parked` : '';
             const when = r.enabled ? (r.schedule ?? 'on demand') : 'disabled';
             process.stdout.write(
-              `${r.name.padEnd(24)} ${r.type.padEnd(5)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}\n`,
+              `${r.name.padEnd(24)} ${r.type.padEnd(8)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}${parked}\n`,
             );
           }
         },
@@ -97,8 +98,8 @@ export function registerConnectorsCommand(program: Command): void {
   registerConnectorFailuresCommand(connectors);
 }
 
-/** Configured connectors with their consumers' lag; one never run yet has checkpoint 0. */
-async function listConnectors(feed: FeedService, config: Readonly<Config>) {
+/** Configured connectors with their consumers' lag and parked changes; one never run yet has checkpoint 0. */
+async function listConnectors(feed: FeedService, config: Readonly<Config>, parked: Map<string, number>) {
   const lags = new Map((await feed.lag()).map((l) => [l.name, l]));
   const head = await feed.head();
   return Object.entries(config.connectors).map(([name, c]) => {
@@ -114,6 +115,8 @@ async function listConnectors(feed: FeedService, config: Readonly<Config>) {
       oldestUnackedSeconds: lag?.oldestUnackedSeconds ?? null,
       ackedAt: lag?.ackedAt?.toISOString() ?? null,
       fellBehindRetention: lag?.fellBehindRetention ?? false,
+      /** Changes its destination refused that wait for `connectors failures retry|skip`. */
+      parked: parked.get(name) ?? 0,
     };
   });
 }

@@ -107,6 +107,9 @@ describe('output mappings and stable CSV, through the composition root and the C
     );
     const list = await runCli(['--config', configFile, 'connectors', 'failures', 'list', 'crm', '--json']);
     assert.equal(list.code, 0, list.stderr);
+    const overview = await runCli(['--config', configFile, 'connectors', 'list', '--json']);
+    const crm = (JSON.parse(overview.stdout) as Array<{ name: string; parked: number }>).find((r) => r.name === 'crm');
+    assert.equal(crm?.parked, 1, 'connectors list counts the parked change');
     const [parked, ...more] = JSON.parse(list.stdout) as Array<{ id: number; key: string; code: string; message: string; status: null }>;
     assert.deepEqual(more, []);
     assert.deepEqual([parked?.key, parked?.code, parked?.status], ['w-2', 'CONNECTOR_OUTPUT_MAPPING_FAILED', null]);
