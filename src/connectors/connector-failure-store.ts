@@ -52,6 +52,8 @@ export interface ConnectorFailureStore {
   park(connector: string, change: Change, refusal: Refusal, at: Date): Promise<ConnectorFailure>;
   list(query: FailureQuery): Promise<ConnectorFailure[]>;
   get(id: number): Promise<ConnectorFailure | undefined>;
+  /** The row of one connector's change, if it was ever refused. */
+  findBySeq(connector: string, seq: number): Promise<ConnectorFailure | undefined>;
   /** Marks a parked row retried or skipped; false when it was not parked (any more). */
   resolve(id: number, state: Exclude<FailureState, 'parked'>, at: Date): Promise<boolean>;
   /** Keys (`source`, `entity`, `key`) of a connector's parked changes, for the supersede check of a run. */

@@ -62,6 +62,24 @@ export class DatabaseConnector implements Connector {
     return { delivered, checkpoint };
   }
 
+  /** Writes one stored change again (a retry of a parked one), with the same never-regressing upsert. */
+  async resend(change: Change): Promise<void> {
+    const columns = this.columnsOf(change.entity);
+    const row = await this.rowOf(change, columns);
+    const destination = await this.destination();
+    try {
+      const table = this.tableOf(change.entity);
+      await destination.ensureTable(table, columns);
+      const { refused } = await destination.upsert(table, columns, [row]);
+      const [first] = refused;
+      if (first) throw rowRefused(table, change, first.message);
+    } catch (err) {
+      throw isAppError(err) ? err : destinationFailed(this.name, err);
+    } finally {
+      await destination.close().catch(() => undefined);
+    }
+  }
+
   async preview(change: Change): Promise<Record<string, unknown> | null> {
     if (this.config.entities.length > 0 && !this.config.entities.includes(change.entity)) return null;
     const columns = this.columnsOf(change.entity);
@@ -109,10 +127,7 @@ export class DatabaseConnector implements Connector {
       const refusedAt = new Set(refused.map((r) => r.index));
       for (const r of refused) {
         const change = (entries[r.index] as { change: Change }).change;
-        const error = new AppError('CONNECTOR_ROW_REFUSED', `table ${table} refused the row of ${entity} ${change.key}: ${r.message}`, {
-          response: r.message,
-        });
-        await this.refusals.refused(change, error, log);
+        await this.refusals.refused(change, rowRefused(table, change, r.message), log);
       }
       for (const [i, e] of entries.entries()) if (!refusedAt.has(i)) await this.refusals.delivered(e.change);
       written += entries.length - refused.length;
@@ -162,6 +177,12 @@ export class DatabaseConnector implements Connector {
   private async destination(): Promise<DestinationTableStore> {
     return this.openDestination();
   }
+}
+
+function rowRefused(table: string, change: Change, message: string): AppError {
+  return new AppError('CONNECTOR_ROW_REFUSED', `table ${table} refused the row of ${change.entity} ${change.key}: ${message}`, {
+    response: message,
+  });
 }
 
 function destinationFailed(name: string, err: unknown): AppError {

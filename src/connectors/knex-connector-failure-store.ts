@@ -73,6 +73,11 @@ export class KnexConnectorFailureStore implements ConnectorFailureStore {
     return row ? toFailure(row) : undefined;
   }
 
+  async findBySeq(connector: string, seq: number): Promise<ConnectorFailure | undefined> {
+    const row = (await this.db<DbFailureRow>(TABLE).where({ connector, seq }).first()) as DbFailureRow | undefined;
+    return row ? toFailure(row) : undefined;
+  }
+
   async resolve(id: number, state: Exclude<FailureState, 'parked'>, at: Date): Promise<boolean> {
     return (await this.db(TABLE).where({ id, state: 'parked' }).update({ state, resolved_at: at.toISOString() })) > 0;
   }

@@ -47,11 +47,18 @@ export class RefusalPolicy {
   }
 
   /**
-   * Handles an error of one change. Returns when the change was parked (go on); throws `err` itself when it is not
-   * a final refusal, or when the connector stops at refusals.
+   * Handles an error of one change. Returns when the change was parked, or was skipped before (go on); throws `err`
+   * itself when it is not a final refusal, or when the connector stops at refusals.
    */
   async refused(change: Change, err: unknown, log: Logger): Promise<void> {
     if (!isFinalRefusal(err) || !isAppError(err)) throw err;
+    // An operator skipped this change already (a stopped connector meets it again, or a rewind replays it): it is
+    // dropped for good, not parked again.
+    const earlier = await this.deps.store.findBySeq(this.connector, change.seq);
+    if (earlier?.state === 'skipped') {
+      log.info({ seq: change.seq, entity: change.entity, key: change.key, failureId: earlier.id }, 'skipped change passed over');
+      return;
+    }
     const refusal: Refusal = {
       code: err.code,
       message: err.message,

@@ -28,16 +28,16 @@ async function snapshot(db: Knex): Promise<Record<string, string[]>> {
 forEachDestination('database connector', (dest) => {
   let dir: string;
   let source: Knex;
-  const container = () =>
+  const container = (onRefused: 'park' | 'stop' = 'park') =>
     new Container(
       testConfig({
         mappings: { dir: join(ROOT, 'mappings') },
-        connectors: { staging: { type: 'database', ...dest.settings, tablePrefix: 'dst_', batchSize: 97 } },
+        connectors: { staging: { type: 'database', ...dest.settings, tablePrefix: 'dst_', batchSize: 97, onRefused } },
       }),
       { db: source, logger: pino({ level: 'silent' }) },
     );
-  const run = async () => {
-    const c = container();
+  const run = async (onRefused: 'park' | 'stop' = 'park') => {
+    const c = container(onRefused);
     try {
       return await c.connectors.run('staging');
     } finally {
@@ -138,7 +138,7 @@ forEachDestination('database connector', (dest) => {
     assert.deepEqual([renamed.name, Number(renamed.record_version)], ['Renamed Co', await feed.head()]);
   });
 
-  it('a row the destination refuses (its own CHECK constraint) is parked; the other rows are written', async () => {
+  it('a row the destination refuses (its own CHECK constraint) is parked, the other rows written; retry writes it once allowed; stop holds until skip', async () => {
     await dest.db.raw(`alter table ?? add constraint no_refuse_me check (name is null or name <> 'Refuse Me')`, ['dst_company']);
     const feed = feedOn(source);
     const keys = [...new Set((await feed.read('0', { limit: 10_000, entities: ['company'] })).changes.map((c) => c.key))];
@@ -171,6 +171,45 @@ forEachDestination('database connector', (dest) => {
       [[refusedKey, 'CONNECTOR_ROW_REFUSED']],
     );
     assert.match(parked[0]?.response ?? '', /no_refuse_me/);
+
+    // The owner drops the constraint: a retry writes the parked row.
+    await dest.db.raw('alter table ?? drop constraint no_refuse_me', ['dst_company']).catch(async () => {
+      await dest.db.raw('alter table ?? drop check no_refuse_me', ['dst_company']);
+    });
+    const c = container();
+    try {
+      const [failure] = await c.connectorFailures.list({ connector: 'staging', state: 'parked', limit: 5 });
+      assert.equal((await c.connectorFailures.retry('staging', failure!.id)).failure.state, 'retried');
+    } finally {
+      await c.close();
+    }
+    const retried = (await dest.db('dst_company').where({ record_key: refusedKey }).first()) as Record<string, unknown>;
+    assert.equal(retried.name, 'Refuse Me');
+
+    // onRefused: stop: the run stops at a refused row until it is skipped; then it goes on and the row stays out.
+    await dest.db.raw(`alter table ?? add constraint no_stop_me check (name is null or name <> 'Stop Me')`, ['dst_company']);
+    const again = await engineHarness({}, source, { 'company.yaml': readFileSync(join(ROOT, 'mappings', 'company.yaml'), 'utf8') });
+    await again.acceptRaw([delivery(fineKey, 'Stop Me', 3), delivery(refusedKey, 'After Stop', 4)]);
+    await drain(again.newWorker());
+    await again.close();
+    const stopped = await run('stop');
+    assert.deepEqual([stopped.status, stopped.error?.code], ['failed', 'CONNECTOR_ROW_REFUSED']);
+    assert.equal((await run('stop')).status, 'failed', 'stays stopped');
+    const s = container('stop');
+    try {
+      const [held] = await s.connectorFailures.list({ connector: 'staging', state: 'parked', limit: 5 });
+      assert.equal(held?.key, fineKey);
+      assert.equal(held?.attempts, 2);
+      await s.connectorFailures.skip('staging', held!.id);
+    } finally {
+      await s.close();
+    }
+    assert.equal((await run('stop')).status, 'ok', 'a skipped row is passed over');
+    const rows = (await dest.db('dst_company').whereIn('record_key', [fineKey, refusedKey]).orderBy('record_key')) as Array<{
+      record_key: string;
+      name: string;
+    }>;
+    assert.deepEqual(Object.fromEntries(rows.map((r) => [r.record_key, r.name])), { [fineKey]: 'Fine Co', [refusedKey]: 'After Stop' });
   });
 });
 
