@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mappingsCheck, mappingsTest } from '../src/cli/mappings-command';
-import { collectMappingTests, listOutputMappingDirs, loadOutputMappingsSync, runMappingTest } from '../src/mapping';
+import { readFileSync } from 'node:fs';
+import {
+  collectMappingTests,
+  listOutputMappingDirs,
+  loadOutputMappingsSync,
+  outputMappingJsonSchema,
+  runMappingTest,
+} from '../src/mapping';
 import { formatProblem } from '../src/mapping/load-mappings';
 
 // The connectors' output mappings (mappings/out/<connector>/<entity>.yaml), one `it` per case, as for the inbound
@@ -13,6 +20,13 @@ const dirs = listOutputMappingDirs('mappings');
 describe('output mapping files (mappings/out/)', () => {
   it('the example CRM connector has output mappings', () => {
     assert.deepEqual(dirs, [join('mappings', 'out', 'crm')]);
+  });
+
+  it('the published JSON Schema agrees with the schema (regenerate with `appdirect-sync mappings schema --output`)', () => {
+    const published: unknown = JSON.parse(readFileSync(join('schema', 'output-mapping.schema.json'), 'utf8'));
+    assert.deepEqual(published, JSON.parse(JSON.stringify(outputMappingJsonSchema())));
+    const first = readFileSync(join('mappings', 'out', 'crm', 'company.yaml'), 'utf8').split('\n')[0];
+    assert.equal(first, '# yaml-language-server: $schema=../../../schema/output-mapping.schema.json');
   });
 
   for (const dir of dirs) {

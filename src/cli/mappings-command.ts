@@ -6,6 +6,7 @@ import {
   listOutputMappingDirs,
   loadMappingsSync,
   loadOutputMappingsSync,
+  outputMappingJsonSchema,
   runMappingTest,
   type RunnableCase,
 } from '../mapping';
@@ -182,8 +183,10 @@ export function registerMappingsCommand(program: Command): void {
     .command('schema')
     .description('print the JSON Schema of mapping files (schema/mapping.schema.json)')
     .option('--tests', 'the schema of *.tests.yaml files instead')
-    .action((opts: { tests?: boolean }) => {
+    .option('--output', 'the schema of output mapping files (schema/output-mapping.schema.json) instead')
+    .action((opts: { tests?: boolean; output?: boolean }) => {
       const schemas = mappingJsonSchemas();
-      process.stdout.write(`${JSON.stringify(schemas[opts.tests ? 'mapping-tests.schema.json' : 'mapping.schema.json'], null, 2)}\n`);
+      const schema = opts.output ? outputMappingJsonSchema() : schemas[opts.tests ? 'mapping-tests.schema.json' : 'mapping.schema.json'];
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 }

@@ -15,4 +15,4 @@ export { loadMappings, loadMappingsSync, formatProblem } from './load-mappings';
 export { FileMappingRegistry, MappingLoadError } from './file-mapping-registry';
 export { redactContent } from './redact-content';
 export { collectMappingTests, runMappingTest, type CaseResult, type RunnableCase } from './mapping-test-runner';
-export { listOutputMappingDirs, loadOutputMappingsSync, OUTPUT_MAPPINGS_SUBDIR } from './output-mapping';
+export { listOutputMappingDirs, loadOutputMappingsSync, OUTPUT_MAPPINGS_SUBDIR, outputMappingJsonSchema } from './output-mapping';

@@ -123,3 +123,12 @@ export function listOutputMappingDirs(dir: string): string[] {
     .map((d) => join(out, d.name))
     .sort();
 }
+
+/** The published JSON Schema of output mapping files (schema/output-mapping.schema.json), for editors. */
+export function outputMappingJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(outputMappingFileSchema, { io: 'input' }),
+    $id: 'https://appdirect-sync.local/schema/output-mapping.schema.json',
+    title: 'appdirect-sync output mapping file',
+  };
+}

@@ -82,6 +82,7 @@ describe('output mappings and stable CSV, through the composition root and the C
           retry: { attempts: 1 },
         },
         erp: { type: 'file', dir: join(dir, 'erp'), formats: ['csv'] },
+        erpcrm: { type: 'file', dir: join(dir, 'erpcrm'), formats: ['csv', 'ndjson'], outputMappings: join(dir, 'mappings', 'out', 'crm') },
       },
     };
     configFile = join(dir, 'config.yaml');
@@ -141,6 +142,46 @@ describe('output mappings and stable CSV, through the composition root and the C
     assert.match(refused.stderr, /CONNECTOR_OUTPUT_MAPPING_FAILED: .*Title/);
     const missing = await runCli(['--config', configFile, 'connectors', 'preview', 'crm', '--seq', '999']);
     assert.match(missing.stderr, /FEED_CHANGE_NOT_FOUND/);
+  });
+
+  it('a file connector writes the output mapping columns and parks a record it refuses; preview shows the CSV row', async () => {
+    const c = container();
+    const outcome = await c.connectors.run('erpcrm');
+    assert.equal(outcome.status, 'ok', JSON.stringify(outcome.error));
+    const parked = await c.stores.connectorFailures.list({ connector: 'erpcrm', limit: 5 });
+    await c.close();
+    const out = join(dir, 'erpcrm');
+    const csvFile = readdirSync(out).find((f) => f.endsWith('.csv')) as string;
+    const [header, ...rows] = parseCsv(readFileSync(join(out, csvFile), 'utf8'));
+    assert.deepEqual(header, ['cursor', 'kind', 'source', 'key', 'Title', 'Quantity', 'Source']);
+    assert.deepEqual(
+      rows.map((r) => r.slice(3)),
+      [
+        ['w-1', 'W1', '10', 'appdirect'],
+        ['w-3', 'W3', '30', 'appdirect'],
+      ],
+    );
+    const ndjson = readFileSync(join(out, csvFile.replace(/\.csv$/, '.ndjson')), 'utf8')
+      .trim()
+      .split('\n');
+    assert.deepEqual((JSON.parse(ndjson[0] as string) as { data: unknown }).data, { Quantity: 10, Source: 'appdirect', Title: 'W1' });
+    assert.deepEqual(
+      parked.map((f) => [f.key, f.code]),
+      [['w-2', 'CONNECTOR_OUTPUT_MAPPING_FAILED']],
+    );
+    const w1 = (await feedOn(db).read('0', { limit: 10 })).changes.find((ch) => ch.key === 'w-1');
+    const preview = await runCli(['--config', configFile, 'connectors', 'preview', 'erpcrm', '--seq', String(w1?.seq)]);
+    assert.equal(preview.code, 0, preview.stderr);
+    const shown = JSON.parse(preview.stdout) as { sends: { csv: Record<string, string> } };
+    assert.deepEqual(shown.sends.csv, {
+      cursor: String(w1?.seq),
+      kind: 'created',
+      source: 'shop',
+      key: 'w-1',
+      Title: 'W1',
+      Quantity: '10',
+      Source: 'appdirect',
+    });
   });
 
   it('CSV columns are the declared fields in file order, identical across runs; a column change starts a new header and is logged', async () => {
