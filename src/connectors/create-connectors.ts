@@ -57,7 +57,8 @@ export function createConnector(name: string, config: ConnectorConfig, deps: Con
     retry: config.retry,
     auth: createHttpAuth(config.auth, config.timeoutMs),
     logger: deps.logger,
-    secrets: secretsOf(config.auth),
+    // Extra headers often carry an API key: their values are redacted from kept answers too.
+    secrets: [...secretsOf(config.auth), ...Object.values(config.headers)],
   });
   const refusals = new RefusalPolicy(name, config.onRefused, { store: deps.failures, clock, onParked: deps.onParked });
   return new HttpPushConnector(name, config, feed, sender, shapes, refusals);
