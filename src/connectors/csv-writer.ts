@@ -35,7 +35,12 @@ export class CsvWriter {
   }
 
   row(change: CsvChange): string {
-    return csvLine([change.cursor, change.kind, change.source, change.key, ...this.fields.map((f) => csvValue(change.data[f]))]);
+    return csvLine(this.cells(change));
+  }
+
+  /** One change's cells, in column order, as text. */
+  cells(change: CsvChange): string[] {
+    return [change.cursor, change.kind, change.source, change.key, ...this.fields.map((f) => csvValue(change.data[f]))];
   }
 }
 

@@ -9,7 +9,7 @@ import { AtomicFile, removeStaleTemps, syncDir } from './atomic-file';
 import type { Connector, RunContext, RunResult } from './connector';
 import type { ConnectorFeed } from './connector-feed';
 import type { CsvLayoutStore } from './csv-layout-store';
-import { csvValue, CsvWriter } from './csv-writer';
+import { CsvWriter } from './csv-writer';
 import type { RecordShapes } from './record-shapes';
 import type { RefusalPolicy } from './refusal-policy';
 
@@ -53,10 +53,8 @@ export class FileExportConnector implements Connector {
     const data = await this.shapes.shape(change);
     const writer = new CsvWriter(this.fieldsOf(change.entity, new Set(Object.keys(data))));
     const row = { cursor: String(change.seq), kind: change.kind, source: change.source, key: change.key, data };
-    return {
-      csv: Object.fromEntries(writer.columns().map((col, i) => [col, csvCells(writer, row)[i]])),
-      ndjson: { ...renderChange(change), data },
-    };
+    const cells = writer.cells(row);
+    return { csv: Object.fromEntries(writer.columns().map((col, i) => [col, cells[i]])), ndjson: { ...renderChange(change), data } };
   }
 
   async run(ctx: RunContext): Promise<RunResult> {
@@ -179,11 +177,6 @@ export class FileExportConnector implements Connector {
       throw err;
     }
   }
-}
-
-/** The cells of one CSV row, for preview. */
-function csvCells(writer: CsvWriter, row: { cursor: string; kind: string; source: string; key: string; data: Record<string, unknown> }) {
-  return [row.cursor, row.kind, row.source, row.key, ...writer.fields.map((f) => csvValue(row.data[f]))];
 }
 
 function pad(seq: number): string {
