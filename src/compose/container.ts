@@ -166,7 +166,13 @@ export class Container {
   get metrics(): ServiceMetrics | undefined {
     return this.once('metrics', () =>
       this.config.metrics.enabled
-        ? new ServiceMetrics(new KnexMetricsStore(this.db, this.feed), this.clock, this.config.metrics.cacheMs)
+        ? new ServiceMetrics(
+            new KnexMetricsStore(this.db, this.feed),
+            this.clock,
+            this.config.metrics.cacheMs,
+            (type) => this.mappings.forResourceType(type)?.entity,
+            Object.keys(this.config.connectors),
+          )
         : undefined,
     );
   }

@@ -11,6 +11,7 @@ import { FailedAuthLimiter } from '../http/failed-auth-limiter';
 import { createAuthenticators } from '../receiver/authenticator-factory';
 import { recordsRouter } from '../records/records-router';
 import type { Container } from './container';
+import { wireMetrics } from './wire-metrics';
 
 /**
  * The HTTP side of the composition root: the failed-auth limiter shared by every route family, the bearer modes
@@ -34,10 +35,7 @@ export function createHttpApp(c: Container): Express {
   const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });
   const metrics = c.metrics;
   const metricsRoutes = metrics ? [metricsRouter(metrics, apiKeyAuth.require('metrics:read'))] : [];
-  if (metrics) {
-    c.receiver.onCommitted = (n) => metrics.groupCommitBatch.observe(n);
-    c.worker.onCompleted = (completions) => metrics.countCompletions(completions);
-  }
+  if (metrics) wireMetrics(c, metrics);
   return createApp({
     logger: c.logger,
     receiver: c.receiver,
