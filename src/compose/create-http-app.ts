@@ -34,7 +34,8 @@ export function createHttpApp(c: Container): Express {
   const apiKeyAuth = new ApiKeyAuth(stores.apiKeys, clock, limiter);
   const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });
   const metrics = c.metrics;
-  const metricsRoutes = metrics ? [metricsRouter(metrics, apiKeyAuth.require('metrics:read'))] : [];
+  const onMainPort = config.metrics.mainPort ?? config.metrics.port === undefined;
+  const metricsRoutes = metrics && onMainPort ? [metricsRouter(metrics, apiKeyAuth.require('metrics:read'))] : [];
   if (metrics) wireMetrics(c, metrics);
   return createApp({
     logger: c.logger,
