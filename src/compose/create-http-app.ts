@@ -7,7 +7,9 @@ import { OauthTokenService } from '../auth/oauth-token-service';
 import { DbReadiness } from '../db/db-readiness';
 import { feedRouter } from '../feed/feed-router';
 import { metricsRouter } from '../metrics/metrics-router';
+import { packageVersion } from '../core/package-version';
 import { FailedAuthLimiter } from '../http/failed-auth-limiter';
+import { indexRouter } from '../http/index-router';
 import { createAuthenticators } from '../receiver/authenticator-factory';
 import { recordsRouter } from '../records/records-router';
 import type { Container } from './container';
@@ -47,6 +49,7 @@ export function createHttpApp(c: Container): Express {
     trustProxy: config.server.trustProxy,
     timer: metrics?.middleware(),
     routers: [
+      indexRouter({ service: 'appdirect-sync', version: packageVersion(), metricsOnMainPort: metricsRoutes.length > 0 }),
       ...metricsRoutes,
       bearerAuth.tokenRouter,
       feedRouter(c.feed, apiKeyAuth),
@@ -59,6 +62,13 @@ export function createHttpApp(c: Container): Express {
         records: stores.records,
         feed: c.feed,
         auth: apiKeyAuth,
+        connectors: { configs: config.connectors, lastOutcome: (name) => c.connectors.lastOutcome(name) },
+        mappings: {
+          mappingFor: (type) => c.mappings.forResourceType(type),
+          mappingsDir: config.mappings.dir,
+          bodyLimitBytes: config.server.bodyLimitBytes,
+          maxDepth: config.receiver.maxDepth + 1,
+        },
       }),
     ],
   });

@@ -207,6 +207,24 @@ forEachDatabase('GET /metrics', (ctx) => {
     assert.equal(sampleValue(s, 'appdirect_sync_connector_last_success_timestamp_seconds', { connector: 'refused' }), 0);
     assert.equal(Number((await consumer('connector:refused')).cursor), 0, 'a refused batch keeps the checkpoint');
 
+    // The admin API shows the same connectors: lag from the database, the last run of this process.
+    const res = await fetch(`${server.url}/api/v1/admin/connectors`, { headers: { authorization: `Bearer ${keys.admin}` } });
+    const { connectors } = (await res.json()) as {
+      connectors: Array<{
+        name: string;
+        checkpoint: number;
+        behind: number;
+        lastRun: { status: string; delivered: number; error: { code: string } | null };
+      }>;
+    };
+    assert.deepEqual(
+      connectors.map((c) => [c.name, c.checkpoint, c.behind, c.lastRun.status, c.lastRun.delivered, c.lastRun.error?.code ?? null]),
+      [
+        ['push', head, 0, 'ok', head, null],
+        ['refused', 0, head, 'failed', 0, 'CONNECTOR_REFUSED'],
+      ],
+    );
+
     const routes = new Set(s.filter((x) => x.name === 'appdirect_sync_http_request_duration_seconds_count').map((x) => x.labels.route));
     assert.ok(routes.has('/webhooks/:source'), [...routes].join());
     assert.ok(![...routes].some((r) => r?.includes('/webhooks/shop')), 'never the raw path');
