@@ -15,6 +15,16 @@ export interface DbSnapshotSource {
 
 export { METRIC_NAMES } from './metric-names';
 
+/** What the registry is built with besides the database and the clock. */
+export interface ServiceMetricsOptions {
+  /** How long one scrape's database snapshot is reused (metrics.cacheMs); 2000 by default. */
+  cacheMs?: number;
+  /** The entity of a resource type (the mapping registry), for the mapping failures' label. */
+  entityOf?: EntityOf;
+  /** The configured connectors' names, shown from the start. */
+  connectors?: readonly string[];
+}
+
 /**
  * Every metric of the service in one registry. Counters and histograms are per process and cost an increment on
  * the hot path; the gauges read from the database are computed at scrape (cached `cacheMs`), so several
@@ -33,15 +43,15 @@ export class ServiceMetrics {
   readonly limiterRefusals: Counter<'family'>;
   private cached?: { at: number; value: Promise<DbSnapshot> };
 
+  private readonly cacheMs: number;
+
   constructor(
     private readonly source: DbSnapshotSource,
     private readonly clock: Clock,
-    private readonly cacheMs = 2000,
-    /** The entity of a resource type (the mapping registry), for the mapping failures' label. */
-    entityOf: EntityOf = () => undefined,
-    /** The configured connectors' names, shown from the start. */
-    connectors: readonly string[] = [],
+    options: ServiceMetricsOptions = {},
   ) {
+    const { cacheMs = 2000, entityOf = () => undefined, connectors = [] } = options;
+    this.cacheMs = cacheMs;
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.httpDuration = new Histogram({
