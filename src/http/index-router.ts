@@ -33,8 +33,11 @@ export function indexRouter(info: IndexInfo): Router {
       configuration: 'docs/configuration.md',
     },
   };
-  router.get(['/', '/admin'], (_req, res) => {
-    res.json(index);
-  });
+  // Two routes, not one with a path array: the metrics label a request by its route's path string.
+  for (const path of ['/', '/admin']) {
+    router.get(path, (_req, res) => {
+      res.json(index);
+    });
+  }
   return router;
 }
