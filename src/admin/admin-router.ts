@@ -1,11 +1,17 @@
-import express, { Router, type Response } from 'express';
+import express, { Router } from 'express';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
+import type { Config } from '../config/config-schema';
+import type { RunOutcome } from '../connectors/connector-runner';
+import { connectorStatuses } from '../connectors/connector-status';
 import { AppError } from '../core/app-error';
 import type { FeedService } from '../feed/feed-service';
 import type { EventAdminStore, EventFilter, RequeueResult } from '../inbox/event-admin-store';
 import type { RecordStore } from '../records/record-store';
 import type { AdminAuditStore } from './admin-audit-store';
 import type { AdminReadStore } from './admin-read-store';
+import { actorOf, nextCursor, run } from './admin-handler';
+import { adminMappingsRouter, type AdminMappingsDeps } from './admin-mappings-router';
+import { adminRecordsRouter } from './admin-records-router';
 import { eventDetailJson, recordJson } from './admin-render';
 import { eventIdParam, eventListQuery, eventRetryBody, pageQuery, parseInput } from './admin-schemas';
 import type { EventRetryService } from './event-retry-service';
@@ -19,16 +25,37 @@ export interface AdminRouterDeps {
   records: RecordStore;
   feed: FeedService;
   auth: ApiKeyAuth;
+  /** The configured connectors, and the last run of each in this process. */
+  connectors: { configs: Readonly<Config['connectors']>; lastOutcome: (name: string) => RunOutcome | undefined };
+  /** Mapping preview and tests (the live mappings, their folder, the body bounds). */
+  mappings: Omit<AdminMappingsDeps, 'events'>;
 }
 
 const BASE = '/api/v1/admin';
+/** The admin API's routes, as `GET /api/v1/admin` lists them (docs/admin-api.md describes each). */
+const ADMIN_ENDPOINTS = [
+  'GET /events',
+  'GET /events/:id',
+  'POST /events/:id/retry',
+  'POST /events/retry',
+  'GET /conflicts',
+  'GET /rejected',
+  'GET /consumers',
+  'GET /connectors',
+  'GET /records/:entity',
+  'GET /records/:entity/:key',
+  'POST /mappings/preview',
+  'POST /mappings/test',
+  'GET /audit',
+].map((r) => r.replace(' /', ` ${BASE}/`));
 const DEFAULT_LIMIT = 50;
 /** Changes of an event's record shown by `GET /events/:id`, newest first. */
 const HISTORY_LIMIT = 50;
 
 /**
  * The CLI's operator view over HTTP (docs/admin-api.md): events list / show / retry, conflicts, rejected deliveries,
- * consumers and connectors with their lag, and the audit of mutations. Reads need `admin:read`, retries
+ * consumers and connectors with their lag, records and their history, mapping preview and tests, and the audit of
+ * mutations. Reads need `admin:read`, retries
  * `admin:write` (`admin` holds both); every retry writes an admin_audit row in its own transaction.
  */
 export function adminRouter(deps: AdminRouterDeps): Router {
@@ -37,6 +64,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   const json = express.json({ limit: '64kb' });
   const read = auth.require('admin:read');
   const write = auth.require('admin:write');
+
+  router.get(BASE, ...read, (_req, res) => {
+    res.json({ endpoints: ADMIN_ENDPOINTS, docs: 'docs/admin-api.md' });
+  });
 
   router.get(`${BASE}/events`, ...read, (req, res, next) => {
     run(next, async () => {
@@ -115,6 +146,15 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     });
   });
 
+  router.get(`${BASE}/connectors`, ...read, (_req, res, next) => {
+    run(next, async () => {
+      res.json({ connectors: await connectorStatuses(deps.feed, deps.connectors.configs, deps.connectors.lastOutcome) });
+    });
+  });
+
+  router.use(adminRecordsRouter({ records: deps.records, reads: deps.reads }, read));
+  router.use(adminMappingsRouter({ ...deps.mappings, events: deps.events }, read));
+
   router.get(`${BASE}/audit`, ...read, (req, res, next) => {
     run(next, async () => {
       const { limit = DEFAULT_LIMIT, cursor } = parseInput(pageQuery, req.query, 'query');
@@ -124,11 +164,6 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   return router;
-}
-
-/** Runs a handler and hands what it throws to the error handler (express 4 does not await handlers). */
-function run(next: (err?: unknown) => void, body: () => Promise<void>): void {
-  body().catch(next);
 }
 
 function filterOf(q: {
@@ -149,15 +184,4 @@ function filterOf(q: {
     since: q.since,
     until: q.until,
   };
-}
-
-/** A full page may have a next one: its cursor is the last id (lists are newest first). */
-function nextCursor(rows: Array<{ id: number }>, limit: number): string | null {
-  const last = rows[rows.length - 1];
-  return rows.length === limit && last ? String(last.id) : null;
-}
-
-function actorOf(res: Response): { keyId: string; keyName: string } {
-  const caller = res.locals.apiCaller as { keyId: string; keyName: string };
-  return { keyId: caller.keyId, keyName: caller.keyName };
 }

@@ -65,6 +65,53 @@ export const eventIdParam = z.strictObject({ id: cursor });
 /** A page of the other admin lists (conflicts, rejected, audit). */
 export const pageQuery = z.strictObject({ limit: limit(500).optional(), cursor: cursor.optional(), source: name.optional() });
 
+/** An entity in a path (`/records/:entity`). */
+export const entityParam = z.strictObject({ entity: name });
+
+/** A record in a path (`/records/:entity/:key`). */
+export const recordParam = z.strictObject({ entity: name, key: name });
+
+/** A records page cursor: the base64url of the last (source, key) of the previous page, as this API returned it. */
+const recordCursor = z
+  .string()
+  .max(2000)
+  .transform((s, ctx) => {
+    try {
+      const [source, key] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [unknown, unknown];
+      if (typeof source === 'string' && typeof key === 'string') return { source, key };
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a cursor returned by this API' });
+    return z.NEVER;
+  });
+
+/** `GET /api/v1/admin/records/:entity`: `source`, `deleted`, `since` (updated since), `limit` (1–1000, default 50), `cursor`. */
+export const recordListQuery = z.strictObject({
+  source: name.optional(),
+  deleted: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  since: time.optional(),
+  limit: limit(1000).optional(),
+  cursor: recordCursor.optional(),
+});
+
+/** `GET /api/v1/admin/records/:entity/:key`: the source when the key exists in several, and how many changes (1–500, default 50). */
+export const recordShowQuery = z.strictObject({ source: name.optional(), limit: limit(500).optional() });
+
+/** `POST /api/v1/admin/mappings/preview`: a delivery as AppDirect sends it, or the id of a stored event. */
+export const mappingPreviewBody = z
+  .strictObject({
+    delivery: z.record(z.string(), z.unknown()).optional(),
+    eventId: z.number().int().positive().optional(),
+  })
+  .refine((b) => (b.delivery === undefined) !== (b.eventId === undefined), 'give exactly one of delivery or eventId');
+
+/** `POST /api/v1/admin/mappings/test`: only the cases whose name or file contains `filter`. */
+export const mappingTestBody = z.strictObject({ filter: name.optional() });
+
 /**
  * Validates a query, body or path against its schema; the first problem is a 400 API_BAD_REQUEST naming the
  * parameter, so a client knows which one to fix.

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import type { Config } from '../config/config-schema';
-import { consumerNameOf } from '../connectors/connector';
+import { connectorStatuses } from '../connectors/connector-status';
 import { barProgress, logProgress } from '../connectors/progress-reporter';
-import type { FeedService } from '../feed/feed-service';
 import { withDatabase } from './cli-runtime';
 
 /** `appdirect-sync connectors list|run`: the configured downstream connectors, their checkpoints, a run on demand. */
@@ -16,7 +14,7 @@ export function registerConnectorsCommand(program: Command): void {
       await withDatabase(
         command,
         async (c) => {
-          const rows = await listConnectors(c.feed, c.config);
+          const rows = await connectorStatuses(c.feed, c.config.connectors);
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(rows)}\n`);
             return;
@@ -65,25 +63,4 @@ export function registerConnectorsCommand(program: Command): void {
         ['db', 'log', `connectors.${name}`],
       );
     });
-}
-
-/** Configured connectors with their consumers' lag; one never run yet has checkpoint 0. */
-async function listConnectors(feed: FeedService, config: Readonly<Config>) {
-  const lags = new Map((await feed.lag()).map((l) => [l.name, l]));
-  const head = await feed.head();
-  return Object.entries(config.connectors).map(([name, c]) => {
-    const lag = lags.get(consumerNameOf(name));
-    return {
-      name,
-      type: c.type,
-      enabled: c.enabled,
-      schedule: c.schedule ?? null,
-      checkpoint: lag?.cursor ?? 0,
-      head,
-      behind: lag?.behind ?? head,
-      oldestUnackedSeconds: lag?.oldestUnackedSeconds ?? null,
-      ackedAt: lag?.ackedAt?.toISOString() ?? null,
-      fellBehindRetention: lag?.fellBehindRetention ?? false,
-    };
-  });
 }

@@ -14,4 +14,12 @@ export { FIELD_TYPES } from './mapping-types';
 export { loadMappings, loadMappingsSync, formatProblem } from './load-mappings';
 export { FileMappingRegistry, MappingLoadError } from './file-mapping-registry';
 export { redactContent } from './redact-content';
-export { collectMappingTests, runMappingTest, type CaseResult, type RunnableCase } from './mapping-test-runner';
+export {
+  collectMappingTests,
+  runMappingTest,
+  runMappingTests,
+  type CaseResult,
+  type MappingTestRun,
+  type RunnableCase,
+} from './mapping-test-runner';
+export { previewMapping, type MappingPreview, type PreviewIssue } from './mapping-preview';

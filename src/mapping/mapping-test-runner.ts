@@ -70,6 +70,29 @@ export function collectMappingTests(dir: string): { cases: RunnableCase[]; probl
   return { cases, problems };
 }
 
+/** Every case of a mappings folder run: the results in order, the files that could not load, and the counts. */
+export interface MappingTestRun {
+  results: CaseResult[];
+  problems: MappingLoadProblem[];
+  passed: number;
+  failed: number;
+}
+
+/**
+ * Runs the cases of the mappings in `dir` (only those whose name or file contains `filter`, when given): what
+ * `mappings test` prints and `POST /api/v1/admin/mappings/test` answers.
+ */
+export async function runMappingTests(dir: string, filter?: string): Promise<MappingTestRun> {
+  const { cases, problems } = collectMappingTests(dir);
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    if (filter && !c.name.includes(filter) && !c.file.includes(filter)) continue;
+    results.push(await runMappingTest(c));
+  }
+  const passed = results.filter((r) => r.passed).length;
+  return { results, problems, passed, failed: results.length - passed };
+}
+
 /** Runs one case. Never throws for a mismatch or a bad input file: both are a failed result. */
 export async function runMappingTest(c: RunnableCase): Promise<CaseResult> {
   const fail = (failure: string): CaseResult => ({ name: c.name, file: c.file, passed: false, failure });
