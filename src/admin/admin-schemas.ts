@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { AppError } from '../core/app-error';
 import { EVENT_STATUSES } from '../inbox/inbox-queue';
 
