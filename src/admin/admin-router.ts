@@ -7,7 +7,8 @@ import type { RecordStore } from '../records/record-store';
 import type { AdminAuditStore } from './admin-audit-store';
 import type { AdminReadStore } from './admin-read-store';
 import { eventDetailJson, recordJson } from './admin-render';
-import { eventIdParam, eventListQuery, eventRetryBody, pageQuery, parseInput } from './admin-schemas';
+import { parseInput } from '../http/parse-input';
+import { eventIdParam, eventListQuery, eventRetryBody, pageQuery } from './admin-schemas';
 import type { EventRetryService } from './event-retry-service';
 
 /** What the admin API reads and drives: the same stores and services as the CLI (src/compose builds them). */

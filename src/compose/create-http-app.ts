@@ -8,9 +8,11 @@ import { DbReadiness } from '../db/db-readiness';
 import { feedRouter } from '../feed/feed-router';
 import { metricsRouter } from '../metrics/metrics-router';
 import { FailedAuthLimiter } from '../http/failed-auth-limiter';
+import { openapiRouter } from '../http/openapi-router';
 import { createAuthenticators } from '../receiver/authenticator-factory';
 import { recordsRouter } from '../records/records-router';
 import type { Container } from './container';
+import { buildOpenApiDocument } from './openapi-document';
 
 /**
  * The HTTP side of the composition root: the failed-auth limiter shared by every route family, the bearer modes
@@ -48,6 +50,7 @@ export function createHttpApp(c: Container): Express {
     trustProxy: config.server.trustProxy,
     timer: metrics?.middleware(),
     routers: [
+      openapiRouter(buildOpenApiDocument()),
       ...metricsRoutes,
       bearerAuth.tokenRouter,
       feedRouter(c.feed, apiKeyAuth),

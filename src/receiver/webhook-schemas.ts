@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { WEBHOOK_SECURITY } from '../auth/security-schemes';
+import { RESOURCE_ACTIONS } from '../domain/envelope';
+import { errorResponses, jsonResponse, SERVER_ERRORS, BAD_AUTH_HEADER, type ApiRoute } from '../http/openapi-parts';
+import { ENVELOPE_LIMITS } from './envelope';
+
+/**
+ * The envelope as the OpenAPI document describes it. The receiver checks it with parseEnvelope (envelope.ts), a
+ * hand-written check on the hot path whose messages name the field; this schema is built from the same limits and
+ * actions, and test/http/openapi-webhook-envelope.test.ts holds the two to the same verdicts.
+ */
+export const webhookEnvelope = z
+  .looseObject({
+    uuid: z.string().min(1).max(ENVELOPE_LIMITS.uuid).meta({ description: 'The delivery uuid: re-sends of one delivery share it.' }),
+    timestamp: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .meta({ description: 'Epoch milliseconds; orders the versions of a resource.' }),
+    resourceAction: z.enum(RESOURCE_ACTIONS),
+    resource: z.looseObject({
+      type: z.string().min(1).max(ENVELOPE_LIMITS.resourceType),
+      uuid: z.union([z.string().min(1).max(ENVELOPE_LIMITS.resourceUuid), z.number()]),
+      content: z.record(z.string(), z.unknown()).nullable().optional(),
+    }),
+  })
+  .meta({ id: 'WebhookEnvelope', description: 'An AppDirect webhook delivery. Extra fields are kept as sent.' });
+
+/** The answer of an accepted delivery: `duplicate` and `conflict` are answered 200 too, so AppDirect stops re-sending. */
+export const webhookAccepted = z
+  .strictObject({
+    status: z.enum(['accepted', 'duplicate', 'conflict']).meta({
+      description:
+        'accepted: stored; duplicate: the same uuid and body were stored before; conflict: the same uuid with another body (kept aside, see the admin API).',
+    }),
+    id: z.number().int().meta({ description: 'The inbox event id (the first one for a duplicate or a conflict).' }),
+  })
+  .meta({ id: 'WebhookAccepted' });
+
+/** `POST /webhooks/{source}` (webhook-router.ts). */
+export const webhookRoutes: ApiRoute[] = [
+  {
+    method: 'post',
+    path: '/webhooks/{source}',
+    operationId: 'postWebhook',
+    tags: ['webhooks'],
+    summary: 'Receive an AppDirect webhook delivery',
+    description:
+      'Commits the delivery to the inbox before answering; the worker maps it later. The source names a `sources.<name>` entry of the config, which sets the authentication mode (docs/auth.md).',
+    security: WEBHOOK_SECURITY,
+    request: {
+      params: z.strictObject({ source: z.string().meta({ description: 'A source configured under `sources`.' }) }),
+      body: { required: true, content: { 'application/json': { schema: webhookEnvelope } } },
+    },
+    responses: {
+      200: jsonResponse(webhookAccepted, 'Stored (or already stored): the delivery is durable.'),
+      ...errorResponses({
+        400: `RECEIVER_MALFORMED_JSON, RECEIVER_BAD_ENVELOPE (the message names the field), RECEIVER_TOO_DEEP, RECEIVER_BODY_UNREADABLE; ${BAD_AUTH_HEADER}`,
+        401: 'RECEIVER_MISSING_TOKEN, RECEIVER_BAD_TOKEN, AUTH_MISSING_TOKEN or AUTH_INVALID_TOKEN: the credential of the source is missing or wrong.',
+        404: 'RECEIVER_UNKNOWN_SOURCE: no source with that name.',
+        413: 'RECEIVER_BODY_TOO_LARGE: over server.bodyLimitBytes.',
+        415: 'RECEIVER_UNSUPPORTED_ENCODING or RECEIVER_UNSUPPORTED_CHARSET.',
+        422: 'RECEIVER_UNSTORABLE: valid JSON the database cannot store (docs/errors.md).',
+        429: 'AUTH_RATE_LIMITED: too many failed authentications from this address; Retry-After says when to try again.',
+        ...SERVER_ERRORS,
+        503: 'RECEIVER_STORE_UNAVAILABLE: the delivery could not be committed (AppDirect retries); AUTH_JWKS_UNAVAILABLE: a jwt source could not fetch its keys.',
+      }),
+    },
+  },
+];
