@@ -45,3 +45,8 @@ export function buildOpenApiDocument(): OpenAPIObject {
     tags: FAMILIES.map(({ tag, description }) => ({ name: tag, description })),
   });
 }
+
+/** The document as docs/openapi.json holds it: two-space JSON and a final newline. */
+export function openApiJson(): string {
+  return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+}
