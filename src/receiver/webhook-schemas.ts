@@ -7,11 +7,19 @@ import { ENVELOPE_LIMITS } from './envelope';
 /**
  * The envelope as the OpenAPI document describes it. The receiver checks it with parseEnvelope (envelope.ts), a
  * hand-written check on the hot path whose messages name the field; this schema is built from the same limits and
- * actions, and test/http/openapi-webhook-envelope.test.ts holds the two to the same verdicts.
+ * actions, and test/unit/receiver/webhook-envelope-schema.test.ts holds the two to the same verdicts.
  */
+/** A key string of the envelope: not blank, at most `max` characters, no control character or lone surrogate. */
+const keyText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/\S/, 'must not be blank')
+    .regex(/^[^\u0000-\u001f\u007f-\u009f\p{Cs}]*$/u, 'no control characters or lone surrogates');
+
 export const webhookEnvelope = z
   .looseObject({
-    uuid: z.string().min(1).max(ENVELOPE_LIMITS.uuid).meta({ description: 'The delivery uuid: re-sends of one delivery share it.' }),
+    uuid: keyText(ENVELOPE_LIMITS.uuid).meta({ description: 'The delivery uuid: re-sends of one delivery share it.' }),
     timestamp: z
       .number()
       .int()
@@ -20,8 +28,8 @@ export const webhookEnvelope = z
       .meta({ description: 'Epoch milliseconds; orders the versions of a resource.' }),
     resourceAction: z.enum(RESOURCE_ACTIONS),
     resource: z.looseObject({
-      type: z.string().min(1).max(ENVELOPE_LIMITS.resourceType),
-      uuid: z.union([z.string().min(1).max(ENVELOPE_LIMITS.resourceUuid), z.number()]),
+      type: keyText(ENVELOPE_LIMITS.resourceType),
+      uuid: z.union([keyText(ENVELOPE_LIMITS.resourceUuid), z.number()]),
       content: z.record(z.string(), z.unknown()).nullable().optional(),
     }),
   })
