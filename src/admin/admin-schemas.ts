@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeySecurity } from '../auth/security-schemes';
-import { apiKeyErrors, errorResponses, jsonBody, jsonResponse, type ApiRoute } from '../http/openapi-parts';
+import { apiKeyErrors, JSON_BODY_ERRORS, jsonBody, jsonResponse, type ApiRoute } from '../http/openapi-parts';
 import { EVENT_STATUSES } from '../inbox/inbox-queue';
 import { adminConsumerList, auditList, conflictList, eventList, eventShow, rejectedList, requeueResult } from './admin-responses';
 
@@ -68,7 +68,6 @@ export const eventIdParam = z.strictObject({ id: cursor });
 export const pageQuery = z.strictObject({ limit: limit(500).optional(), cursor: cursor.optional(), source: name.optional() });
 
 const BASE = '/api/v1/admin';
-const BAD_INPUT = 'API_BAD_REQUEST: a malformed or unknown parameter (the message names it).';
 const EVENT_ID = { params: eventIdParam };
 
 /** The admin routes (admin-router.ts), for the OpenAPI document. */
@@ -80,7 +79,7 @@ export const adminRoutes: ApiRoute[] = [
     summary: 'Inbox events, newest first, filtered',
     security: apiKeySecurity('admin:read'),
     request: { query: eventListQuery },
-    responses: { 200: jsonResponse(eventList, 'A page of events.'), ...apiKeyErrors(BAD_INPUT) },
+    responses: { 200: jsonResponse(eventList, 'A page of events.'), ...apiKeyErrors('API_BAD_REQUEST') },
   },
   {
     method: 'get',
@@ -91,8 +90,7 @@ export const adminRoutes: ApiRoute[] = [
     request: EVENT_ID,
     responses: {
       200: jsonResponse(eventShow, 'The event.'),
-      ...apiKeyErrors(BAD_INPUT),
-      ...errorResponses({ 404: 'EVENT_NOT_FOUND: no event with that id.' }),
+      ...apiKeyErrors('API_BAD_REQUEST', 'EVENT_NOT_FOUND'),
     },
   },
   {
@@ -104,12 +102,7 @@ export const adminRoutes: ApiRoute[] = [
     request: EVENT_ID,
     responses: {
       200: jsonResponse(requeueResult, 'What was re-queued.'),
-      ...apiKeyErrors(BAD_INPUT),
-      ...errorResponses({
-        404: 'EVENT_NOT_FOUND: no event with that id.',
-        409: 'EVENT_RETRY_REFUSED: the event is done; remap re-projects records after a mapping fix.',
-        410: 'EVENT_PAYLOAD_PURGED: retention purged the payload.',
-      }),
+      ...apiKeyErrors('API_BAD_REQUEST', 'EVENT_NOT_FOUND', 'EVENT_RETRY_REFUSED', 'EVENT_PAYLOAD_PURGED'),
     },
   },
   {
@@ -121,8 +114,7 @@ export const adminRoutes: ApiRoute[] = [
     request: { body: jsonBody(eventRetryBody, 'Event ids, or a status filter narrowed by the other filters.') },
     responses: {
       200: jsonResponse(requeueResult, 'What was re-queued, refused or missing.'),
-      ...apiKeyErrors(`${BAD_INPUT} HTTP_MALFORMED_JSON, HTTP_BODY_UNREADABLE.`),
-      ...errorResponses({ 413: 'HTTP_BODY_TOO_LARGE: over 64 kB.', 415: 'HTTP_UNSUPPORTED_ENCODING or HTTP_UNSUPPORTED_CHARSET.' }),
+      ...apiKeyErrors('API_BAD_REQUEST', ...JSON_BODY_ERRORS),
     },
   },
   list('conflicts', 'adminListConflicts', 'Re-sends of a stored delivery uuid with another body, beside the kept one', conflictList),
@@ -146,6 +138,6 @@ function list(name: string, operationId: string, summary: string, schema: z.ZodT
     summary,
     security: apiKeySecurity('admin:read'),
     request: { query: pageQuery },
-    responses: { 200: jsonResponse(schema, 'A page, newest first.'), ...apiKeyErrors(BAD_INPUT) },
+    responses: { 200: jsonResponse(schema, 'A page, newest first.'), ...apiKeyErrors('API_BAD_REQUEST') },
   };
 }

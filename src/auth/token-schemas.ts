@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorEnvelope, errorResponses, jsonResponse, SERVER_ERRORS, type ApiRoute } from '../http/openapi-parts';
+import { errorResponses, jsonResponse, SERVER_ERRORS, type ApiRoute } from '../http/openapi-parts';
 
 /** The path AppDirect is given as "Access Token URI" (behind https://<host>). */
 export const TOKEN_PATH = '/oauth/token';
@@ -57,16 +57,11 @@ export const tokenRoutes: ApiRoute[] = [
     responses: {
       200: jsonResponse(issuedToken, 'A token for `Authorization: Bearer` on the webhooks of the client’s source.'),
       400: jsonResponse(
-        z.union([oauthError, errorEnvelope]),
-        'An RFC 6749 error (invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope), or HTTP_BODY_UNREADABLE.',
+        oauthError,
+        'invalid_request (also for a body that cannot be read, is too large or has too many parameters), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope.',
       ),
       401: jsonResponse(oauthError, 'invalid_client: unknown client or wrong secret (WWW-Authenticate: Basic when Basic was used).'),
-      ...errorResponses({
-        413: 'HTTP_BODY_TOO_LARGE or HTTP_TOO_MANY_PARAMETERS: the form is over 16 kB or 20 parameters.',
-        415: 'HTTP_UNSUPPORTED_ENCODING or HTTP_UNSUPPORTED_CHARSET.',
-        429: 'AUTH_RATE_LIMITED: too many failed attempts for this address or client id; Retry-After says when to try again.',
-        ...SERVER_ERRORS,
-      }),
+      ...errorResponses('AUTH_RATE_LIMITED', ...SERVER_ERRORS),
     },
   },
 ];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeySecurity } from '../auth/security-schemes';
-import { apiKeyErrors, errorResponses, jsonBody, jsonResponse, type ApiRoute } from '../http/openapi-parts';
+import { apiKeyErrors, JSON_BODY_ERRORS, jsonBody, jsonResponse, type ApiRoute } from '../http/openapi-parts';
 import { intQuery, isoTime, listQuery } from '../http/query-inputs';
 
 /** The longest long-poll of the feed API, in seconds. */
@@ -83,9 +83,6 @@ export const consumerLagFields = {
 };
 const consumersList = z.strictObject({ consumers: z.array(z.strictObject(consumerLagFields).meta({ id: 'ConsumerLag' })) });
 
-const READ_400 = 'API_BAD_REQUEST: a malformed query parameter (the message names it).';
-const GONE = { 410: 'FEED_CURSOR_EXPIRED: retention purged changes after this cursor; the message names the oldest kept.' };
-
 /** The change feed routes (feed-router.ts). */
 export const feedRoutes: ApiRoute[] = [
   {
@@ -98,8 +95,7 @@ export const feedRoutes: ApiRoute[] = [
     request: { query: changesQuery },
     responses: {
       200: jsonResponse(changesPage, 'A page of changes; empty when none arrived in `wait` seconds.'),
-      ...apiKeyErrors(READ_400),
-      ...errorResponses(GONE),
+      ...apiKeyErrors('API_BAD_REQUEST', 'FEED_CURSOR_EXPIRED'),
     },
   },
   {
@@ -113,8 +109,7 @@ export const feedRoutes: ApiRoute[] = [
     request: { params: consumerParams, query: feedReadQuery },
     responses: {
       200: jsonResponse(consumerChangesPage, 'The next batch; ack its next_cursor once processed.'),
-      ...apiKeyErrors(READ_400),
-      ...errorResponses(GONE),
+      ...apiKeyErrors('API_BAD_REQUEST', 'API_CONSUMER_NOT_OWNED', 'FEED_CURSOR_EXPIRED'),
     },
   },
   {
@@ -127,10 +122,7 @@ export const feedRoutes: ApiRoute[] = [
     request: { params: consumerParams, body: jsonBody(ackBody, 'The cursor processed up to.') },
     responses: {
       200: jsonResponse(checkpoint, 'The new checkpoint.'),
-      ...apiKeyErrors(
-        'API_BAD_REQUEST: no cursor, a cursor behind the checkpoint or beyond the head; HTTP_MALFORMED_JSON, HTTP_BODY_UNREADABLE.',
-      ),
-      ...errorResponses({ 413: 'HTTP_BODY_TOO_LARGE: over 16 kB.', 415: 'HTTP_UNSUPPORTED_ENCODING or HTTP_UNSUPPORTED_CHARSET.' }),
+      ...apiKeyErrors('API_BAD_REQUEST', 'API_CONSUMER_NOT_OWNED', ...JSON_BODY_ERRORS),
     },
   },
   {
@@ -143,12 +135,7 @@ export const feedRoutes: ApiRoute[] = [
     request: { params: consumerParams, body: jsonBody(rewindBody, 'A cursor, or a time.') },
     responses: {
       200: jsonResponse(checkpoint, 'The new checkpoint.'),
-      ...apiKeyErrors('API_BAD_REQUEST: neither a cursor nor a time; HTTP_MALFORMED_JSON, HTTP_BODY_UNREADABLE.'),
-      ...errorResponses({
-        ...GONE,
-        413: 'HTTP_BODY_TOO_LARGE: over 16 kB.',
-        415: 'HTTP_UNSUPPORTED_ENCODING or HTTP_UNSUPPORTED_CHARSET.',
-      }),
+      ...apiKeyErrors('API_BAD_REQUEST', 'FEED_CURSOR_EXPIRED', ...JSON_BODY_ERRORS),
     },
   },
   {

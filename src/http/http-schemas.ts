@@ -30,7 +30,7 @@ export const httpRoutes: ApiRoute[] = [
     responses: {
       200: jsonResponse(readiness, 'Ready for traffic.'),
       503: jsonResponse(readiness, 'Not ready: a load balancer should send traffic elsewhere.'),
-      ...errorResponses({ 500: 'SERVER_INTERNAL: the check itself failed unexpectedly.' }),
+      ...errorResponses('SERVER_INTERNAL'),
     },
   },
   {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WEBHOOK_SECURITY } from '../auth/security-schemes';
 import { RESOURCE_ACTIONS } from '../domain/envelope';
-import { errorResponses, jsonResponse, SERVER_ERRORS, BAD_AUTH_HEADER, type ApiRoute } from '../http/openapi-parts';
+import { errorResponses, jsonResponse, type ApiRoute } from '../http/openapi-parts';
 import { ENVELOPE_LIMITS } from './envelope';
 
 /**
@@ -63,17 +63,26 @@ export const webhookRoutes: ApiRoute[] = [
     },
     responses: {
       200: jsonResponse(webhookAccepted, 'Stored (or already stored): the delivery is durable.'),
-      ...errorResponses({
-        400: `RECEIVER_MALFORMED_JSON, RECEIVER_BAD_ENVELOPE (the message names the field), RECEIVER_TOO_DEEP, RECEIVER_BODY_UNREADABLE; ${BAD_AUTH_HEADER}`,
-        401: 'RECEIVER_MISSING_TOKEN, RECEIVER_BAD_TOKEN, AUTH_MISSING_TOKEN or AUTH_INVALID_TOKEN: the credential of the source is missing or wrong.',
-        404: 'RECEIVER_UNKNOWN_SOURCE: no source with that name.',
-        413: 'RECEIVER_BODY_TOO_LARGE: over server.bodyLimitBytes.',
-        415: 'RECEIVER_UNSUPPORTED_ENCODING or RECEIVER_UNSUPPORTED_CHARSET.',
-        422: 'RECEIVER_UNSTORABLE: valid JSON the database cannot store (docs/errors.md).',
-        429: 'AUTH_RATE_LIMITED: too many failed authentications from this address; Retry-After says when to try again.',
-        ...SERVER_ERRORS,
-        503: 'RECEIVER_STORE_UNAVAILABLE: the delivery could not be committed (AppDirect retries); AUTH_JWKS_UNAVAILABLE: a jwt source could not fetch its keys.',
-      }),
+      ...errorResponses(
+        'RECEIVER_UNKNOWN_SOURCE',
+        'RECEIVER_MISSING_TOKEN',
+        'RECEIVER_BAD_TOKEN',
+        'AUTH_BAD_REQUEST',
+        'AUTH_MISSING_TOKEN',
+        'AUTH_INVALID_TOKEN',
+        'AUTH_JWKS_UNAVAILABLE',
+        'AUTH_RATE_LIMITED',
+        'RECEIVER_MALFORMED_JSON',
+        'RECEIVER_BAD_ENVELOPE',
+        'RECEIVER_TOO_DEEP',
+        'RECEIVER_UNSTORABLE',
+        'RECEIVER_BODY_TOO_LARGE',
+        'RECEIVER_UNSUPPORTED_ENCODING',
+        'RECEIVER_UNSUPPORTED_CHARSET',
+        'RECEIVER_BODY_UNREADABLE',
+        'RECEIVER_STORE_UNAVAILABLE',
+        'SERVER_INTERNAL',
+      ),
     },
   },
 ];

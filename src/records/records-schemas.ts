@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeySecurity } from '../auth/security-schemes';
-import { apiKeyErrors, errorResponses, jsonResponse, type ApiRoute } from '../http/openapi-parts';
+import { apiKeyErrors, jsonResponse, type ApiRoute } from '../http/openapi-parts';
 import { intQuery, isoTime } from '../http/query-inputs';
 
 /** A source name in a query: as stored, without control characters. */
@@ -53,8 +53,6 @@ const recordsPage = z
   })
   .meta({ id: 'RecordsPage' });
 
-const BAD_QUERY = 'API_BAD_REQUEST: a malformed query parameter (the message names it), or a key held by several sources without ?source=.';
-
 /** The records routes (records-router.ts). */
 export const recordsRoutes: ApiRoute[] = [
   {
@@ -67,8 +65,7 @@ export const recordsRoutes: ApiRoute[] = [
     request: { params: recordParams, query: recordQuery },
     responses: {
       200: jsonResponse(recordJson, 'The record.'),
-      ...apiKeyErrors(BAD_QUERY),
-      ...errorResponses({ 404: 'API_NOT_FOUND: no record with that entity and key.' }),
+      ...apiKeyErrors('API_BAD_REQUEST', 'API_NOT_FOUND'),
     },
   },
   {
@@ -79,6 +76,6 @@ export const recordsRoutes: ApiRoute[] = [
     summary: "A page of an entity's records, ordered by source and key",
     security: apiKeySecurity('records:read'),
     request: { params: entityParams, query: recordListQuery },
-    responses: { 200: jsonResponse(recordsPage, 'A page; `next` continues it.'), ...apiKeyErrors(BAD_QUERY) },
+    responses: { 200: jsonResponse(recordsPage, 'A page; `next` continues it.'), ...apiKeyErrors('API_BAD_REQUEST') },
   },
 ];

@@ -220,10 +220,15 @@ describe('OpenAPI document: every answer conforms', function () {
     );
   });
 
-  it('the validator refuses an undocumented status and a body that does not match', () => {
+  it('the validator refuses an undocumented status, a body that does not match, an error code not listed for the route', () => {
     const ok = answers.find((a) => a.path === '/api/v1/changes' && a.status === 200);
     assert.ok(ok);
     assert.match(validate({ ...ok, status: 418 }).join(), /status not documented/);
     assert.match(validate({ ...ok, body: { changes: 'none' } }).join(), /must be array|must have required property/);
+    const missing = answers.find((a) => a.path === '/api/v1/records/{entity}/{key}' && a.status === 404);
+    assert.ok(missing);
+    assert.deepEqual(validate(missing), []);
+    const otherCode = { error: { ...(missing.body as { error: object }).error, code: 'EVENT_NOT_FOUND' } };
+    assert.match(validate({ ...missing, body: otherCode }).join(), /allowed values/, 'a 404 code this route never answers');
   });
 });
