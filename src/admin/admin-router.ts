@@ -8,6 +8,7 @@ import type { AdminAuditStore } from './admin-audit-store';
 import type { AdminReadStore } from './admin-read-store';
 import { eventDetailJson, recordJson } from './admin-render';
 import { parseInput } from '../http/parse-input';
+import { runAsync } from '../http/run-async';
 import { eventIdParam, eventListQuery, eventRetryBody, pageQuery } from './admin-schemas';
 import type { EventRetryService } from './event-retry-service';
 
@@ -40,7 +41,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   const write = auth.require('admin:write');
 
   router.get(`${BASE}/events`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const q = parseInput(eventListQuery, req.query, 'query');
       const limit = q.limit ?? DEFAULT_LIMIT;
       const filter: EventFilter = { ...filterOf(q), limit, beforeId: q.cursor };
@@ -50,7 +51,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/events/:id`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { id } = parseInput(eventIdParam, req.params, 'path');
       const event = await deps.events.get(id);
       if (!event) throw new AppError('EVENT_NOT_FOUND', `no event with id ${id}`);
@@ -62,7 +63,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.post(`${BASE}/events/:id/retry`, ...write, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { id } = parseInput(eventIdParam, req.params, 'path');
       const result = await deps.retry.retry({ ids: [id] }, { actor: actorOf(res), route: 'POST /events/:id/retry', request: { id } });
       if (result.missing.length > 0) throw new AppError('EVENT_NOT_FOUND', `no event with id ${id}`);
@@ -78,7 +79,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.post(`${BASE}/events/retry`, ...write, json, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const b = parseInput(eventRetryBody, req.body, 'body');
       if (!b.ids && !b.status) throw new AppError('API_BAD_REQUEST', 'body parameter ids or status: give event ids or a status filter');
       const filter: EventFilter = { ...filterOf(b), ids: b.ids };
@@ -89,7 +90,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/conflicts`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { limit = DEFAULT_LIMIT, cursor } = parseInput(pageQuery, req.query, 'query');
       const conflicts = await deps.reads.conflicts({ limit, beforeId: cursor });
       res.json({ conflicts, nextCursor: nextCursor(conflicts, limit) });
@@ -97,7 +98,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/rejected`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { limit = DEFAULT_LIMIT, cursor, source } = parseInput(pageQuery, req.query, 'query');
       const rejected = await deps.reads.rejected({ limit, beforeId: cursor, source });
       res.json({ rejected, nextCursor: nextCursor(rejected, limit) });
@@ -105,7 +106,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/consumers`, ...read, (_req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const lags = await deps.feed.lag();
       const consumers = lags.map((l) => ({
         ...l,
@@ -117,7 +118,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/audit`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { limit = DEFAULT_LIMIT, cursor } = parseInput(pageQuery, req.query, 'query');
       const audit = await deps.audit.list({ limit, beforeId: cursor });
       res.json({ audit, nextCursor: nextCursor(audit, limit) });
@@ -125,11 +126,6 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   return router;
-}
-
-/** Runs a handler and hands what it throws to the error handler (express 4 does not await handlers). */
-function run(next: (err?: unknown) => void, body: () => Promise<void>): void {
-  body().catch(next);
 }
 
 function filterOf(q: {

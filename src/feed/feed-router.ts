@@ -2,6 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
 import type { z } from 'zod';
 import { parseInput } from '../http/parse-input';
+import { runAsync } from '../http/run-async';
 import type { Change, ChangePage } from './change-feed';
 import { ackBody, changesQuery, consumerParams, feedReadQuery, rewindBody } from './feed-schemas';
 import type { FeedCaller, FeedService } from './feed-service';
@@ -19,7 +20,7 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   const json = express.json({ limit: '16kb' });
 
   router.get('/api/v1/changes', ...auth.require('feed:read'), (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const query = parseInput(changesQuery, req.query, 'query');
       const page = await feed.read(String(query.after ?? '0'), readOptions(req, query));
       res.json(render(page));
@@ -27,7 +28,7 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   });
 
   router.get('/api/v1/consumers/:name/changes', ...auth.require('feed:read'), (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { name } = parseInput(consumerParams, req.params, 'path');
       const options = readOptions(req, parseInput(feedReadQuery, req.query, 'query'));
       await feed.authorize(name, callerOf(res));
@@ -37,7 +38,7 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   });
 
   router.post('/api/v1/consumers/:name/ack', ...auth.require('feed:read'), json, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { name } = parseInput(consumerParams, req.params, 'path');
       const { cursor } = parseInput(ackBody, req.body, 'body');
       await feed.authorize(name, callerOf(res));
@@ -47,7 +48,7 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   });
 
   router.post('/api/v1/consumers/:name/rewind', ...auth.require('admin'), json, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { name } = parseInput(consumerParams, req.params, 'path');
       const to = parseInput(rewindBody, req.body, 'body');
       const c = await feed.rewind(name, 'time' in to ? { time: to.time } : { cursor: to.cursor });
@@ -56,7 +57,7 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   });
 
   router.get('/api/v1/consumers', ...auth.require('admin'), (_req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const lags = await feed.lag();
       res.json({
         consumers: lags.map((l) => ({
@@ -71,11 +72,6 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   });
 
   return router;
-}
-
-/** Runs a handler and hands what it throws to the error handler (express 4 does not await handlers). */
-function run(next: (err?: unknown) => void, body: () => Promise<void>): void {
-  body().catch(next);
 }
 
 function readOptions(req: Request, query: z.output<typeof feedReadQuery>) {

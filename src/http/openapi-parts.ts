@@ -30,9 +30,24 @@ export function errorResponses(...codes: ErrorCode[]): Record<number, ResponseCo
   const responses: Record<number, ResponseConfig> = {};
   for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
     const description = group.map((code) => `- \`${code}\`: ${ERROR_CODES[code].meaning}`).join('\n');
-    responses[status] = jsonResponse(errorEnvelope(group), description);
+    responses[status] = { ...jsonResponse(errorEnvelope(group), description), ...headersOf(status) };
   }
   return responses;
+}
+
+/** The headers the error handler sets beside a refusal (wwwAuthenticate and retryAfterSeconds of the AppError). */
+function headersOf(status: number): Pick<ResponseConfig, 'headers'> {
+  if (status === 401 || status === 403) {
+    return {
+      headers: {
+        'WWW-Authenticate': { description: 'The challenge of a bearer or Basic scheme (RFC 6750, RFC 7617).', schema: { type: 'string' } },
+      },
+    };
+  }
+  if (status === 429 || status === 503) {
+    return { headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } } };
+  }
+  return {};
 }
 
 /** The error envelope with `code` limited to the given codes. */

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
 import { AppError } from '../core/app-error';
 import { parseInput } from '../http/parse-input';
+import { runAsync } from '../http/run-async';
 import { entityParams, recordListQuery, recordParams, recordQuery } from './records-schemas';
 import type { RecordStore, StoredRecord } from './record-store';
 
@@ -15,38 +16,34 @@ export function recordsRouter(records: RecordStore, auth: ApiKeyAuth): Router {
   const router = Router();
 
   router.get('/api/v1/records/:entity/:key', ...auth.require('records:read'), (req, res, next) => {
-    Promise.resolve()
-      .then(async () => {
-        const { entity, key } = parseInput(recordParams, req.params, 'path');
-        const { source } = parseInput(recordQuery, req.query, 'query');
-        const found = await records.findByKey(entity, key);
-        const matching = source === undefined ? found : found.filter((r) => r.source === source);
-        if (matching.length === 0) throw new AppError('API_NOT_FOUND', `no ${entity} record with key ${key}`);
-        if (matching.length > 1) throw new AppError('API_BAD_REQUEST', `key ${key} exists in several sources; add ?source=`);
-        res.json(render(matching[0] as StoredRecord));
-      })
-      .catch(next);
+    runAsync(next, async () => {
+      const { entity, key } = parseInput(recordParams, req.params, 'path');
+      const { source } = parseInput(recordQuery, req.query, 'query');
+      const found = await records.findByKey(entity, key);
+      const matching = source === undefined ? found : found.filter((r) => r.source === source);
+      if (matching.length === 0) throw new AppError('API_NOT_FOUND', `no ${entity} record with key ${key}`);
+      if (matching.length > 1) throw new AppError('API_BAD_REQUEST', `key ${key} exists in several sources; add ?source=`);
+      res.json(render(matching[0] as StoredRecord));
+    });
   });
 
   router.get('/api/v1/records/:entity', ...auth.require('records:read'), (req, res, next) => {
-    Promise.resolve()
-      .then(async () => {
-        const { entity } = parseInput(entityParams, req.params, 'path');
-        const q = parseInput(recordListQuery, req.query, 'query');
-        const limit = q.limit ?? 100;
-        const deleted = q.deleted === undefined ? undefined : q.deleted === 'true';
-        const page = await records.list({
-          entity,
-          source: q.source,
-          updatedSince: q.updated_since,
-          deleted,
-          after: decodeAfter(q.after),
-          limit,
-        });
-        const last = page[page.length - 1];
-        res.json({ records: page.map(render), next: page.length === limit && last ? encodeAfter(last) : null });
-      })
-      .catch(next);
+    runAsync(next, async () => {
+      const { entity } = parseInput(entityParams, req.params, 'path');
+      const q = parseInput(recordListQuery, req.query, 'query');
+      const limit = q.limit ?? 100;
+      const deleted = q.deleted === undefined ? undefined : q.deleted === 'true';
+      const page = await records.list({
+        entity,
+        source: q.source,
+        updatedSince: q.updated_since,
+        deleted,
+        after: decodeAfter(q.after),
+        limit,
+      });
+      const last = page[page.length - 1];
+      res.json({ records: page.map(render), next: page.length === limit && last ? encodeAfter(last) : null });
+    });
   });
 
   return router;
