@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
 import { buildOpenApiDocument, openApiJson } from '../../src/compose/openapi-document';
+import { runCli } from '../helpers/run-cli';
 import { startTestServer, type TestServer } from '../helpers/test-runtime';
 
 const TOKEN = 'openapi-test-webhook-token';
@@ -69,6 +70,23 @@ describe('OpenAPI document', () => {
 
   it('docs/openapi.json is the generated document (run `npm run openapi` after changing a route or a schema)', () => {
     assert.equal(readFileSync('docs/openapi.json', 'utf8'), openApiJson(), 'docs/openapi.json is stale: run `npm run openapi`');
+  });
+
+  it('`appdirect-sync openapi` prints the same document, without a config or a database', async () => {
+    const { code, stdout } = await runCli(['openapi']);
+    assert.equal(code, 0);
+    assert.equal(stdout, readFileSync('docs/openapi.json', 'utf8'));
+  });
+
+  it('is a valid OpenAPI 3.1 document (the official JSON Schema of the specification)', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const validator = new Validator();
+    const result = await validator.validate(JSON.parse(openApiJson()));
+    assert.equal(validator.version, '3.1');
+    assert.deepEqual(result.errors ?? [], []);
+    assert.equal(result.valid, true);
+    const broken = await new Validator().validate({ ...JSON.parse(openApiJson()), paths: { '/x': { get: { responses: { 200: {} } } } } });
+    assert.equal(broken.valid, false, 'the validator catches a response without its description');
   });
 
   it('is OpenAPI 3.1 with a security scheme for API keys, the webhook modes and the token endpoint', () => {
