@@ -2,13 +2,13 @@ import express, { Router, type Response } from 'express';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
 import { AppError } from '../core/app-error';
 import type { FeedService } from '../feed/feed-service';
+import { parseInput } from '../http/parse-input';
+import { runAsync } from '../http/run-async';
 import type { EventAdminStore, EventFilter, RequeueResult } from '../inbox/event-admin-store';
 import type { RecordStore } from '../records/record-store';
 import type { AdminAuditStore } from './admin-audit-store';
 import type { AdminReadStore } from './admin-read-store';
 import { eventDetailJson, recordJson } from './admin-render';
-import { parseInput } from '../http/parse-input';
-import { runAsync } from '../http/run-async';
 import { eventIdParam, eventListQuery, eventRetryBody, pageQuery } from './admin-schemas';
 import type { EventRetryService } from './event-retry-service';
 

@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
-import type { ApiKeyAuth } from '../auth/api-key-auth';
 import type { z } from 'zod';
+import type { ApiKeyAuth } from '../auth/api-key-auth';
 import { parseInput } from '../http/parse-input';
 import { runAsync } from '../http/run-async';
 import type { Change, ChangePage } from './change-feed';
