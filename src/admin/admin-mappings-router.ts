@@ -4,7 +4,8 @@ import type { EventAdminStore } from '../inbox/event-admin-store';
 import { previewMapping, runMappingTests, type CompiledMapping } from '../mapping';
 import { exceedsJsonDepth } from '../receiver/json-depth';
 import { run } from './admin-handler';
-import { mappingPreviewBody, mappingTestBody, parseInput } from './admin-schemas';
+import { parseInput } from '../http/parse-input';
+import { mappingPreviewBody, mappingTestBody } from './admin-schemas';
 
 const BASE = '/api/v1/admin/mappings';
 

@@ -4,7 +4,8 @@ import type { RecordStore, StoredRecord } from '../records/record-store';
 import { run } from './admin-handler';
 import type { AdminReadStore } from './admin-read-store';
 import { recordJson } from './admin-render';
-import { entityParam, parseInput, recordListQuery, recordParam, recordShowQuery } from './admin-schemas';
+import { parseInput } from '../http/parse-input';
+import { entityParam, recordListQuery, recordParam, recordShowQuery } from './admin-schemas';
 
 const BASE = '/api/v1/admin/records';
 const DEFAULT_LIMIT = 50;

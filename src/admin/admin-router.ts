@@ -5,6 +5,8 @@ import type { RunOutcome } from '../connectors/connector-runner';
 import { connectorStatuses } from '../connectors/connector-status';
 import { AppError } from '../core/app-error';
 import type { FeedService } from '../feed/feed-service';
+import { parseInput } from '../http/parse-input';
+import { runAsync } from '../http/run-async';
 import type { EventAdminStore, EventFilter, RequeueResult } from '../inbox/event-admin-store';
 import type { RecordStore } from '../records/record-store';
 import type { AdminAuditStore } from './admin-audit-store';
@@ -13,7 +15,7 @@ import { actorOf, nextCursor, run } from './admin-handler';
 import { adminMappingsRouter, type AdminMappingsDeps } from './admin-mappings-router';
 import { adminRecordsRouter } from './admin-records-router';
 import { eventDetailJson, recordJson } from './admin-render';
-import { eventIdParam, eventListQuery, eventRetryBody, pageQuery, parseInput } from './admin-schemas';
+import { eventIdParam, eventListQuery, eventRetryBody, pageQuery } from './admin-schemas';
 import type { EventRetryService } from './event-retry-service';
 
 /** What the admin API reads and drives: the same stores and services as the CLI (src/compose builds them). */
@@ -70,7 +72,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/events`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const q = parseInput(eventListQuery, req.query, 'query');
       const limit = q.limit ?? DEFAULT_LIMIT;
       const filter: EventFilter = { ...filterOf(q), limit, beforeId: q.cursor };
@@ -80,7 +82,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/events/:id`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { id } = parseInput(eventIdParam, req.params, 'path');
       const event = await deps.events.get(id);
       if (!event) throw new AppError('EVENT_NOT_FOUND', `no event with id ${id}`);
@@ -92,7 +94,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.post(`${BASE}/events/:id/retry`, ...write, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { id } = parseInput(eventIdParam, req.params, 'path');
       const result = await deps.retry.retry({ ids: [id] }, { actor: actorOf(res), route: 'POST /events/:id/retry', request: { id } });
       if (result.missing.length > 0) throw new AppError('EVENT_NOT_FOUND', `no event with id ${id}`);
@@ -108,7 +110,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.post(`${BASE}/events/retry`, ...write, json, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const b = parseInput(eventRetryBody, req.body, 'body');
       if (!b.ids && !b.status) throw new AppError('API_BAD_REQUEST', 'body parameter ids or status: give event ids or a status filter');
       const filter: EventFilter = { ...filterOf(b), ids: b.ids };
@@ -119,7 +121,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/conflicts`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { limit = DEFAULT_LIMIT, cursor } = parseInput(pageQuery, req.query, 'query');
       const conflicts = await deps.reads.conflicts({ limit, beforeId: cursor });
       res.json({ conflicts, nextCursor: nextCursor(conflicts, limit) });
@@ -127,7 +129,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/rejected`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { limit = DEFAULT_LIMIT, cursor, source } = parseInput(pageQuery, req.query, 'query');
       const rejected = await deps.reads.rejected({ limit, beforeId: cursor, source });
       res.json({ rejected, nextCursor: nextCursor(rejected, limit) });
@@ -135,7 +137,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.get(`${BASE}/consumers`, ...read, (_req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const lags = await deps.feed.lag();
       const consumers = lags.map((l) => ({
         ...l,
@@ -156,7 +158,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.use(adminMappingsRouter({ ...deps.mappings, events: deps.events }, read));
 
   router.get(`${BASE}/audit`, ...read, (req, res, next) => {
-    run(next, async () => {
+    runAsync(next, async () => {
       const { limit = DEFAULT_LIMIT, cursor } = parseInput(pageQuery, req.query, 'query');
       const audit = await deps.audit.list({ limit, beforeId: cursor });
       res.json({ audit, nextCursor: nextCursor(audit, limit) });

@@ -7,6 +7,7 @@ import { registerConnectorsCommand } from './connectors-command';
 import { registerConsumersCommand } from './consumers-command';
 import { registerMappingsCommand } from './mappings-command';
 import { registerMigrateCommand } from './migrate-command';
+import { registerOpenapiCommand } from './openapi-command';
 import { registerServeCommand } from './serve-command';
 import { registerSimulateCommand } from './simulate-command';
 import { registerTokensCommand } from './tokens-command';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerJobsCommand(program);
   registerViewsCommand(program);
   registerConnectorsCommand(program);
+  registerOpenapiCommand(program);
   return program;
 }
 

@@ -10,9 +10,11 @@ import { metricsRouter } from '../metrics/metrics-router';
 import { packageVersion } from '../core/package-version';
 import { FailedAuthLimiter } from '../http/failed-auth-limiter';
 import { indexRouter } from '../http/index-router';
+import { openapiRouter } from '../http/openapi-router';
 import { createAuthenticators } from '../receiver/authenticator-factory';
 import { recordsRouter } from '../records/records-router';
 import type { Container } from './container';
+import { buildOpenApiDocument } from './openapi-document';
 import { wireMetrics } from './wire-metrics';
 
 /**
@@ -50,6 +52,7 @@ export function createHttpApp(c: Container): Express {
     timer: metrics?.middleware(),
     routers: [
       indexRouter({ service: 'appdirect-sync', version: packageVersion(), metricsOnMainPort: metricsRoutes.length > 0 }),
+      openapiRouter(buildOpenApiDocument()),
       ...metricsRoutes,
       bearerAuth.tokenRouter,
       feedRouter(c.feed, apiKeyAuth),

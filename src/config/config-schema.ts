@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { connectorsSchema, urlString } from './connector-schema';
 import { tlsSchema } from './tls-schema';
 
