@@ -13,6 +13,7 @@ import type { FeedService } from './feed/feed-service';
 import { createHttpsServer, type HttpsServer } from './http/https-server';
 import type { EventAdminStore } from './inbox/event-admin-store';
 import type { JobSchedule } from './jobs/job-schedule';
+import { listenMetrics } from './metrics/metrics-router';
 import type { MappingRegistry } from './mapping';
 import type { ReceiverService } from './receiver/receiver-service';
 import type { EntityViewService } from './records/entity-view-service';
@@ -27,8 +28,10 @@ export interface Runtime {
   receiver: ReceiverService;
   /** The mapping files by resource type; hot-reloaded when config mappings.hotReload is on. */
   mappings: MappingRegistry;
-  /** Starts listening; resolves with the bound address. */
+  /** Starts listening (and, with `metrics.port`, the metrics listener); resolves with the main bound address. */
   listen(): Promise<AddressInfo>;
+  /** The metrics listener's address once listening, when `metrics.port` is set. */
+  metricsAddress(): AddressInfo | undefined;
   /** With `server.tls`: serves the certificate and key files again if they changed (also checked periodically). */
   reloadTls(): Promise<boolean>;
   /** The sync worker; `serve` starts it when worker.enabled, `appdirect-sync worker` runs it alone. */
@@ -77,6 +80,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
 
   let server: Server | undefined;
   let https: HttpsServer | undefined;
+  let metricsServer: Server | undefined;
   return {
     config,
     logger,
@@ -121,6 +125,10 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     listen: async () => {
       const app = c.app;
       await useServingLockWaits(db, config.db.busyTimeoutMs);
+      const metrics = c.metrics;
+      if (metrics && config.metrics.port !== undefined) {
+        metricsServer = await listenMetrics(metrics, config.metrics.host, config.metrics.port, logger);
+      }
       return new Promise((resolve, reject) => {
         https = config.server.tls ? createHttpsServer(config.server.tls, app, logger) : undefined;
         server = https?.server ?? createHttpServer(app);
@@ -134,10 +142,12 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
         });
       });
     },
+    metricsAddress: () => (metricsServer?.address() as AddressInfo | null) ?? undefined,
     reloadTls: async () => (https ? https.reloadIfChanged() : false),
     stop: async () => {
       https?.stopWatching();
       if (server) await closeGracefully(server);
+      if (metricsServer) await closeGracefully(metricsServer);
       await c.close();
       logger.info('stopped');
     },

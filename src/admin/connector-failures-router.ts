@@ -1,10 +1,10 @@
 import express, { Router, type Response } from 'express';
-import { z } from 'zod/v4';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
 import type { ConnectorFailureService } from '../connectors/connector-failure-service';
 import { failureJson } from '../connectors/failure-json';
 import type { AdminAuditEntry } from './admin-audit-store';
-import { parseInput } from './admin-schemas';
+import { parseInput } from '../http/parse-input';
+import { failureListQuery, failurePath, failureRetryBody, failuresPath } from './connector-failures-schemas';
 
 /** What the parked-changes routes drive: the service `connectors failures` uses, and the audit trail. */
 export interface ConnectorFailuresRouterDeps {
@@ -16,25 +16,6 @@ export interface ConnectorFailuresRouterDeps {
 
 const BASE = '/api/v1/admin/connectors/:name/failures';
 const DEFAULT_LIMIT = 50;
-
-const connectorName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a configured connector name');
-const id = z
-  .string()
-  .regex(/^[1-9]\d{0,15}$/, 'must be an id returned by this API')
-  .transform(Number);
-const pathOf = z.strictObject({ name: connectorName });
-const itemPath = z.strictObject({ name: connectorName, id });
-const listQuery = z.strictObject({
-  state: z.enum(['parked', 'retried', 'skipped', 'all']).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(500))
-    .optional(),
-  cursor: id.optional(),
-});
-const retryBody = z.strictObject({ force: z.boolean().optional() });
 
 /**
  * The admin API over parked changes (docs/admin-api.md): list and show with `admin:read`; retry and skip with
@@ -48,8 +29,8 @@ export function connectorFailuresRouter(deps: ConnectorFailuresRouterDeps): Rout
 
   router.get(BASE, ...read, (req, res, next) => {
     run(next, async () => {
-      const { name } = parseInput(pathOf, req.params, 'path');
-      const q = parseInput(listQuery, req.query, 'query');
+      const { name } = parseInput(failuresPath, req.params, 'path');
+      const q = parseInput(failureListQuery, req.query, 'query');
       const limit = q.limit ?? DEFAULT_LIMIT;
       const state = q.state === 'all' ? undefined : (q.state ?? 'parked');
       const rows = await deps.failures.list({ connector: name, state, limit, afterId: q.cursor });
@@ -60,15 +41,15 @@ export function connectorFailuresRouter(deps: ConnectorFailuresRouterDeps): Rout
 
   router.get(`${BASE}/:id`, ...read, (req, res, next) => {
     run(next, async () => {
-      const p = parseInput(itemPath, req.params, 'path');
+      const p = parseInput(failurePath, req.params, 'path');
       res.json({ failure: failureJson(await deps.failures.show(p.name, p.id)) });
     });
   });
 
   router.post(`${BASE}/:id/retry`, ...write, json, (req, res, next) => {
     run(next, async () => {
-      const p = parseInput(itemPath, req.params, 'path');
-      const { force } = parseInput(retryBody, req.body, 'body');
+      const p = parseInput(failurePath, req.params, 'path');
+      const { force } = parseInput(failureRetryBody, req.body, 'body');
       const r = await deps.failures.retry(p.name, p.id, { force });
       await deps.audit({
         actor: actorOf(res),
@@ -82,7 +63,7 @@ export function connectorFailuresRouter(deps: ConnectorFailuresRouterDeps): Rout
 
   router.post(`${BASE}/:id/skip`, ...write, (req, res, next) => {
     run(next, async () => {
-      const p = parseInput(itemPath, req.params, 'path');
+      const p = parseInput(failurePath, req.params, 'path');
       const r = await deps.failures.skip(p.name, p.id);
       await deps.audit({
         actor: actorOf(res),

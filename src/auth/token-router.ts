@@ -1,22 +1,19 @@
 import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import type { z } from 'zod';
 import { AppError } from '../core/app-error';
 import type { FailedAuthLimiter } from '../http/failed-auth-limiter';
 import { toAppError } from '../http/error-handler';
 import type { OauthTokenService, TokenRequest } from './oauth-token-service';
+import { TOKEN_PATH, tokenForm } from './token-schemas';
 
 export interface TokenRouterDeps {
   tokens: OauthTokenService;
   limiter: FailedAuthLimiter;
 }
 
-/** The path AppDirect is given as "Access Token URI" (behind https://<host>). */
-export const TOKEN_PATH = '/oauth/token';
-
 const REALM = 'appdirect-sync';
 /** Refusals that may be credential guessing: they keep the attempt counted. */
 const GUESSES = new Set(['OAUTH_INVALID_CLIENT', 'OAUTH_INVALID_GRANT']);
-const PARAMS = ['grant_type', 'client_id', 'client_secret', 'username', 'password', 'scope'] as const;
-type Params = Partial<Record<(typeof PARAMS)[number], string>>;
 
 /**
  * `POST /oauth/token` (RFC 6749 section 4.3 and 4.4): form-encoded, client authenticated by HTTP Basic
@@ -92,7 +89,6 @@ function parseTokenRequest(req: Request): TokenRequest {
     throw new AppError('OAUTH_INVALID_REQUEST', 'the body must be application/x-www-form-urlencoded');
   }
   const params = readParams(req.body);
-  if (!params.grant_type) throw new AppError('OAUTH_INVALID_REQUEST', 'grant_type is missing');
   const basic = readBasic(req.headers.authorization);
   let clientId: string | undefined;
   let clientSecret: string | undefined;
@@ -121,16 +117,14 @@ function parseTokenRequest(req: Request): TokenRequest {
   };
 }
 
-function readParams(body: unknown): Params {
-  const out: Params = {};
-  const form = (body ?? {}) as Record<string, unknown>;
-  for (const name of PARAMS) {
-    const value = form[name];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw new AppError('OAUTH_INVALID_REQUEST', `parameter ${name} is repeated`);
-    out[name] = value;
-  }
-  return out;
+/** The form through its schema (token-schemas.ts, also the OpenAPI document's): a missing or repeated parameter is invalid_request. */
+function readParams(body: unknown): z.output<typeof tokenForm> {
+  const parsed = tokenForm.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const name = String(issue?.path[0] ?? 'grant_type');
+  const given = (body as Record<string, unknown> | undefined)?.[name];
+  throw new AppError('OAUTH_INVALID_REQUEST', Array.isArray(given) ? `parameter ${name} is repeated` : `${name} is missing`);
 }
 
 /**

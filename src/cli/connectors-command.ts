@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import type { Config } from '../config/config-schema';
-import { consumerNameOf } from '../connectors/connector';
+import { connectorStatuses } from '../connectors/connector-status';
 import { barProgress, logProgress } from '../connectors/progress-reporter';
-import type { FeedService } from '../feed/feed-service';
 import { AppError } from '../core/app-error';
 import { withDatabase } from './cli-runtime';
 import { parseCountOption } from './time-option';
@@ -19,7 +17,7 @@ export function registerConnectorsCommand(program: Command): void {
       await withDatabase(
         command,
         async (c) => {
-          const rows = await listConnectors(c.feed, c.config, await c.stores.connectorFailures.countParked());
+          const rows = await connectorStatuses(c.feed, c.config.connectors, undefined, await c.stores.connectorFailures.countParked());
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(rows)}\n`);
             return;
@@ -27,7 +25,7 @@ export function registerConnectorsCommand(program: Command): void {
           if (rows.length === 0) process.stdout.write('no connectors configured\n');
           for (const r of rows) {
             const lag = r.behind === 0 ? 'caught up' : `${r.behind} behind, oldest unacked ${r.oldestUnackedSeconds}s old`;
-            const parked = r.parked > 0 ? `  ${r.parked} parked` : '';
+            const parked = (r.parked ?? 0) > 0 ? `  ${r.parked} parked` : '';
             const when = r.enabled ? (r.schedule ?? 'on demand') : 'disabled';
             process.stdout.write(
               `${r.name.padEnd(24)} ${r.type.padEnd(8)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}${parked}\n`,
@@ -96,27 +94,4 @@ export function registerConnectorsCommand(program: Command): void {
       );
     });
   registerConnectorFailuresCommand(connectors);
-}
-
-/** Configured connectors with their consumers' lag and parked changes; one never run yet has checkpoint 0. */
-async function listConnectors(feed: FeedService, config: Readonly<Config>, parked: Map<string, number>) {
-  const lags = new Map((await feed.lag()).map((l) => [l.name, l]));
-  const head = await feed.head();
-  return Object.entries(config.connectors).map(([name, c]) => {
-    const lag = lags.get(consumerNameOf(name));
-    return {
-      name,
-      type: c.type,
-      enabled: c.enabled,
-      schedule: c.schedule ?? null,
-      checkpoint: lag?.cursor ?? 0,
-      head,
-      behind: lag?.behind ?? head,
-      oldestUnackedSeconds: lag?.oldestUnackedSeconds ?? null,
-      ackedAt: lag?.ackedAt?.toISOString() ?? null,
-      fellBehindRetention: lag?.fellBehindRetention ?? false,
-      /** Changes its destination refused that wait for `connectors failures retry|skip`. */
-      parked: parked.get(name) ?? 0,
-    };
-  });
 }

@@ -1,13 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { isAppError } from '../core/app-error';
+import { packageVersion } from '../core/package-version';
 import { registerApiKeysCommand } from './api-keys-command';
 import { registerClientsCommand } from './clients-command';
 import { registerConnectorsCommand } from './connectors-command';
 import { registerConsumersCommand } from './consumers-command';
 import { registerMappingsCommand } from './mappings-command';
 import { registerMigrateCommand } from './migrate-command';
+import { registerOpenapiCommand } from './openapi-command';
 import { registerServeCommand } from './serve-command';
 import { registerSimulateCommand } from './simulate-command';
 import { registerTokensCommand } from './tokens-command';
@@ -41,6 +41,7 @@ export function buildProgram(): Command {
   registerJobsCommand(program);
   registerViewsCommand(program);
   registerConnectorsCommand(program);
+  registerOpenapiCommand(program);
   return program;
 }
 
@@ -57,13 +58,4 @@ export function main(argv: string[]): void {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-/** The version in package.json, found upwards from this file (src/cli from source, dist/src/cli when built). */
-function packageVersion(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return 'unknown';
 }

@@ -7,8 +7,8 @@ import {
   loadMappingsSync,
   loadOutputMappingsSync,
   outputMappingJsonSchema,
-  runMappingTest,
-  type RunnableCase,
+  previewMapping,
+  runMappingTests,
 } from '../mapping';
 import { AppError } from '../core/app-error';
 import { mappingJsonSchemas } from '../mapping/mapping-schema';
@@ -51,40 +51,19 @@ export function mappingsCheck(dir: string, io: CommandOutput = processOutput): n
   return all.length > 0 ? 1 : 0;
 }
 
-/** The test cases of the inbound mappings of `dir` and of every output mapping folder under `<dir>/out/`. */
-export function collectAllMappingTests(dir: string): ReturnType<typeof collectMappingTests> {
-  const inbound = collectMappingTests(dir);
-  const cases: RunnableCase[] = [...inbound.cases];
-  const problems = [...inbound.problems];
-  for (const outDir of listOutputMappingDirs(dir)) {
-    const out = collectMappingTests(outDir, loadOutputMappingsSync);
-    cases.push(...out.cases);
-    problems.push(...out.problems);
-  }
-  return { cases, problems };
-}
-
 /**
  * `appdirect-sync mappings test`: run every test case; print a field-level diff for each mismatch.
  * @returns the exit code: 0 when every case passes and every file loads, 1 otherwise.
  */
 export async function mappingsTest(dir: string, io: CommandOutput = processOutput, filter?: string): Promise<number> {
-  const { cases, problems } = collectAllMappingTests(dir);
+  const { results, problems, failed } = await runMappingTests(dir, filter);
   for (const p of problems) io.err(`${formatProblem(p)}\n`);
-  let failed = 0;
-  let ran = 0;
-  for (const c of cases) {
-    if (filter && !c.name.includes(filter) && !c.file.includes(filter)) continue;
-    ran++;
-    const r = await runMappingTest(c);
+  for (const r of results) {
     if (r.passed) io.out(`  pass  ${r.file}  ${r.name}\n`);
-    else {
-      failed++;
-      io.out(`  FAIL  ${r.file}  ${r.name}\n${(r.failure ?? '').replace(/^/gm, '        ')}\n`);
-    }
+    else io.out(`  FAIL  ${r.file}  ${r.name}\n${(r.failure ?? '').replace(/^/gm, '        ')}\n`);
   }
-  io.out(`${ran - failed} passed, ${failed} failed, ${problems.length} file problem(s)\n`);
-  return failed > 0 || problems.length > 0 || ran === 0 ? 1 : 0;
+  io.out(`${results.length - failed} passed, ${failed} failed, ${problems.length} file problem(s)\n`);
+  return failed > 0 || problems.length > 0 || results.length === 0 ? 1 : 0;
 }
 
 /**
@@ -113,25 +92,16 @@ export async function previewDelivery(dir: string, label: string, text: string, 
     io.err(`${label}: ${(err as Error).message}\n`);
     return 1;
   }
-  const type = (delivery as { resource?: { type?: unknown } } | null)?.resource?.type;
-  const mapping = mappings.find((m) => typeof type === 'string' && m.resourceTypes.includes(type));
-  if (!mapping) {
-    io.err(`MAPPING_NOT_FOUND: no valid mapping in ${dir} handles resource.type ${JSON.stringify(type)}\n`);
-    return 1;
-  }
-  const result = await mapping.map(delivery);
-  if (!result.ok) {
-    for (const e of result.errors) io.err(`${e.code}: ${e.message}\n`);
-    try {
-      io.err(`record key (keyOf): ${mapping.keyOf(delivery)}\n`);
-    } catch {
-      // the key problem is among the errors above
+  const preview = await previewMapping((type) => mappings.find((m) => m.resourceTypes.includes(type)), delivery);
+  if (!preview.ok) {
+    for (const e of preview.errors) {
+      io.err(e.code === 'MAPPING_NOT_FOUND' ? `${e.code}: ${e.message} in ${dir}\n` : `${e.code}: ${e.message}\n`);
     }
+    if (preview.key !== null) io.err(`record key (keyOf): ${preview.key}\n`);
     return 1;
   }
-  io.out(
-    `${JSON.stringify({ mapping: mapping.file, entity: mapping.entity, key: result.key, mappingVersion: result.mappingVersion, data: result.data }, null, 2)}\n`,
-  );
+  const { mapping, entity, key, mappingVersion, data } = preview;
+  io.out(`${JSON.stringify({ mapping, entity, key, mappingVersion, data }, null, 2)}\n`);
   return 0;
 }
 

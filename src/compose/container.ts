@@ -167,7 +167,11 @@ export class Container {
   get metrics(): ServiceMetrics | undefined {
     return this.once('metrics', () =>
       this.config.metrics.enabled
-        ? new ServiceMetrics(new KnexMetricsStore(this.db, this.feed), this.clock, this.config.metrics.cacheMs)
+        ? new ServiceMetrics(new KnexMetricsStore(this.db, this.feed), this.clock, {
+            cacheMs: this.config.metrics.cacheMs,
+            entityOf: (type) => this.mappings.forResourceType(type)?.entity,
+            connectors: Object.keys(this.config.connectors),
+          })
         : undefined,
     );
   }

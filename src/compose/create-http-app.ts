@@ -9,10 +9,15 @@ import { OauthTokenService } from '../auth/oauth-token-service';
 import { DbReadiness } from '../db/db-readiness';
 import { feedRouter } from '../feed/feed-router';
 import { metricsRouter } from '../metrics/metrics-router';
+import { packageVersion } from '../core/package-version';
 import { FailedAuthLimiter } from '../http/failed-auth-limiter';
+import { indexRouter } from '../http/index-router';
+import { openapiRouter } from '../http/openapi-router';
 import { createAuthenticators } from '../receiver/authenticator-factory';
 import { recordsRouter } from '../records/records-router';
 import type { Container } from './container';
+import { buildOpenApiDocument } from './openapi-document';
+import { wireMetrics } from './wire-metrics';
 
 /**
  * The HTTP side of the composition root: the failed-auth limiter shared by every route family, the bearer modes
@@ -35,11 +40,9 @@ export function createHttpApp(c: Container): Express {
   const apiKeyAuth = new ApiKeyAuth(stores.apiKeys, clock, limiter);
   const authenticators = createAuthenticators(config.sources, { clock, bearer: bearerAuth.authenticatorFor });
   const metrics = c.metrics;
-  const metricsRoutes = metrics ? [metricsRouter(metrics, apiKeyAuth.require('metrics:read'))] : [];
-  if (metrics) {
-    c.receiver.onCommitted = (n) => metrics.groupCommitBatch.observe(n);
-    c.worker.onCompleted = (completions) => metrics.countCompletions(completions);
-  }
+  const onMainPort = config.metrics.mainPort ?? config.metrics.port === undefined;
+  const metricsRoutes = metrics && onMainPort ? [metricsRouter(metrics, apiKeyAuth.require('metrics:read'))] : [];
+  if (metrics) wireMetrics(c, metrics);
   return createApp({
     logger: c.logger,
     receiver: c.receiver,
@@ -50,6 +53,8 @@ export function createHttpApp(c: Container): Express {
     trustProxy: config.server.trustProxy,
     timer: metrics?.middleware(),
     routers: [
+      indexRouter({ service: 'appdirect-sync', version: packageVersion(), metricsOnMainPort: metricsRoutes.length > 0 }),
+      openapiRouter(buildOpenApiDocument()),
       ...metricsRoutes,
       bearerAuth.tokenRouter,
       feedRouter(c.feed, apiKeyAuth),
@@ -62,6 +67,13 @@ export function createHttpApp(c: Container): Express {
         records: stores.records,
         feed: c.feed,
         auth: apiKeyAuth,
+        connectors: { configs: config.connectors, lastOutcome: (name) => c.connectors.lastOutcome(name) },
+        mappings: {
+          mappingFor: (type) => c.mappings.forResourceType(type),
+          mappingsDir: config.mappings.dir,
+          bodyLimitBytes: config.server.bodyLimitBytes,
+          maxDepth: config.receiver.maxDepth + 1,
+        },
       }),
       connectorFailuresRouter({
         failures: c.connectorFailures,

@@ -52,6 +52,6 @@ export function createConnectorRunner(c: Container, locked: boolean): ConnectorR
     clock: c.clock,
     scheduler: locked ? c.scheduler : undefined,
     shapes: (_name, config) => createRecordShapes(c, config),
-    onParked: metrics ? (connector) => metrics.connectorParked.inc({ connector }) : undefined,
+    onParked: metrics ? (connector) => metrics.connectors.parked.inc({ connector }) : undefined,
   });
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod/v4';
+import type { z } from 'zod';
 
 /**
  * Words for the config problems zod/v4 describes too tersely for a person fixing a YAML file: a missing key is

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { connectorsSchema, urlString } from './connector-schema';
 import { tlsSchema } from './tls-schema';
 
@@ -195,6 +195,11 @@ export const configSchema = z
           .object({ days: z.number().int().min(1).default(7) })
           .strict()
           .prefault({}),
+        /** Rows of the admin API's audit trail written longer ago are deleted; long by default, an audit is kept. */
+        adminAudit: z
+          .object({ days: z.number().int().min(1).default(365) })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -206,14 +211,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** Prometheus metrics on `GET /metrics` of the main port, for API keys with `metrics:read` (docs/operations.md). */
+    /**
+     * Prometheus metrics (docs/operations.md §10): `GET /metrics` on the main port for API keys with `metrics:read`,
+     * and/or on a listener of its own (`port`) that serves only /metrics, without a key, bound to `host`.
+     */
     metrics: z
       .object({
         enabled: z.boolean().default(true),
         /** How long one scrape's database reads are reused by the next scrapes of this process. */
         cacheMs: z.number().int().min(0).default(2000),
+        /** A separate listener for /metrics alone, without an API key (0: any free port); none by default. */
+        port: z.number().int().min(0).max(65535).optional(),
+        /** Where that listener binds: keep it on a loopback or private address, it asks for no key. */
+        host: z.string().min(1).default('127.0.0.1'),
+        /**
+         * Whether the main port still serves /metrics (behind `metrics:read`). Default: yes without `port`, no with
+         * it, so a metrics port moves the scrape off the public port.
+         */
+        mainPort: z.boolean().optional(),
       })
       .strict()
+      .refine((m) => m.mainPort !== false || m.port !== undefined, {
+        message: 'metrics.mainPort false needs metrics.port, or /metrics is served nowhere (use metrics.enabled false)',
+        path: ['mainPort'],
+      })
       .prefault({}),
     sources: z.record(sourceName, source).prefault({}),
     /** Downstream delivery from the change feed (docs/consumers.md). */

@@ -1,5 +1,5 @@
 import { validate as isCronExpression } from 'node-cron';
-import { z } from 'zod/v4';
+import { z } from 'zod';
 
 /**
  * An absolute URL kept exactly as written. zod/v4's own `.url()` replaces the value with the parsed `href`, which

@@ -1,5 +1,5 @@
 import { createSecureContext } from 'node:tls';
-import { z } from 'zod/v4';
+import { z } from 'zod';
 
 /**
  * TLS 1.3's suites, then TLS 1.2's with forward secrecy (ECDHE) and authenticated encryption (GCM, ChaCha20) only:

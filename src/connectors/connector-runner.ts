@@ -42,6 +42,8 @@ export function connectorTaskName(name: string): string {
  * @example const runner = new ConnectorRunner([{ connector, schedule: '*\/5 * * * *' }], logger); runner.start();
  */
 export class ConnectorRunner {
+  /** Called with every run's outcome, skipped ones included (the metrics' connector counters). */
+  onOutcome: ((outcome: RunOutcome) => void) | undefined;
   private readonly byName = new Map<string, ScheduledConnector>();
   private readonly outcomes = new Map<string, RunOutcome>();
 
@@ -103,7 +105,9 @@ export class ConnectorRunner {
     if (outcome.status === 'ran') return outcome.value;
     const where = outcome.status === 'running-here' ? 'a run is still going' : 'another instance runs it';
     this.logger.info({ connector: name, tick }, `connector run skipped; ${where}`);
-    return skipped(name, startedAt);
+    const skip = skipped(name, startedAt);
+    this.onOutcome?.(skip);
+    return skip;
   }
 
   /** Schedules every connector that has a schedule. */
@@ -132,6 +136,7 @@ export class ConnectorRunner {
       outcome = { connector: connector.name, status: 'failed', delivered: 0, error, startedAt, finishedAt: new Date() };
     }
     this.outcomes.set(connector.name, outcome);
+    this.onOutcome?.(outcome);
     return outcome;
   }
 }

@@ -1,12 +1,11 @@
 import express, { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
-import { AppError } from '../core/app-error';
+import { parseInput } from '../http/parse-input';
+import { runAsync } from '../http/run-async';
 import type { Change, ChangePage } from './change-feed';
-import { parseCursor } from './change-feed';
+import { ackBody, changesQuery, consumerParams, feedReadQuery, rewindBody } from './feed-schemas';
 import type { FeedCaller, FeedService } from './feed-service';
-import { intParam, listParam, timeParam } from './query-params';
-
-const MAX_WAIT_SECONDS = 60;
 
 /**
  * The change feed over HTTP, for downstream connectors:
@@ -21,88 +20,70 @@ export function feedRouter(feed: FeedService, auth: ApiKeyAuth): Router {
   const json = express.json({ limit: '16kb' });
 
   router.get('/api/v1/changes', ...auth.require('feed:read'), (req, res, next) => {
-    const after = parseCursor(req.query.after as string | undefined);
-    if (after === undefined) {
-      next(new AppError('API_BAD_REQUEST', 'after must be a cursor returned by this API'));
-      return;
-    }
-    feed.read(String(after), readOptions(req)).then((page) => res.json(render(page)), next);
+    runAsync(next, async () => {
+      const query = parseInput(changesQuery, req.query, 'query');
+      const page = await feed.read(String(query.after ?? '0'), readOptions(req, query));
+      res.json(render(page));
+    });
   });
 
   router.get('/api/v1/consumers/:name/changes', ...auth.require('feed:read'), (req, res, next) => {
-    const name = consumerName(req);
-    feed
-      .authorize(name, callerOf(res))
-      .then(() => feed.readFor(name, readOptions(req)))
-      .then((page) => res.json({ ...render(page), checkpoint: String(page.consumer.cursor) }), next);
+    runAsync(next, async () => {
+      const { name } = parseInput(consumerParams, req.params, 'path');
+      const options = readOptions(req, parseInput(feedReadQuery, req.query, 'query'));
+      await feed.authorize(name, callerOf(res));
+      const page = await feed.readFor(name, options);
+      res.json({ ...render(page), checkpoint: String(page.consumer.cursor) });
+    });
   });
 
   router.post('/api/v1/consumers/:name/ack', ...auth.require('feed:read'), json, (req, res, next) => {
-    const cursor = parseCursor(String((req.body as { cursor?: unknown })?.cursor ?? ''));
-    if (cursor === undefined || (req.body as { cursor?: unknown })?.cursor === undefined) {
-      next(new AppError('API_BAD_REQUEST', 'body must be {"cursor": "<cursor>"}'));
-      return;
-    }
-    const name = consumerName(req);
-    feed
-      .authorize(name, callerOf(res))
-      .then(() => feed.ack(name, cursor))
-      .then((c) => res.json({ name: c.name, checkpoint: String(c.cursor) }), next);
+    runAsync(next, async () => {
+      const { name } = parseInput(consumerParams, req.params, 'path');
+      const { cursor } = parseInput(ackBody, req.body, 'body');
+      await feed.authorize(name, callerOf(res));
+      const c = await feed.ack(name, cursor);
+      res.json({ name: c.name, checkpoint: String(c.cursor) });
+    });
   });
 
   router.post('/api/v1/consumers/:name/rewind', ...auth.require('admin'), json, (req, res, next) => {
-    const body = (req.body ?? {}) as { cursor?: unknown; time?: unknown };
-    let to: { cursor: number } | { time: Date };
-    try {
-      if (body.time !== undefined) to = { time: timeParam(body.time, 'time') as Date };
-      else {
-        const cursor = parseCursor(body.cursor === undefined ? undefined : String(body.cursor));
-        if (cursor === undefined || body.cursor === undefined)
-          throw new AppError('API_BAD_REQUEST', 'body must be {"cursor": "..."} or {"time": "<ISO-8601>"}');
-        to = { cursor };
-      }
-    } catch (err) {
-      next(err);
-      return;
-    }
-    feed.rewind(consumerName(req), to).then((c) => res.json({ name: c.name, checkpoint: String(c.cursor) }), next);
+    runAsync(next, async () => {
+      const { name } = parseInput(consumerParams, req.params, 'path');
+      const to = parseInput(rewindBody, req.body, 'body');
+      const c = await feed.rewind(name, 'time' in to ? { time: to.time } : { cursor: to.cursor });
+      res.json({ name: c.name, checkpoint: String(c.cursor) });
+    });
   });
 
   router.get('/api/v1/consumers', ...auth.require('admin'), (_req, res, next) => {
-    feed.lag().then(
-      (lags) =>
-        res.json({
-          consumers: lags.map((l) => ({ ...l, cursor: String(l.cursor), head: String(l.head), purgedThrough: String(l.purgedThrough) })),
-        }),
-      next,
-    );
+    runAsync(next, async () => {
+      const lags = await feed.lag();
+      res.json({
+        consumers: lags.map((l) => ({
+          ...l,
+          cursor: String(l.cursor),
+          head: String(l.head),
+          purgedThrough: String(l.purgedThrough),
+          ackedAt: l.ackedAt?.toISOString() ?? null,
+        })),
+      });
+    });
   });
 
   return router;
 }
 
-function readOptions(req: Request) {
+function readOptions(req: Request, query: z.output<typeof feedReadQuery>) {
   const controller = new AbortController();
   // A long-poll whose client went away stops waiting.
   req.on('close', () => controller.abort());
-  return {
-    limit: intParam(req.query.limit, 'limit', 100, 1, 1000),
-    entities: listParam(req.query.entity, 'entity'),
-    waitMs: intParam(req.query.wait, 'wait', 0, 0, MAX_WAIT_SECONDS) * 1000,
-    signal: controller.signal,
-  };
+  return { limit: query.limit ?? 100, entities: query.entity ?? [], waitMs: (query.wait ?? 0) * 1000, signal: controller.signal };
 }
 
 /** The API key ApiKeyAuth let through (see its require()). */
 function callerOf(res: Response): FeedCaller {
   return res.locals.apiCaller as FeedCaller;
-}
-
-function consumerName(req: Request): string {
-  const name = req.params.name ?? '';
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(name))
-    throw new AppError('API_BAD_REQUEST', 'consumer name: letters, digits, . _ : - (at most 128)');
-  return name;
 }
 
 function render(page: ChangePage) {

@@ -16,6 +16,8 @@ export interface ClaimedEvent {
   action: ResourceAction;
   timestamp: number;
   attempts: number;
+  /** When the delivery was received (epoch ms): the apply lag metric measures from here, at no extra query. */
+  receivedAt: number;
   body: Buffer;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { asNumber } from '../db/column-values';
+import { asDate, asNumber } from '../db/column-values';
 import type { Tx } from '../db/transaction';
 import type { ResourceAction } from '../domain/envelope';
 import type { DbInboxEventRow } from './inbox-rows';
@@ -9,7 +9,7 @@ import type { ClaimedEvent, EventCompletion, InboxQueue } from './inbox-queue';
 /** What a claim returns of each event: its envelope columns, attempts and body. */
 export type ClaimRow = Pick<
   DbInboxEventRow,
-  'id' | 'source' | 'delivery_uuid' | 'resource_type' | 'resource_uuid' | 'resource_action' | 'event_timestamp'
+  'id' | 'source' | 'delivery_uuid' | 'resource_type' | 'resource_uuid' | 'resource_action' | 'event_timestamp' | 'received_at'
 > & {
   attempts: number;
   /** Null when retention purged it (such events are not claimable in practice: they are done or stale). */
@@ -23,7 +23,8 @@ export const CLAIMABLE = `select id from inbox_events
     and (next_attempt_at is null or next_attempt_at <= ?)
   order by id limit ?`;
 /** The columns of a claimed row (ClaimRow without its body). */
-export const CLAIMED_COLUMNS = 'id, source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, attempts';
+export const CLAIMED_COLUMNS =
+  'id, source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, received_at, attempts';
 
 /**
  * The part of InboxQueue both engines share, on knex. Claim, still-held and complete run on the worker's hot path and
@@ -48,6 +49,7 @@ export abstract class KnexInboxQueue implements InboxQueue {
         action: r.resource_action as ResourceAction,
         timestamp: asNumber(r.event_timestamp),
         attempts: r.attempts,
+        receivedAt: asDate(r.received_at).getTime(),
         body: r.body ?? Buffer.alloc(0),
       }))
       .sort((a, b) => a.id - b.id);

@@ -29,4 +29,6 @@ export interface RetentionStore {
   rejectedDeliveries(before: Date): KeysetPurge;
   /** OAuth2 tokens that expired, or were revoked, before `before`. */
   oauthTokens(before: Date): KeysetPurge;
+  /** Rows of the admin audit trail written before `before`. */
+  adminAudit(before: Date): KeysetPurge;
 }

@@ -14,5 +14,14 @@ export { FIELD_TYPES } from './mapping-types';
 export { loadMappings, loadMappingsSync, formatProblem } from './load-mappings';
 export { FileMappingRegistry, MappingLoadError } from './file-mapping-registry';
 export { redactContent } from './redact-content';
-export { collectMappingTests, runMappingTest, type CaseResult, type RunnableCase } from './mapping-test-runner';
+export {
+  collectAllMappingTests,
+  collectMappingTests,
+  runMappingTest,
+  runMappingTests,
+  type CaseResult,
+  type MappingTestRun,
+  type RunnableCase,
+} from './mapping-test-runner';
+export { previewMapping, type MappingPreview, type PreviewIssue } from './mapping-preview';
 export { listOutputMappingDirs, loadOutputMappingsSync, OUTPUT_MAPPINGS_SUBDIR, outputMappingJsonSchema } from './output-mapping';

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { PATH_PATTERN } from './path-reader';
 
 /**

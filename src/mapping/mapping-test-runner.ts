@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { diffJson, formatDiff } from './json-diff';
 import { loadMappingsSync, TEST_FILE_SUFFIX, type LoadedMappingFile } from './load-mappings';
+import { listOutputMappingDirs, loadOutputMappingsSync } from './output-mapping';
 import { testFileSchema, type TestCase } from './mapping-schema';
 import type { CompiledMapping, MappingIssue, MappingLoadProblem } from './mapping-types';
 import { YamlSource } from './yaml-source';
@@ -75,6 +76,42 @@ export function collectMappingTests(
     }
     if (!loaded.mapping) continue; // its own problems are already listed
     for (const spec of parsed.data.cases) cases.push({ name: spec.name, file, mapping: loaded.mapping, spec });
+  }
+  return { cases, problems };
+}
+
+/** Every case of a mappings folder run: the results in order, the files that could not load, and the counts. */
+export interface MappingTestRun {
+  results: CaseResult[];
+  problems: MappingLoadProblem[];
+  passed: number;
+  failed: number;
+}
+
+/**
+ * Runs the cases of the mappings in `dir` (only those whose name or file contains `filter`, when given): what
+ * `mappings test` prints and `POST /api/v1/admin/mappings/test` answers.
+ */
+export async function runMappingTests(dir: string, filter?: string): Promise<MappingTestRun> {
+  const { cases, problems } = collectAllMappingTests(dir);
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    if (filter && !c.name.includes(filter) && !c.file.includes(filter)) continue;
+    results.push(await runMappingTest(c));
+  }
+  const passed = results.filter((r) => r.passed).length;
+  return { results, problems, passed, failed: results.length - passed };
+}
+
+/** The cases of the inbound mappings of `dir` and of every output mapping folder under `<dir>/out/` (issue 15). */
+export function collectAllMappingTests(dir: string): { cases: RunnableCase[]; problems: MappingLoadProblem[] } {
+  const inbound = collectMappingTests(dir);
+  const cases = [...inbound.cases];
+  const problems = [...inbound.problems];
+  for (const outDir of listOutputMappingDirs(dir)) {
+    const out = collectMappingTests(outDir, loadOutputMappingsSync);
+    cases.push(...out.cases);
+    problems.push(...out.problems);
   }
   return { cases, problems };
 }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { mappingVersion } from './compile-mapping';
 import { compileFields, describeFields, inNameOrder, type CompileProblem } from './field-plan';
 import { listMappingFiles } from './load-mappings';

@@ -1,5 +1,5 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { z } from 'zod/v4';
+import type { z } from 'zod';
 import type { MappingLoadProblem } from './mapping-types';
 
 /**

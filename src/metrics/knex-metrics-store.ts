@@ -12,12 +12,15 @@ export interface DbSnapshot {
   oldestUnprocessedAt?: Date;
   changeLogHead: number;
   /** Each named consumer's lag, as `consumers list` shows it (FeedService.lag). */
-  consumers: { name: string; behind: number; oldestUnackedSeconds: number }[];
+  consumers: { name: string; behind: number; oldestUnackedSeconds: number; ackedAt?: Date | null }[];
+  /** Records by entity and deleted flag (every entity that has records). */
+  records?: { entity: string; deleted: boolean; count: number }[];
 }
 
 /**
  * The reads behind the database gauges: computed at scrape time from the shared database, so every instance
- * reports the same values. Each query walks an index (the partial inbox indexes, the changes primary key).
+ * reports the same values. Each query walks an index (the partial inbox indexes, the changes primary key, and
+ * records_entity_deleted_index for the records count).
  */
 export class KnexMetricsStore {
   constructor(
@@ -38,8 +41,23 @@ export class KnexMetricsStore {
     // Ids grow in receipt order, so the lowest accepted id is the oldest waiting delivery (partial index on id).
     const oldest = (await this.db('inbox_events').select('received_at').where('status', 'accepted').orderBy('id').first()) as
       { received_at: Date | string } | undefined;
-    const [changeLogHead, lag] = await Promise.all([this.feed.head(), this.feed.lag()]);
-    const consumers = lag.map((c) => ({ name: c.name, behind: c.behind, oldestUnackedSeconds: c.oldestUnackedSeconds }));
-    return { eventsByStatus, oldestUnprocessedAt: oldest ? asDate(oldest.received_at) : undefined, changeLogHead, consumers };
+    const [changeLogHead, lag, records] = await Promise.all([this.feed.head(), this.feed.lag(), this.records()]);
+    const consumers = lag.map((c) => ({
+      name: c.name,
+      behind: c.behind,
+      oldestUnackedSeconds: c.oldestUnackedSeconds,
+      ackedAt: c.ackedAt,
+    }));
+    return { eventsByStatus, oldestUnprocessedAt: oldest ? asDate(oldest.received_at) : undefined, changeLogHead, consumers, records };
+  }
+
+  /** Records by entity and deleted: an index-only count over records_entity_deleted_index (migration 010). */
+  private async records(): Promise<DbSnapshot['records']> {
+    const rows = (await this.db('records').select('entity', 'deleted').count({ n: '*' }).groupBy('entity', 'deleted')) as {
+      entity: string;
+      deleted: boolean | number;
+      n: number | string;
+    }[];
+    return rows.map((r) => ({ entity: r.entity, deleted: Boolean(r.deleted), count: Number(r.n) }));
   }
 }

@@ -1,30 +1,29 @@
 import type { RequestHandler } from 'express';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../core/clock';
-import type { EventCompletion } from '../inbox/inbox-queue';
 import { routeFamily } from '../http/body-errors';
+import { ConnectorMetrics } from './connector-metrics';
+import { registerDbGauges } from './db-gauges';
 import type { DbSnapshot } from './knex-metrics-store';
+import { METRIC_NAMES } from './metric-names';
+import { WorkerMetrics, type EntityOf } from './worker-metrics';
 
 /** Where the database gauges come from (KnexMetricsStore in the service). */
 export interface DbSnapshotSource {
   snapshot(): Promise<DbSnapshot>;
 }
 
-/** Metric names and label sets: the one list the docs, the alerts and the dashboard refer to. */
-export const METRIC_NAMES = {
-  httpDuration: 'appdirect_sync_http_request_duration_seconds',
-  deliveries: 'appdirect_sync_deliveries_total',
-  events: 'appdirect_sync_events',
-  oldestUnprocessed: 'appdirect_sync_oldest_unprocessed_delivery_age_seconds',
-  changeLogHead: 'appdirect_sync_change_log_head',
-  consumerLagChanges: 'appdirect_sync_consumer_lag_changes',
-  consumerLagSeconds: 'appdirect_sync_consumer_lag_seconds',
-  groupCommitBatch: 'appdirect_sync_group_commit_batch_size',
-  workerEvents: 'appdirect_sync_worker_events_total',
-  authFailures: 'appdirect_sync_auth_failures_total',
-  limiterRefusals: 'appdirect_sync_auth_limiter_refusals_total',
-  connectorParked: 'appdirect_sync_connector_parked_changes_total',
-} as const;
+export { METRIC_NAMES } from './metric-names';
+
+/** What the registry is built with besides the database and the clock. */
+export interface ServiceMetricsOptions {
+  /** How long one scrape's database snapshot is reused (metrics.cacheMs); 2000 by default. */
+  cacheMs?: number;
+  /** The entity of a resource type (the mapping registry), for the mapping failures' label. */
+  entityOf?: EntityOf;
+  /** The configured connectors' names, shown from the start. */
+  connectors?: readonly string[];
+}
 
 /**
  * Every metric of the service in one registry. Counters and histograms are per process and cost an increment on
@@ -37,16 +36,22 @@ export class ServiceMetrics {
   readonly deliveries: Counter<'source' | 'outcome' | 'code'>;
   readonly authFailures: Counter<'family'>;
   readonly groupCommitBatch: Histogram;
-  readonly workerEvents: Counter<'status' | 'code'>;
+  /** What the worker of this process ended (counts, apply lag, mapping failures). */
+  readonly worker: WorkerMetrics;
+  /** The connectors' runs in this process. */
+  readonly connectors: ConnectorMetrics;
   readonly limiterRefusals: Counter<'family'>;
-  readonly connectorParked: Counter<'connector'>;
   private cached?: { at: number; value: Promise<DbSnapshot> };
+
+  private readonly cacheMs: number;
 
   constructor(
     private readonly source: DbSnapshotSource,
     private readonly clock: Clock,
-    private readonly cacheMs = 2000,
+    options: ServiceMetricsOptions = {},
   ) {
+    const { cacheMs = 2000, entityOf = () => undefined, connectors = [] } = options;
+    this.cacheMs = cacheMs;
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.httpDuration = new Histogram({
@@ -68,12 +73,6 @@ export class ServiceMetrics {
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers,
     });
-    this.workerEvents = new Counter({
-      name: METRIC_NAMES.workerEvents,
-      help: 'Events the worker of this process ended, by status (done, stale, failed, unmapped, dead) and error code',
-      labelNames: ['status', 'code'],
-      registers,
-    });
     this.authFailures = new Counter({
       name: METRIC_NAMES.authFailures,
       help: 'Requests answered 401 (missing or wrong credentials), by endpoint family (webhook, token, api)',
@@ -86,62 +85,13 @@ export class ServiceMetrics {
       labelNames: ['family'],
       registers,
     });
-    this.connectorParked = new Counter({
-      name: METRIC_NAMES.connectorParked,
-      help: 'Changes a connector of this process parked because the destination refused them for good (or its output mapping did), by connector',
-      labelNames: ['connector'],
-      registers,
-    });
-    const snap = () => this.snapshot();
-    new Gauge({
-      name: METRIC_NAMES.events,
-      help: 'Inbox events by status (the waiting and attention statuses), from the database',
-      labelNames: ['status'],
-      registers,
-      async collect() {
-        for (const [status, n] of (await snap()).eventsByStatus) this.set({ status }, n);
-      },
-    });
-    const clockNow = () => this.clock.now().getTime();
-    new Gauge({
-      name: METRIC_NAMES.oldestUnprocessed,
-      help: 'Age in seconds of the oldest delivery not yet processed by the worker (0 when none waits), from the database',
-      registers,
-      async collect() {
-        const at = (await snap()).oldestUnprocessedAt;
-        this.set(at ? Math.max(0, (clockNow() - at.getTime()) / 1000) : 0);
-      },
-    });
-    new Gauge({
-      name: METRIC_NAMES.changeLogHead,
-      help: 'Sequence number of the newest change in the change log, from the database',
-      registers,
-      async collect() {
-        this.set((await snap()).changeLogHead);
-      },
-    });
-    new Gauge({
-      name: METRIC_NAMES.consumerLagChanges,
-      help: 'Changes a named consumer has not acknowledged yet (head minus its cursor), from the database',
-      labelNames: ['consumer'],
-      registers,
-      async collect() {
-        const s = await snap();
-        this.reset();
-        for (const c of s.consumers) this.set({ consumer: c.name }, c.behind);
-      },
-    });
-    new Gauge({
-      name: METRIC_NAMES.consumerLagSeconds,
-      help: 'Age in seconds of the oldest change a named consumer has not acknowledged (0 when caught up), from the database',
-      labelNames: ['consumer'],
-      registers,
-      async collect() {
-        const s = await snap();
-        this.reset();
-        for (const c of s.consumers) this.set({ consumer: c.name }, c.oldestUnackedSeconds);
-      },
-    });
+    registerDbGauges(
+      this.registry,
+      () => this.snapshot(),
+      () => this.clock.now().getTime(),
+    );
+    this.worker = new WorkerMetrics(this.registry, entityOf);
+    this.connectors = new ConnectorMetrics(this.registry, connectors);
   }
 
   /**
@@ -167,14 +117,6 @@ export class ServiceMetrics {
       });
       next();
     };
-  }
-
-  /** Counts how each event of a worker batch ended; the error code is a catalogued one (docs/errors.md). */
-  countCompletions(completions: readonly EventCompletion[]): void {
-    for (const c of completions) {
-      if (c.errorCode === undefined) this.workerEvents.inc({ status: c.status });
-      else this.workerEvents.inc({ status: c.status, code: c.errorCode });
-    }
   }
 
   /** The database snapshot, shared by the gauges of one scrape and reused for `cacheMs` (per process). */

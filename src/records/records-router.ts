@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
 import { AppError } from '../core/app-error';
-import { intParam, timeParam } from '../feed/query-params';
+import { parseInput } from '../http/parse-input';
+import { runAsync } from '../http/run-async';
+import { entityParams, recordListQuery, recordParams, recordQuery } from './records-schemas';
 import type { RecordStore, StoredRecord } from './record-store';
 
 /**
@@ -14,50 +16,37 @@ export function recordsRouter(records: RecordStore, auth: ApiKeyAuth): Router {
   const router = Router();
 
   router.get('/api/v1/records/:entity/:key', ...auth.require('records:read'), (req, res, next) => {
-    const { entity = '', key = '' } = req.params;
-    const source = typeof req.query.source === 'string' ? req.query.source : undefined;
-    records
-      .findByKey(entity, key)
-      .then((found) => {
-        const matching = source === undefined ? found : found.filter((r) => r.source === source);
-        if (matching.length === 0) throw new AppError('API_NOT_FOUND', `no ${entity} record with key ${key}`);
-        if (matching.length > 1) throw new AppError('API_BAD_REQUEST', `key ${key} exists in several sources; add ?source=`);
-        res.json(render(matching[0] as StoredRecord));
-      })
-      .catch(next);
+    runAsync(next, async () => {
+      const { entity, key } = parseInput(recordParams, req.params, 'path');
+      const { source } = parseInput(recordQuery, req.query, 'query');
+      const found = await records.findByKey(entity, key);
+      const matching = source === undefined ? found : found.filter((r) => r.source === source);
+      if (matching.length === 0) throw new AppError('API_NOT_FOUND', `no ${entity} record with key ${key}`);
+      if (matching.length > 1) throw new AppError('API_BAD_REQUEST', `key ${key} exists in several sources; add ?source=`);
+      res.json(render(matching[0] as StoredRecord));
+    });
   });
 
   router.get('/api/v1/records/:entity', ...auth.require('records:read'), (req, res, next) => {
-    const limit = intParam(req.query.limit, 'limit', 100, 1, 1000);
-    const deleted =
-      req.query.deleted === undefined
-        ? undefined
-        : req.query.deleted === 'true'
-          ? true
-          : req.query.deleted === 'false'
-            ? false
-            : badDeleted();
-    const after = decodeAfter(req.query.after);
-    records
-      .list({
-        entity: req.params.entity ?? '',
-        source: typeof req.query.source === 'string' ? req.query.source : undefined,
-        updatedSince: timeParam(req.query.updated_since, 'updated_since'),
+    runAsync(next, async () => {
+      const { entity } = parseInput(entityParams, req.params, 'path');
+      const q = parseInput(recordListQuery, req.query, 'query');
+      const limit = q.limit ?? 100;
+      const deleted = q.deleted === undefined ? undefined : q.deleted === 'true';
+      const page = await records.list({
+        entity,
+        source: q.source,
+        updatedSince: q.updated_since,
         deleted,
-        after,
+        after: decodeAfter(q.after),
         limit,
-      })
-      .then((page) => {
-        const last = page[page.length - 1];
-        res.json({ records: page.map(render), next: page.length === limit && last ? encodeAfter(last) : null });
-      }, next);
+      });
+      const last = page[page.length - 1];
+      res.json({ records: page.map(render), next: page.length === limit && last ? encodeAfter(last) : null });
+    });
   });
 
   return router;
-}
-
-function badDeleted(): never {
-  throw new AppError('API_BAD_REQUEST', 'deleted must be true or false');
 }
 
 function encodeAfter(r: StoredRecord): string {

@@ -44,8 +44,11 @@ interface PlannedBatch {
 export class SyncWorker {
   /** Called after a batch that appended changes has committed: wakes long-polling feed readers. */
   onChanges: (() => void) | undefined;
-  /** Called with how each event of a committed batch ended (the metrics' worker outcomes). */
-  onCompleted: ((completions: readonly EventCompletion[]) => void) | undefined;
+  /**
+   * Called after a batch committed, with how each event ended, the claimed events (their type and received time,
+   * for the metrics' mapping failures and apply lag) and the time of the commit.
+   */
+  onCompleted: ((completions: readonly EventCompletion[], events: readonly ClaimedEvent[], committedAt: Date) => void) | undefined;
   private running = false;
   /** Set by stop(): drain() then claims nothing more and finishes what it holds. */
   private stopping = false;
@@ -162,7 +165,7 @@ export class SyncWorker {
       for (const c of completions) result[c.status === 'dead' ? 'failed' : c.status] += 1;
       logBatchOutcomes(this.log, events, completions, result);
       if (changes > 0) this.onChanges?.();
-      this.onCompleted?.(completions);
+      this.onCompleted?.(completions, events, this.clock.now());
       return { result, next };
     } catch (err) {
       const e = err as { code?: string; message?: string };

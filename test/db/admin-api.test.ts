@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { newApiKey } from '../../src/auth/api-key-auth';
 import type { ApiScope } from '../../src/auth/api-key-store';
 import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
@@ -70,7 +72,21 @@ forEachDatabase('admin API', (ctx) => {
     }
     for (const r of (await ctx.db('inbox_events').select('id', 'delivery_uuid')) as Array<{ id: number | string; delivery_uuid: string }>)
       ids[r.delivery_uuid] = Number(r.id);
-    server = await startTestServer({ db: ctx.config });
+    // The mapping's own test cases, one of them wrong on purpose: POST /mappings/test runs them.
+    writeFileSync(
+      join(h.mappingsDir, 'widget.tests.yaml'),
+      [
+        'cases:',
+        '  - name: a widget maps its name',
+        '    input: { uuid: t1, timestamp: 1, resourceAction: ADDED, resource: { type: WIDGET, uuid: w-9, content: { name: nine, qty: 9 } } }',
+        '    expect: { name: nine, qty: 9 }',
+        '  - name: a wrong expectation',
+        '    input: { uuid: t2, timestamp: 1, resourceAction: ADDED, resource: { type: WIDGET, uuid: w-9, content: { name: nine, qty: 9 } } }',
+        '    expect: { name: ten, qty: 9 }',
+        '',
+      ].join('\n'),
+    );
+    server = await startTestServer({ db: ctx.config, mappings: { dir: h.mappingsDir } });
   });
   after(async () => {
     await server?.close();
@@ -237,5 +253,142 @@ forEachDatabase('admin API', (ctx) => {
     );
     assert.deepEqual(rows[0]?.request, { status: ['unmapped', 'stale'], type: ['gadget'] });
     assert.ok(new Date(rows[0]?.at ?? '').getTime() > Date.parse(T0));
+  });
+
+  it('lists records of an entity by page and filter, and shows one with its versions and the change each made', async () => {
+    // A second widget, removed: a tombstone to filter on.
+    await h.accept([
+      { uuid: 'e-3', key: 'w-3', action: 'ADDED', timestamp: 1, name: 'three', qty: 3 },
+      { uuid: 'e-4', key: 'w-3', action: 'REMOVED', timestamp: 2, name: '', qty: 0 },
+    ]);
+    const worker = h.newWorker();
+    while ((await worker.tick()).claimed > 0);
+    const page = async (query: string) => {
+      const res = await call('GET', `/records/widget?${query}`, 'reader');
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body as { records: Array<{ key: string; deleted: boolean; data: unknown }>; nextCursor: string | null };
+    };
+    const first = await page('limit=1');
+    assert.deepEqual(
+      first.records.map((r) => r.key),
+      ['w-1'],
+    );
+    const second = await page(`limit=1&cursor=${first.nextCursor}`);
+    assert.deepEqual(
+      second.records.map((r) => [r.key, r.deleted]),
+      [['w-3', true]],
+    );
+    assert.equal((await page(`limit=1&cursor=${second.nextCursor}`)).records.length, 0);
+    assert.deepEqual(
+      (await page('deleted=false')).records.map((r) => [r.key, r.data]),
+      [['w-1', { name: 'one bis', qty: 2 }]],
+    );
+    assert.deepEqual((await page('source=elsewhere')).records, []);
+    assert.deepEqual((await page('')).records.length, 2);
+
+    const shown = await call('GET', '/records/widget/w-3?source=shop', 'reader');
+    assert.equal(shown.status, 200, JSON.stringify(shown.body));
+    assert.equal((shown.body.record as { deleted: boolean }).deleted, true);
+    const versions = shown.body.history as Array<{ kind: string; inboxEventId: number; eventUuid: string; data: unknown }>;
+    assert.deepEqual(
+      versions.map((v) => [v.kind, v.eventUuid]),
+      [
+        ['deleted', 'e-4'],
+        ['created', 'e-3'],
+      ],
+    );
+    assert.deepEqual(versions[1]?.data, { name: 'three', qty: 3 });
+    const limited = await call('GET', '/records/widget/w-3?limit=1', 'reader');
+    assert.equal((limited.body.history as unknown[]).length, 1);
+
+    const missing = await call('GET', '/records/widget/nope', 'reader');
+    assert.equal(missing.status, 404);
+    assert.equal((missing.body.error as { code: string }).code, 'API_NOT_FOUND');
+    for (const query of [
+      '/records/widget?cursor=bogus',
+      '/records/widget?deleted=maybe',
+      '/records/widget?colour=red',
+      '/records/widget/w-3?x=1',
+    ]) {
+      const bad = await call('GET', query, 'reader');
+      assert.equal(bad.status, 400, query);
+      assert.equal((bad.body.error as { code: string }).code, 'API_BAD_REQUEST', query);
+    }
+    assert.equal((await call('GET', '/records/widget', 'feed')).status, 403);
+  });
+
+  it('previews a delivery or a stored event through the service mappings, with errors by file, field and path', async () => {
+    const delivery = {
+      uuid: 'p1',
+      timestamp: 1,
+      resourceAction: 'ADDED',
+      resource: { type: 'WIDGET', uuid: 'w-7', content: { name: 'seven', qty: '7' } },
+    };
+    const ok = await call('POST', '/mappings/preview', 'reader', { delivery });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.deepEqual([ok.body.ok, ok.body.entity, ok.body.key, ok.body.data], [true, 'widget', 'w-7', { name: 'seven', qty: 7 }]);
+
+    const stored = await call('POST', '/mappings/preview', 'reader', { eventId: ids['e-bad'] });
+    assert.equal(stored.body.ok, false);
+    assert.equal(stored.body.key, 'w-2');
+    const [issue] = stored.body.errors as Array<{ code: string; file: string; field: string; path: string }>;
+    assert.deepEqual(
+      [issue?.code, issue?.file.endsWith('widget.yaml'), issue?.field, issue?.path],
+      ['MAPPING_REQUIRED_FIELD_MISSING', true, 'name', 'resource.content.name'],
+    );
+
+    const unmapped = await call('POST', '/mappings/preview', 'reader', { eventId: ids['e-g'] });
+    assert.deepEqual(
+      (unmapped.body.errors as Array<{ code: string }>).map((e) => e.code),
+      ['MAPPING_NOT_FOUND'],
+    );
+    assert.equal((await call('POST', '/mappings/preview', 'reader', { eventId: 999999 })).status, 404);
+    assert.deepEqual(await h.db('admin_audit').select('id').where('route', 'like', '%mappings%'), [], 'a preview changes nothing');
+  });
+
+  it('refuses a preview body that is too deep, too large, malformed or ambiguous with a 4xx', async () => {
+    const post = async (text: string) => {
+      const res = await fetch(`${server.url}/api/v1/admin/mappings/preview`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.reader?.key}`, 'content-type': 'application/json' },
+        body: text,
+      });
+      return { status: res.status, code: ((await res.json()) as { error?: { code: string } }).error?.code };
+    };
+    const deep = `{"delivery":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    assert.deepEqual(await post(deep), { status: 400, code: 'API_BAD_REQUEST' });
+    const huge = JSON.stringify({ delivery: { pad: 'x'.repeat(2 * 1024 * 1024) } });
+    const large = await post(huge);
+    assert.equal(large.status, 413);
+    assert.equal(await post('{not json').then((r) => r.code), 'API_BAD_REQUEST');
+    assert.equal(await post(JSON.stringify({ delivery: {}, eventId: 1 })).then((r) => r.status), 400);
+    assert.equal(await post(JSON.stringify({})).then((r) => r.status), 400);
+    assert.equal(await post(JSON.stringify({ delivery: [] })).then((r) => r.status), 400);
+  });
+
+  it("runs the mapping files' own tests and answers pass or fail with the diff", async () => {
+    const res = await call('POST', '/mappings/test', 'reader', {});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const results = res.body.results as Array<{ name: string; passed: boolean; failure?: string }>;
+    assert.deepEqual(
+      results.map((r) => [r.name, r.passed]),
+      [
+        ['a widget maps its name', true],
+        ['a wrong expectation', false],
+      ],
+    );
+    assert.match(results[1]?.failure ?? '', /record differs \(- expected, \+ actual\):\n\s+name\n\s+- "ten"\n\s+\+ "nine"/);
+    assert.deepEqual([res.body.ok, res.body.passed, res.body.failed], [false, 1, 1]);
+    const filtered = await call('POST', '/mappings/test', 'reader', { filter: 'maps its name' });
+    assert.deepEqual([filtered.body.ok, filtered.body.passed, filtered.body.failed], [true, 1, 0]);
+    assert.equal((await call('POST', '/mappings/test', 'feed', {})).status, 403);
+  });
+
+  it('lists connectors with their lag, and answers an index at /api/v1/admin', async () => {
+    const res = await call('GET', '/connectors', 'reader');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.connectors, [], 'no connector configured here (test/http/metrics.test.ts runs some)');
+    const index = await call('GET', '', 'reader');
+    assert.ok((index.body.endpoints as string[]).includes('GET /api/v1/admin/records/:entity/:key'));
   });
 });

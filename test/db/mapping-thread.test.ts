@@ -28,6 +28,7 @@ function claimed(bodies: Buffer[]): ClaimedEvent[] {
     return {
       id: i + 1,
       ticket: 't',
+      receivedAt: 0,
       source: 'shop',
       deliveryUuid: d.uuid,
       resourceType: d.resource.type,

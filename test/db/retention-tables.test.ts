@@ -92,6 +92,13 @@ forEachDatabase('retention of every growing table', (ctx) => {
     await reject('not json, old');
     await token('old-expired', new Date(clock.now().getTime() + 3_600_000));
     await token('old-revoked', new Date(clock.now().getTime() + 400 * DAY_MS), clock.now());
+    // The audit trail is kept a year by default: a row 200 days old at the run stays, one 600 days old goes.
+    const audit = (at: Date, keyName: string) =>
+      ctx
+        .db('admin_audit')
+        .insert({ at: at.toISOString(), key_id: 'k1', key_name: keyName, route: 'POST /events/retry', request: '{}', affected: '[]' });
+    await audit(clock.now(), 'kept');
+    await audit(new Date(clock.now().getTime() - 400 * DAY_MS), 'purged');
     await drain();
     const statuses = await runtime().events.statuses([done1, stale1, failed1, unmapped1]);
     assert.deepEqual(
@@ -118,7 +125,9 @@ forEachDatabase('retention of every growing table', (ctx) => {
       'conflicts deleted': 1,
       'rejected deliveries deleted': 1,
       'oauth tokens deleted': 2,
+      'admin audit rows deleted': 1,
     });
+    assert.deepEqual(await ids('admin_audit', 'key_name'), ['kept']);
     assert.deepEqual((await ids('inbox_events', 'id')).map(Number), [failed1, unmapped1, done2]);
     assert.deepEqual(
       (await ids('inbox_payloads', 'event_id')).map(Number),
@@ -142,7 +151,7 @@ forEachDatabase('retention of every growing table', (ctx) => {
       [s2],
     );
 
-    assert.deepEqual(Object.values(await runtime().jobs.run('retention')), [0, 0, 0, 0, 0, 0], 'a second run deletes nothing more');
+    assert.deepEqual(Object.values(await runtime().jobs.run('retention')), [0, 0, 0, 0, 0, 0, 0], 'a second run deletes nothing more');
 
     // Past the dedupe window a re-send is accepted again, and the ordering rule ends it stale.
     const again = await send(body('d-done', 'WIDGET', 'w1', 100, { name: 'one' }));

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/core/clock';
-import { ServiceMetrics } from '../../src/metrics/service-metrics';
+import { METRIC_NAMES, ServiceMetrics } from '../../src/metrics/service-metrics';
 
 const ROOT = join(__dirname, '..', '..');
 const ALERTS = join(ROOT, 'deploy', 'prometheus', 'alerts.yml');
@@ -73,8 +73,26 @@ describe('monitoring files in deploy/', () => {
       [],
       'metric names used in deploy/ that the service does not export',
     );
-    for (const name of ['appdirect_sync_oldest_unprocessed_delivery_age_seconds', 'appdirect_sync_consumer_lag_seconds']) {
+    for (const name of [
+      'appdirect_sync_oldest_unprocessed_delivery_age_seconds',
+      'appdirect_sync_consumer_lag_seconds',
+      'appdirect_sync_connector_runs_total',
+      'appdirect_sync_mapping_failures_total',
+      'appdirect_sync_apply_lag_seconds_bucket',
+    ]) {
       assert.ok(alerts.includes(name), `an alert on ${name}`);
     }
+    const connectorAlert = alerts.slice(
+      alerts.indexOf('alert: AppdirectSyncConnectorFailing'),
+      alerts.indexOf('alert: AppdirectSyncConnectorStalled'),
+    );
+    assert.match(
+      connectorAlert,
+      /appdirect_sync_connector_runs_total\{status="failed"\}/,
+      'the connector failing alert reads the connector metrics',
+    );
+    // A panel for each metric of the service (the process_* defaults aside).
+    const onDashboard = new Set(exprs.flatMap(usedNames).map((n) => n.replace(/_(bucket|count|sum)$/, '')));
+    for (const name of Object.values(METRIC_NAMES)) assert.ok(onDashboard.has(name), `a dashboard panel for ${name}`);
   });
 });

@@ -6,6 +6,7 @@ import type { ApiScope } from '../../src/auth/api-key-store';
 import { KnexApiKeyStore } from '../../src/auth/knex-api-key-store';
 import { FakeClock } from '../../src/core/clock';
 import { asDate } from '../../src/db/column-values';
+import { startDownstream, type Downstream } from '../connectors/connector-fixtures';
 import { parsePromText, sampleValue, type Sample } from '../helpers/prom-text';
 import { forEachDatabase } from '../helpers/test-databases';
 import { startTestServer, type TestServer } from '../helpers/test-runtime';
@@ -17,6 +18,8 @@ import { WIDGET_MAPPING, widgetBody } from '../helpers/worker-harness';
  */
 forEachDatabase('GET /metrics', (ctx) => {
   let server: TestServer;
+  let downstream: Downstream;
+  let refusing: Downstream;
   const clock = new FakeClock(new Date('2026-06-01T00:00:00Z'));
   const keys: Partial<Record<ApiScope, string>> = {};
 
@@ -28,6 +31,8 @@ forEachDatabase('GET /metrics', (ctx) => {
       await store.create({ id: k.id, name: scope, keySha256: k.keySha256, scopes: [scope] }, new Date());
       keys[scope] = k.key;
     }
+    downstream = await startDownstream(() => 200);
+    refusing = await startDownstream(() => 422);
     server = await startTestServer((dir) => {
       mkdirSync(join(dir, 'mappings'));
       writeFileSync(join(dir, 'mappings', 'widget.yaml'), WIDGET_MAPPING);
@@ -36,10 +41,18 @@ forEachDatabase('GET /metrics', (ctx) => {
         mappings: { dir: join(dir, 'mappings') },
         sources: { shop: { auth: { mode: 'none' } } },
         metrics: { cacheMs: 0 },
+        connectors: {
+          push: { type: 'http', mode: 'batch', url: `${downstream.url}/changes` },
+          refused: { type: 'http', mode: 'batch', url: `${refusing.url}/changes`, retry: { attempts: 1 }, onRefused: 'stop' },
+        },
       };
     }, clock);
   });
-  after(() => server?.close());
+  after(async () => {
+    await server?.close();
+    await downstream?.close();
+    await refusing?.close();
+  });
 
   async function scrape(key = keys['metrics:read']): Promise<Sample[]> {
     const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${key}` } });
@@ -73,6 +86,8 @@ forEachDatabase('GET /metrics', (ctx) => {
     assert.equal(await deliver(widget('m2', 'w2', 'two')), 200);
     assert.equal(await deliver(widget('m1', 'w1', 'one')), 200, 'duplicate');
     assert.equal(await deliver(widget('m2', 'w2', 'other')), 200, 'conflict');
+    const removed = widgetBody({ uuid: 'm5', key: 'w2', action: 'REMOVED', timestamp: 2, name: '', qty: 0 });
+    assert.equal(await deliver(removed), 200, 'a removal leaves a tombstone');
     const nameless = JSON.stringify({
       uuid: 'm3',
       timestamp: 1,
@@ -89,12 +104,16 @@ forEachDatabase('GET /metrics', (ctx) => {
     clock.advance(90_000);
     await drain();
     clock.advance(30_000);
+    const runStart = Date.now();
+    assert.equal((await server.runtime.connectors.run('push')).status, 'ok');
+    assert.equal((await server.runtime.connectors.run('refused')).status, 'failed');
+    const runEnd = Date.now();
     const s = await scrape();
 
     // prom-client leaves out an empty label, so only a refusal carries `code`.
     const deliveries = (outcome: string, code?: string) =>
       sampleValue(s, 'appdirect_sync_deliveries_total', { source: 'shop', outcome, ...(code ? { code } : {}) }) ?? 0;
-    assert.equal(deliveries('accepted'), 4);
+    assert.equal(deliveries('accepted'), 5);
     assert.equal(deliveries('duplicate'), 1);
     assert.equal(deliveries('conflict'), 1);
     assert.equal(deliveries('rejected', 'RECEIVER_MALFORMED_JSON'), 1);
@@ -124,10 +143,88 @@ forEachDatabase('GET /metrics', (ctx) => {
     const ended = (status: string) =>
       s.filter((x) => x.name === 'appdirect_sync_worker_events_total' && x.labels.status === status).reduce((n, x) => n + x.value, 0);
     for (const status of ['done', 'unmapped', 'failed']) assert.equal(ended(status), dbCount(status), status);
-    assert.equal(ended('done'), 2);
+    assert.equal(ended('done'), 3);
     const failedCode = ((await ctx.db('inbox_events').where('status', 'failed').first('error_code')) as { error_code: string }).error_code;
     assert.equal(sampleValue(s, 'appdirect_sync_worker_events_total', { status: 'failed', code: failedCode }), 1);
-    assert.equal(sampleValue(s, 'appdirect_sync_group_commit_batch_size_sum'), 6);
+    assert.equal(sampleValue(s, 'appdirect_sync_group_commit_batch_size_sum'), 7);
+
+    // Apply lag: one observation per applied (done) event, each its received → processed time in the database.
+    const done = (await ctx.db('inbox_events').where('status', 'done').select('received_at', 'processed_at')) as {
+      received_at: Date | string;
+      processed_at: Date | string;
+    }[];
+    assert.equal(sampleValue(s, 'appdirect_sync_apply_lag_seconds_count'), done.length);
+    const lagSum = done.reduce((n, r) => n + (asDate(r.processed_at).getTime() - asDate(r.received_at).getTime()) / 1000, 0);
+    assert.equal(sampleValue(s, 'appdirect_sync_apply_lag_seconds_sum'), lagSum);
+    assert.equal(lagSum, 3 * 90);
+
+    // Mapping failures by the mapping's entity and code; the unmapped type under a fixed label, never its raw name.
+    const failures = s.filter((x) => x.name === 'appdirect_sync_mapping_failures_total');
+    assert.equal(sampleValue(s, 'appdirect_sync_mapping_failures_total', { entity: 'widget', code: failedCode }), dbCount('failed'));
+    assert.equal(
+      sampleValue(s, 'appdirect_sync_mapping_failures_total', { entity: '(unmapped)', code: 'MAPPING_NOT_FOUND' }),
+      dbCount('unmapped'),
+    );
+    assert.equal(failures.length, 2);
+    assert.ok(!failures.some((x) => JSON.stringify(x.labels).includes('GADGET')), 'the raw type is never a label');
+
+    // Records by entity and deleted, as the record store holds them (one live widget, one tombstone).
+    const records = (await ctx.db('records').select('entity', 'deleted').count({ n: '*' }).groupBy('entity', 'deleted')) as {
+      entity: string;
+      deleted: boolean | number;
+      n: string | number;
+    }[];
+    assert.equal(records.length, 2);
+    for (const r of records) {
+      assert.equal(sampleValue(s, 'appdirect_sync_records', { entity: r.entity, deleted: String(Boolean(r.deleted)) }), Number(r.n));
+    }
+    assert.equal(sampleValue(s, 'appdirect_sync_records', { entity: 'widget', deleted: 'true' }), 1);
+
+    // Connectors: what the downstream took, the refused run by its code, the last success; checkpoints from the database.
+    const consumer = async (name: string) =>
+      (await ctx.db('consumers').where('name', name).first('cursor', 'acked_at')) as {
+        cursor: string | number;
+        acked_at: Date | string | null;
+      };
+    const push = await consumer('connector:push');
+    const taken = downstream.requests.reduce((n, r) => n + (JSON.parse(r.body) as unknown[]).length, 0);
+    assert.equal(sampleValue(s, 'appdirect_sync_connector_changes_delivered_total', { connector: 'push' }), taken);
+    assert.equal(taken, head);
+    assert.equal(Number(push.cursor), head);
+    assert.equal(sampleValue(s, 'appdirect_sync_connector_runs_total', { connector: 'push', status: 'ok' }), 1);
+    const lastSuccess = (sampleValue(s, 'appdirect_sync_connector_last_success_timestamp_seconds', { connector: 'push' }) ?? 0) * 1000;
+    assert.ok(lastSuccess >= runStart - 1 && lastSuccess <= runEnd + 1, `${lastSuccess} in [${runStart}, ${runEnd}]`);
+    assert.equal(
+      sampleValue(s, 'appdirect_sync_consumer_last_ack_timestamp_seconds', { consumer: 'connector:push' }),
+      asDate(push.acked_at ?? 0).getTime() / 1000,
+    );
+    // The refused batch, then its first change alone (a refused batch is split to find the refused change), refused too.
+    assert.equal(refusing.requests.length, 2);
+    assert.equal(
+      sampleValue(s, 'appdirect_sync_connector_runs_total', { connector: 'refused', status: 'failed', code: 'CONNECTOR_REFUSED' }),
+      1,
+    );
+    assert.equal(sampleValue(s, 'appdirect_sync_connector_changes_delivered_total', { connector: 'refused' }), 0);
+    assert.equal(sampleValue(s, 'appdirect_sync_connector_last_success_timestamp_seconds', { connector: 'refused' }), 0);
+    assert.equal(Number((await consumer('connector:refused')).cursor), 0, 'a refused batch keeps the checkpoint');
+
+    // The admin API shows the same connectors: lag from the database, the last run of this process.
+    const res = await fetch(`${server.url}/api/v1/admin/connectors`, { headers: { authorization: `Bearer ${keys.admin}` } });
+    const { connectors } = (await res.json()) as {
+      connectors: Array<{
+        name: string;
+        checkpoint: number;
+        behind: number;
+        lastRun: { status: string; delivered: number; error: { code: string } | null };
+      }>;
+    };
+    assert.deepEqual(
+      connectors.map((c) => [c.name, c.checkpoint, c.behind, c.lastRun.status, c.lastRun.delivered, c.lastRun.error?.code ?? null]),
+      [
+        ['push', head, 0, 'ok', head, null],
+        ['refused', 0, head, 'failed', 0, 'CONNECTOR_REFUSED'],
+      ],
+    );
 
     const routes = new Set(s.filter((x) => x.name === 'appdirect_sync_http_request_duration_seconds_count').map((x) => x.labels.route));
     assert.ok(routes.has('/webhooks/:source'), [...routes].join());

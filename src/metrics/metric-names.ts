@@ -1,0 +1,22 @@
+/** Metric names: the one list the docs (docs/operations.md §10), the alert rules and the dashboard refer to. */
+export const METRIC_NAMES = {
+  httpDuration: 'appdirect_sync_http_request_duration_seconds',
+  deliveries: 'appdirect_sync_deliveries_total',
+  events: 'appdirect_sync_events',
+  oldestUnprocessed: 'appdirect_sync_oldest_unprocessed_delivery_age_seconds',
+  changeLogHead: 'appdirect_sync_change_log_head',
+  consumerLagChanges: 'appdirect_sync_consumer_lag_changes',
+  consumerLagSeconds: 'appdirect_sync_consumer_lag_seconds',
+  consumerLastAck: 'appdirect_sync_consumer_last_ack_timestamp_seconds',
+  records: 'appdirect_sync_records',
+  groupCommitBatch: 'appdirect_sync_group_commit_batch_size',
+  workerEvents: 'appdirect_sync_worker_events_total',
+  applyLag: 'appdirect_sync_apply_lag_seconds',
+  mappingFailures: 'appdirect_sync_mapping_failures_total',
+  connectorRuns: 'appdirect_sync_connector_runs_total',
+  connectorDelivered: 'appdirect_sync_connector_changes_delivered_total',
+  connectorLastSuccess: 'appdirect_sync_connector_last_success_timestamp_seconds',
+  connectorParked: 'appdirect_sync_connector_parked_changes_total',
+  authFailures: 'appdirect_sync_auth_failures_total',
+  limiterRefusals: 'appdirect_sync_auth_limiter_refusals_total',
+} as const;

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestServer, type TestServer } from '../helpers/test-runtime';
+
+/** Issue 13: `/` and `/admin` answer an index of the service, never a 404; every link it gives answers. */
+describe('GET / and /admin', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server?.close());
+
+  it('answer the same index: name, version, links that exist, docs that exist', async () => {
+    const root = await fetch(`${server.url}/`);
+    assert.equal(root.status, 200);
+    const index = (await root.json()) as { service: string; version: string; links: Record<string, string>; docs: Record<string, string> };
+    const version = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    assert.equal(index.service, 'appdirect-sync');
+    assert.equal(index.version, version);
+    assert.deepEqual(await (await fetch(`${server.url}/admin`)).json(), index);
+    assert.equal((await fetch(`${server.url}${index.links.health}`)).status, 200);
+    assert.equal((await fetch(`${server.url}${index.links.ready}`)).status, 200);
+    // Behind a key, but there: 401, never 404.
+    for (const link of ['metrics', 'admin', 'changes']) {
+      assert.equal((await fetch(`${server.url}${index.links[link]}`)).status, 401, link);
+    }
+    for (const doc of Object.values(index.docs)) assert.ok(readFileSync(join(__dirname, '..', '..', doc), 'utf8').length > 0, doc);
+  });
+});
