@@ -150,3 +150,47 @@ const auditRow = z
   })
   .meta({ id: 'AdminAuditEntry' });
 export const auditList = z.strictObject({ audit: z.array(auditRow), nextCursor });
+
+/** `GET /api/v1/admin`: the admin API's routes, in express's `:param` notation, and where they are described. */
+export const adminIndex = z
+  .strictObject({ endpoints: z.array(z.string()).meta({ description: '`METHOD /path` of each admin route.' }), docs: z.string() })
+  .meta({ id: 'AdminIndex' });
+
+/** A connector as `connectors list --json` shows it (src/connectors/connector-status.ts), with the last run here. */
+const connectorStatus = z
+  .strictObject({
+    name: z.string(),
+    type: z.enum(['http', 'file', 'database']),
+    enabled: z.boolean(),
+    schedule: z.string().nullable().meta({ description: 'Its cron schedule; null when it runs on demand only.' }),
+    checkpoint: z.number().int().meta({ description: "Its consumer's cursor (0 when it never ran)." }),
+    head: z.number().int(),
+    behind: z.number().int(),
+    oldestUnackedSeconds: z.number().nullable(),
+    ackedAt: time.nullable().meta({ description: 'When it last moved its checkpoint (from the database).' }),
+    fellBehindRetention: z.boolean(),
+    parked: z.number().int().optional().meta({ description: 'Changes its destination refused that wait for retry or skip.' }),
+    lastRun: z
+      .strictObject({
+        status: z.enum(['ok', 'failed', 'skipped']),
+        delivered: z.number().int(),
+        finishedAt: time,
+        error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+      })
+      .nullable()
+      .meta({ description: 'The last run in this process; null when it has not run here (it may run on another instance).' }),
+  })
+  .meta({ id: 'AdminConnector' });
+export const connectorList = z.strictObject({ connectors: z.array(connectorStatus) });
+
+/** `GET /api/v1/admin/records/{entity}`: a page ordered by source and key. */
+export const adminRecordList = z.strictObject({
+  records: z.array(storedRecord),
+  nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
+});
+
+/** `GET /api/v1/admin/records/{entity}/{key}`: the record and its changes, newest first. */
+export const adminRecordShow = z.strictObject({
+  record: storedRecord,
+  history: z.array(recordChange).meta({ description: "The record's changes, newest first (`limit`, default 50)." }),
+});

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { apiKeySecurity } from '../auth/security-schemes';
-import { apiKeyErrors, JSON_BODY_ERRORS, jsonBody, jsonResponse, type ApiRoute } from '../http/openapi-parts';
 import { EVENT_STATUSES } from '../inbox/inbox-queue';
-import { adminConsumerList, auditList, conflictList, eventList, eventShow, rejectedList, requeueResult } from './admin-responses';
+
+/** The inputs of the admin routes: each router parses with these, and admin-routes.ts documents them. */
 
 /** A name or uuid as stored: no control characters (PostgreSQL refuses NUL in text), at most 255 characters. */
 const name = z
@@ -90,101 +89,32 @@ const recordCursor = z
 
 /** `GET /api/v1/admin/records/:entity`: `source`, `deleted`, `since` (updated since), `limit` (1–1000, default 50), `cursor`. */
 export const recordListQuery = z.strictObject({
-  source: name.optional(),
+  source: name.optional().meta({ description: 'Only records of this source.' }),
   deleted: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
-    .optional(),
-  since: time.optional(),
-  limit: limit(1000).optional(),
-  cursor: recordCursor.optional(),
+    .optional()
+    .meta({ description: 'Only deleted (true) or live (false) records.' }),
+  since: time.optional().meta({ description: 'Only records updated at or after this time (with a zone).' }),
+  limit: limit(1000).optional().meta({ description: 'Records per page, 1 to 1000 (default 50).' }),
+  cursor: recordCursor.optional().meta({ description: 'The `nextCursor` of the previous page.' }),
 });
 
 /** `GET /api/v1/admin/records/:entity/:key`: the source when the key exists in several, and how many changes (1–500, default 50). */
-export const recordShowQuery = z.strictObject({ source: name.optional(), limit: limit(500).optional() });
+export const recordShowQuery = z.strictObject({
+  source: name.optional().meta({ description: 'The source, needed when the key exists in several.' }),
+  limit: limit(500).optional().meta({ description: 'Changes of the history, 1 to 500 (default 50).' }),
+});
 
 /** `POST /api/v1/admin/mappings/preview`: a delivery as AppDirect sends it, or the id of a stored event. */
 export const mappingPreviewBody = z
   .strictObject({
-    delivery: z.record(z.string(), z.unknown()).optional(),
-    eventId: z.number().int().positive().optional(),
+    delivery: z.record(z.string(), z.unknown()).optional().meta({ description: 'A delivery as AppDirect sends it.' }),
+    eventId: z.number().int().positive().optional().meta({ description: 'A stored event, whose body is previewed.' }),
   })
   .refine((b) => (b.delivery === undefined) !== (b.eventId === undefined), 'give exactly one of delivery or eventId');
 
 /** `POST /api/v1/admin/mappings/test`: only the cases whose name or file contains `filter`. */
-export const mappingTestBody = z.strictObject({ filter: name.optional() });
-
-const BASE = '/api/v1/admin';
-const EVENT_ID = { params: eventIdParam };
-
-/** The admin routes (admin-router.ts), for the OpenAPI document. */
-export const adminRoutes: ApiRoute[] = [
-  {
-    method: 'get',
-    path: `${BASE}/events`,
-    operationId: 'adminListEvents',
-    summary: 'Inbox events, newest first, filtered',
-    security: apiKeySecurity('admin:read'),
-    request: { query: eventListQuery },
-    responses: { 200: jsonResponse(eventList, 'A page of events.'), ...apiKeyErrors('API_BAD_REQUEST') },
-  },
-  {
-    method: 'get',
-    path: `${BASE}/events/{id}`,
-    operationId: 'adminShowEvent',
-    summary: 'One event: envelope, error detail, its record and the record’s history',
-    security: apiKeySecurity('admin:read'),
-    request: EVENT_ID,
-    responses: {
-      200: jsonResponse(eventShow, 'The event.'),
-      ...apiKeyErrors('API_BAD_REQUEST', 'EVENT_NOT_FOUND'),
-    },
-  },
-  {
-    method: 'post',
-    path: `${BASE}/events/{id}/retry`,
-    operationId: 'adminRetryEvent',
-    summary: 'Put one failed, dead, unmapped or stale event back in the queue (audited)',
-    security: apiKeySecurity('admin:write'),
-    request: EVENT_ID,
-    responses: {
-      200: jsonResponse(requeueResult, 'What was re-queued.'),
-      ...apiKeyErrors('API_BAD_REQUEST', 'EVENT_NOT_FOUND', 'EVENT_RETRY_REFUSED', 'EVENT_PAYLOAD_PURGED'),
-    },
-  },
-  {
-    method: 'post',
-    path: `${BASE}/events/retry`,
-    operationId: 'adminRetryEvents',
-    summary: 'Re-queue events by ids or by a status filter (audited)',
-    security: apiKeySecurity('admin:write'),
-    request: { body: jsonBody(eventRetryBody, 'Event ids, or a status filter narrowed by the other filters.') },
-    responses: {
-      200: jsonResponse(requeueResult, 'What was re-queued, refused or missing.'),
-      ...apiKeyErrors('API_BAD_REQUEST', ...JSON_BODY_ERRORS),
-    },
-  },
-  list('conflicts', 'adminListConflicts', 'Re-sends of a stored delivery uuid with another body, beside the kept one', conflictList),
-  list('rejected', 'adminListRejected', 'Deliveries refused after authentication (source filter: `source`)', rejectedList),
-  {
-    method: 'get',
-    path: `${BASE}/consumers`,
-    operationId: 'adminListConsumers',
-    summary: 'Feed consumers and connectors with their lag',
-    security: apiKeySecurity('admin:read'),
-    responses: { 200: jsonResponse(adminConsumerList, 'Every consumer.'), ...apiKeyErrors() },
-  },
-  list('audit', 'adminListAudit', 'Audited mutations, newest first: who, when, what', auditList),
-];
-
-function list(name: string, operationId: string, summary: string, schema: z.ZodType): ApiRoute {
-  return {
-    method: 'get',
-    path: `${BASE}/${name}`,
-    operationId,
-    summary,
-    security: apiKeySecurity('admin:read'),
-    request: { query: pageQuery },
-    responses: { 200: jsonResponse(schema, 'A page, newest first.'), ...apiKeyErrors('API_BAD_REQUEST') },
-  };
-}
+export const mappingTestBody = z.strictObject({
+  filter: name.optional().meta({ description: 'Only the cases whose name or file contains this.' }),
+});

@@ -67,7 +67,11 @@ export function createHttpApp(c: Container): Express {
         records: stores.records,
         feed: c.feed,
         auth: apiKeyAuth,
-        connectors: { configs: config.connectors, lastOutcome: (name) => c.connectors.lastOutcome(name) },
+        connectors: {
+          configs: config.connectors,
+          lastOutcome: (name) => c.connectors.lastOutcome(name),
+          parked: () => stores.connectorFailures.countParked(),
+        },
         mappings: {
           mappingFor: (type) => c.mappings.forResourceType(type),
           mappingsDir: config.mappings.dir,

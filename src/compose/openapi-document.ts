@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { OpenAPIObject } from 'openapi3-ts/oas31';
-import { adminRoutes } from '../admin/admin-schemas';
+import { adminRoutes } from '../admin/admin-routes';
 import { connectorFailuresRoutes } from '../admin/connector-failures-schemas';
 import { packageVersion } from '../core/package-version';
 import { SECURITY_SCHEMES } from '../auth/security-schemes';
@@ -23,7 +23,7 @@ const FAMILIES: ReadonlyArray<{ tag: string; description: string; routes: ApiRou
     description: "The CLI's operator view as JSON (docs/admin-api.md).",
     routes: [...adminRoutes, ...connectorFailuresRoutes],
   },
-  { tag: 'operations', description: 'Health, readiness, metrics and this document.', routes: [...httpRoutes, ...metricsRoutes] },
+  { tag: 'operations', description: 'The index, health, readiness, metrics and this document.', routes: [...httpRoutes, ...metricsRoutes] },
 ];
 
 /**

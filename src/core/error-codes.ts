@@ -44,7 +44,11 @@ export const ERROR_CODES = {
       'The database was busy (another process held the SQLite write lock) or unreachable while answering an API or token request; nothing was changed. Try again after Retry-After.',
   },
   HTTP_MALFORMED_JSON: { status: 400, meaning: 'The body of a JSON API request (feed ack, rewind) is not valid JSON.' },
-  HTTP_BODY_TOO_LARGE: { status: 413, meaning: 'The body of an API request is over its limit (16 kB).' },
+  HTTP_BODY_TOO_LARGE: {
+    status: 413,
+    meaning:
+      'The body of an API request is over its limit: 16 kB for the feed, 64 kB for admin retries, `server.bodyLimitBytes` for mapping preview and tests.',
+  },
   HTTP_UNSUPPORTED_ENCODING: { status: 415, meaning: 'The Content-Encoding of an API request is not identity, gzip or deflate.' },
   HTTP_UNSUPPORTED_CHARSET: {
     status: 415,

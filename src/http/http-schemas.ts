@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorResponses, jsonResponse, type ApiRoute } from './openapi-parts';
 
-/** The routes src/http serves itself, without authentication: health, readiness and this document. */
+/** The routes src/http serves itself, without authentication: the index, health, readiness and this document. */
 export const OPENAPI_PATH = '/openapi.json';
 
 const health = z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' });
@@ -12,7 +12,40 @@ const readiness = z
   })
   .meta({ id: 'Readiness' });
 
+/** The index of index-router.ts: where a person who opens the service in a browser can go. */
+const serviceIndex = z
+  .strictObject({
+    service: z.literal('appdirect-sync'),
+    version: z.string(),
+    links: z.strictObject({
+      health: z.string(),
+      ready: z.string(),
+      metrics: z.string().optional().meta({ description: 'Only when the main port serves /metrics.' }),
+      admin: z.string(),
+      changes: z.string(),
+      records: z.string(),
+      openapi: z.string(),
+    }),
+    docs: z
+      .strictObject({ adminApi: z.string(), operations: z.string(), consumers: z.string(), configuration: z.string() })
+      .meta({ description: 'Documents of the repository, by topic.' }),
+  })
+  .meta({ id: 'ServiceIndex' });
+
+/** `GET /` and `GET /admin` answer the same index (the console of a later issue will be at /console). */
+const indexRoute = (path: string, operationId: string): ApiRoute => ({
+  method: 'get',
+  path,
+  operationId,
+  summary: 'An index of the service: name, version, links to its routes and docs',
+  description: 'Served without authentication: it names no secret.',
+  security: [],
+  responses: { 200: jsonResponse(serviceIndex, 'The index.') },
+});
+
 export const httpRoutes: ApiRoute[] = [
+  indexRoute('/', 'serviceIndex'),
+  indexRoute('/admin', 'serviceIndexAdmin'),
   {
     method: 'get',
     path: '/healthz',

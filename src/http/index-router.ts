@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { OPENAPI_PATH } from './http-schemas';
 
 /** What the index names besides the fixed links. */
 export interface IndexInfo {
@@ -10,7 +11,7 @@ export interface IndexInfo {
 
 /**
  * `GET /` and `GET /admin`: a small JSON index for a person (or a script) who points a browser at the service: its
- * name, version, and where health, readiness, metrics, the admin API and the docs are. Both answer the same index,
+ * name, version, and where health, readiness, metrics, the admin API, the OpenAPI document and the docs are. Both answer the same index,
  * so neither is ever a 404. It names no secret and needs no key.
  */
 export function indexRouter(info: IndexInfo): Router {
@@ -25,6 +26,7 @@ export function indexRouter(info: IndexInfo): Router {
       admin: '/api/v1/admin',
       changes: '/api/v1/changes',
       records: '/api/v1/records/{entity}',
+      openapi: OPENAPI_PATH,
     },
     docs: {
       adminApi: 'docs/admin-api.md',

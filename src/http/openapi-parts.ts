@@ -10,9 +10,9 @@ export function jsonResponse(schema: z.ZodType, description: string): ResponseCo
   return { description, content: { 'application/json': { schema } } };
 }
 
-/** A JSON request body. */
-export function jsonBody(schema: z.ZodType, description: string): NonNullable<RouteConfig['request']>['body'] {
-  return { description, required: true, content: { 'application/json': { schema } } };
+/** A JSON request body; `required: false` when the route reads an empty body as `{}`. */
+export function jsonBody(schema: z.ZodType, description: string, required = true): NonNullable<RouteConfig['request']>['body'] {
+  return { description, required, content: { 'application/json': { schema } } };
 }
 
 /**

@@ -9,7 +9,10 @@ export const metricsRoutes: ApiRoute[] = [
     path: '/metrics',
     operationId: 'metrics',
     summary: 'Prometheus metrics (text exposition format)',
-    description: 'Only when metrics are enabled on the main port (docs/operations.md); otherwise 404.',
+    description:
+      'Only when metrics are enabled on the main port (docs/operations.md); otherwise 404. With `metrics.port` set, a second ' +
+      'listener on `metrics.host:metrics.port` serves this same operation without a key (its only route), and the main ' +
+      'port keeps it only when `metrics.mainPort` is true.',
     security: apiKeySecurity('metrics:read'),
     responses: {
       200: {

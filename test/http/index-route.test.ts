@@ -21,6 +21,11 @@ describe('GET / and /admin', () => {
     assert.deepEqual(await (await fetch(`${server.url}/admin`)).json(), index);
     assert.equal((await fetch(`${server.url}${index.links.health}`)).status, 200);
     assert.equal((await fetch(`${server.url}${index.links.ready}`)).status, 200);
+    // The OpenAPI document, without a key: the machine-readable description of every route.
+    assert.equal(index.links.openapi, '/openapi.json');
+    const openapi = await fetch(`${server.url}${index.links.openapi}`);
+    assert.equal(openapi.status, 200);
+    assert.equal(((await openapi.json()) as { openapi: string }).openapi, '3.1.0');
     // Behind a key, but there: 401, never 404.
     for (const link of ['metrics', 'admin', 'changes']) {
       assert.equal((await fetch(`${server.url}${index.links[link]}`)).status, 401, link);

@@ -11,6 +11,7 @@ import { adminFor } from '../helpers/oauth-fixtures';
 import { openApiResponseValidator, type RecordedAnswer } from '../helpers/openapi-validator';
 import { forEachDatabase } from '../helpers/test-databases';
 import { startTestServer, type TestServer } from '../helpers/test-runtime';
+import { KnexConnectorFailureStore } from '../../src/connectors/knex-connector-failure-store';
 import { WIDGET_MAPPING, widgetBody } from '../helpers/worker-harness';
 
 const TOKEN = 'openapi-responses-token';
@@ -39,9 +40,20 @@ forEachDatabase('OpenAPI document: every answer conforms', (ctx) => {
     server = await startTestServer((dir) => {
       mkdirSync(join(dir, 'mappings'));
       writeFileSync(join(dir, 'mappings', 'widget.yaml'), WIDGET_MAPPING);
+      // One passing case and one failing on purpose: POST /mappings/test answers both shapes of a result.
+      const input =
+        '{ uuid: t1, timestamp: 1, resourceAction: ADDED, resource: { type: WIDGET, uuid: w-9, content: { name: nine, qty: 9 } } }';
+      const cases = [`  - name: maps a name\n    input: ${input}\n    expect: { name: nine, qty: 9 }`];
+      cases.push(`  - name: wrong on purpose\n    input: ${input}\n    expect: { name: ten, qty: 9 }`);
+      writeFileSync(join(dir, 'mappings', 'widget.tests.yaml'), `cases:\n${cases.join('\n')}\n`);
       return {
         db: ctx.config,
         mappings: { dir: join(dir, 'mappings') },
+        // One connector that runs below (lastRun set) and one that never runs here (lastRun null).
+        connectors: {
+          files: { type: 'file', dir: join(dir, 'export'), entities: ['widget'] },
+          idle: { type: 'file', dir: join(dir, 'idle'), entities: ['widget'] },
+        },
         sources: {
           shop: { auth: { mode: 'token', tokens: [{ name: 'one', sha256: createHash('sha256').update(TOKEN).digest('hex') }] } },
           market: { auth: { mode: 'oauth2' } },
@@ -203,7 +215,79 @@ forEachDatabase('OpenAPI document: every answer conforms', (ctx) => {
     assert.ok((await call('GET', `${A}/audit`, {}, { key: keys['admin:read'], expect: 200 })).audit.length >= 2);
   });
 
-  it('health, readiness, metrics and the document itself', async () => {
+  it('admin: the route list, connectors, records and their history, mapping preview and tests, and their refusals', async () => {
+    const A = '/api/v1/admin';
+    const reader = keys['admin:read'];
+    assert.ok((await call('GET', A, {}, { key: reader, expect: 200 })).endpoints.includes('GET /api/v1/admin/connectors'));
+    await call('GET', A, {}, { expect: 401 });
+
+    assert.equal((await server.runtime.connectors.run('files')).status, 'ok');
+    const { connectors } = await call('GET', `${A}/connectors`, {}, { key: reader, expect: 200 });
+    assert.deepEqual(
+      (connectors as Array<{ name: string; lastRun: { status: string } | null }>).map((c) => [c.name, c.lastRun?.status ?? null]),
+      [
+        ['files', 'ok'],
+        ['idle', null],
+      ],
+    );
+    await call('GET', `${A}/connectors`, {}, { key: keys['feed:read'], expect: 403 });
+
+    const RECORDS = `${A}/records/{entity}`;
+    const page = await call('GET', `${RECORDS}?limit=1`, { entity: 'widget' }, { key: reader, expect: 200 });
+    assert.ok(page.nextCursor, 'a full page continues');
+    await call('GET', `${RECORDS}?cursor=bogus`, { entity: 'widget' }, { key: reader, expect: 400 });
+    const shown = await call('GET', `${RECORDS}/{key}`, { entity: 'widget', key: 'w-1' }, { key: reader, expect: 200 });
+    assert.ok(shown.history.length >= 1, 'the record shows its history');
+    await call('GET', `${RECORDS}/{key}`, { entity: 'widget', key: 'w-404' }, { key: reader, expect: 404 });
+
+    const PREVIEW = `${A}/mappings/preview`;
+    const delivery = JSON.parse(widget('p-1', 'w-p', 'preview')) as unknown;
+    assert.equal((await call('POST', PREVIEW, {}, { key: reader, body: { delivery }, expect: 200 })).ok, true);
+    const { events } = await call('GET', `${A}/events`, {}, { key: reader, expect: 200 });
+    const nameless = (events as Array<{ id: number; deliveryUuid: string }>).find((e) => e.deliveryUuid === 'd-6');
+    const failed = await call('POST', PREVIEW, {}, { key: reader, body: { eventId: nameless?.id }, expect: 200 });
+    assert.deepEqual([failed.ok, failed.errors[0]?.code], [false, 'MAPPING_REQUIRED_FIELD_MISSING']);
+    await call('POST', PREVIEW, {}, { key: reader, body: { eventId: 999_999 }, expect: 404 });
+    await call('POST', PREVIEW, {}, { key: reader, body: { delivery, eventId: 1 }, expect: 400 });
+    await call('POST', PREVIEW, {}, { key: reader, body: { delivery: { pad: 'x'.repeat(2 * 1024 * 1024) } }, expect: 413 });
+
+    const TEST = `${A}/mappings/test`;
+    const run = await call('POST', TEST, {}, { key: reader, expect: 200 });
+    assert.deepEqual([run.ok, run.passed, run.failed], [false, 1, 1]);
+    assert.equal((await call('POST', TEST, {}, { key: reader, body: { filter: 'maps a name' }, expect: 200 })).ok, true);
+    await call('POST', TEST, {}, { key: reader, body: '{not json', expect: 400 });
+  });
+
+  it('admin: parked connector changes, list, show, retry, skip and their refusals', async () => {
+    const F = '/api/v1/admin/connectors/{name}/failures';
+    const change = (await server.runtime.feed.read('0', { limit: 1 })).changes[0];
+    assert.ok(change);
+    // A file connector parks only what its output mapping refuses; one such change, as the store keeps it.
+    await new KnexConnectorFailureStore(server.runtime.db).park(
+      'files',
+      change,
+      {
+        code: 'CONNECTOR_OUTPUT_MAPPING_FAILED',
+        message: 'the output mapping refused it',
+        response: 'MAPPING_REQUIRED_FIELD_MISSING Title',
+      },
+      new Date(),
+    );
+    const { failures } = await call('GET', F, { name: 'files' }, { key: keys['admin:read'], expect: 200 });
+    const id = (failures as Array<{ id: number }>)[0]?.id ?? 0;
+    await call('GET', `${F}?state=bogus`, { name: 'files' }, { key: keys['admin:read'], expect: 400 });
+    await call('GET', F, { name: 'nope' }, { key: keys['admin:read'], expect: 404 });
+    await call('GET', `${F}/{id}`, { name: 'files', id }, { key: keys['admin:read'], expect: 200 });
+    await call('GET', `${F}/{id}`, { name: 'files', id: 999_999 }, { key: keys['admin:read'], expect: 404 });
+    await call('POST', `${F}/{id}/retry`, { name: 'files', id }, { key: keys['admin:write'], body: {}, expect: 400 });
+    await call('POST', `${F}/{id}/skip`, { name: 'files', id }, { key: keys['admin:read'], expect: 403 });
+    await call('POST', `${F}/{id}/skip`, { name: 'files', id }, { key: keys['admin:write'], expect: 200 });
+    await call('POST', `${F}/{id}/skip`, { name: 'files', id }, { key: keys['admin:write'], expect: 409 });
+  });
+
+  it('the index, health, readiness, metrics and the document itself', async () => {
+    assert.equal((await call('GET', '/', {}, { expect: 200 })).links.openapi, '/openapi.json');
+    await call('GET', '/admin', {}, { expect: 200 });
     await call('GET', '/healthz', {}, { expect: 200 });
     await call('GET', '/readyz', {}, { expect: 200 });
     await call('GET', '/openapi.json', {}, { expect: 200 });
