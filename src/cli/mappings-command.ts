@@ -100,7 +100,20 @@ export async function previewDelivery(dir: string, label: string, text: string, 
     return 1;
   }
   io.out(
-    `${JSON.stringify({ mapping: mapping.file, entity: mapping.entity, key: result.key, mappingVersion: result.mappingVersion, data: result.data }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        mapping: mapping.file,
+        entity: mapping.entity,
+        key: result.key,
+        mappingVersion: result.mappingVersion,
+        data: result.data,
+        links: result.links,
+        // Which path each path-read field matched: with `from: [a, b]`, the one the value came from.
+        matchedPaths: mapping.matchedPaths(delivery),
+      },
+      null,
+      2,
+    )}\n`,
   );
   return 0;
 }

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../core/app-error';
 import { compileFields, describeFields, inNameOrder, type CompileProblem } from './field-plan';
 import type { MappingFile } from './mapping-schema';
-import type { CompiledMapping, MappingIssue, MapResult } from './mapping-types';
+import type { CompiledMapping, MappingIssue, MapResult, MatchedPaths } from './mapping-types';
 import { compilePath } from './path-reader';
 import { parseDropPath, removePaths } from './redact-content';
-import { runFieldsAsync, runFieldsSync, type RunContext } from './run-field-plans';
+import { compileLinks, describeLinks, runLinks } from './link-plan';
+import { matchedPath, runFieldsAsync, runFieldsSync, type RunContext } from './run-field-plans';
 
 /** The record key when a mapping names none: the resource's own id, present on every action including REMOVED. */
 export const DEFAULT_KEY_PATH = 'resource.uuid';
@@ -29,6 +30,7 @@ export function compileMapping(
   const drop = def.drop ?? [];
   const plans = compileFields(def.fields, ['fields'], drop, problems);
   if (plans.length === 0) problems.push({ path: ['fields'], message: 'a mapping needs at least one field' });
+  const links = compileLinks(def.links ?? {}, problems);
   if (problems.length > 0) return { mapping: undefined, problems };
 
   const keyPath = def.key ?? DEFAULT_KEY_PATH;
@@ -76,10 +78,25 @@ export function compileMapping(
 
     const root = dropSegs.length > 0 ? removePaths(delivery, dropSegs) : delivery;
     const ctx: RunContext = { file, deliveryUuid, root, errors: [] };
-    const finish = (data: Record<string, unknown>): MapResult =>
-      ctx.errors.length > 0 ? { ok: false, errors: ctx.errors } : { ok: true, key: key as string, data, mappingVersion: version };
+    const linkIssue = (field: string, path: string, problem: string): MappingIssue => ({
+      ...issue('MAPPING_WRONG_TYPE', `link ${field} (from ${path}): ${problem}`, path),
+      field,
+    });
+    const finish = (data: Record<string, unknown>): MapResult => {
+      const found = links.length > 0 ? runLinks(links, root, linkIssue, ctx.errors) : {};
+      return ctx.errors.length > 0
+        ? { ok: false, errors: ctx.errors }
+        : { ok: true, key: key as string, data, links: found, mappingVersion: version };
+    };
     if (!isAsync) return finish(runFieldsSync(running, root, ctx, '', ''));
     return runFieldsAsync(running, root, ctx, '', '').then(finish);
+  };
+
+  const matchedPaths = (delivery: unknown): MatchedPaths => {
+    const root = dropSegs.length > 0 ? removePaths(delivery, dropSegs) : delivery;
+    const out: MatchedPaths = {};
+    for (const plan of plans) if (plan.paths) out[plan.name] = matchedPath(plan, root, root) ?? null;
+    return out;
   };
 
   const mapping: CompiledMapping = {
@@ -89,10 +106,12 @@ export function compileMapping(
     version,
     provisional: def.provisional ?? false,
     fields: describeFields(plans),
+    links: describeLinks(links),
     drop: [...drop],
     isAsync,
     keyOf,
     map,
+    matchedPaths,
   };
   return { mapping: Object.freeze(mapping), problems: [] };
 }

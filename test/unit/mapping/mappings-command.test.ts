@@ -36,7 +36,7 @@ describe('appdirect-sync mappings (CLI)', () => {
       lines.map((l) => l.replace(/^.*widget\.yaml:/, '')),
       [
         '4: fields.a.bogus: unknown key bogus',
-        '5: fields.b: field b needs exactly one of from, expr or value (has none)',
+        '5: fields.b: field b needs exactly one of from, href, expr or value (has none)',
         '6: fields.c.values: required key is missing (expected a list or a map)',
       ],
     );
