@@ -26,12 +26,16 @@ export function registerRecordsCommand(program: Command): void {
     .action(async (opts: { entity?: string; limit: string; json?: boolean }, command: Command) => {
       const limit = Number(opts.limit);
       if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_LIMIT) throw new Error(`--limit must be 0 to ${MAX_LIMIT}`);
-      await withDatabase(command, async (c) => {
-        // Links to an entity no mapping produces are left out: nothing could bring their targets.
-        const targetEntities = [...new Set(c.mappings.all().map((m) => m.entity))];
-        const found = await c.stores.recordLinks.dangling({ entity: opts.entity, targetEntities, limit });
-        process.stdout.write(opts.json ? `${JSON.stringify(found)}\n` : formatDangling(found.links, found.counts));
-      }, WITH_MAPPINGS);
+      await withDatabase(
+        command,
+        async (c) => {
+          // Links to an entity no mapping produces are left out: nothing could bring their targets.
+          const targetEntities = [...new Set(c.mappings.all().map((m) => m.entity))];
+          const found = await c.stores.recordLinks.dangling({ entity: opts.entity, targetEntities, limit });
+          process.stdout.write(opts.json ? `${JSON.stringify(found)}\n` : formatDangling(found.links, found.counts));
+        },
+        WITH_MAPPINGS,
+      );
     });
 }
 

@@ -6,7 +6,7 @@ import type { CompiledMapping, MappingIssue, MapResult, MatchedPaths } from './m
 import { compilePath } from './path-reader';
 import { parseDropPath, removePaths } from './redact-content';
 import { compileLinks, describeLinks, runLinks } from './link-plan';
-import { matchedPath, runFieldsAsync, runFieldsSync, type RunContext } from './run-field-plans';
+import { runFieldsAsync, runFieldsSync, type RunContext } from './run-field-plans';
 
 /** The record key when a mapping names none: the resource's own id, present on every action including REMOVED. */
 export const DEFAULT_KEY_PATH = 'resource.uuid';
@@ -95,7 +95,14 @@ export function compileMapping(
   const matchedPaths = (delivery: unknown): MatchedPaths => {
     const root = dropSegs.length > 0 ? removePaths(delivery, dropSegs) : delivery;
     const out: MatchedPaths = {};
-    for (const plan of plans) if (plan.paths) out[plan.name] = matchedPath(plan, root, root) ?? null;
+    for (const plan of plans) {
+      if (!plan.paths) continue;
+      const hit = plan.paths.find((p) => {
+        const v = p.read(root, root);
+        return v !== undefined && v !== null;
+      });
+      out[plan.name] = hit?.path ?? null;
+    }
     return out;
   };
 

@@ -91,7 +91,10 @@ function compileField(
 ): FieldPlan {
   const given = (['from', 'href', 'expr', 'value'] as const).filter((k) => k in spec && (spec as Record<string, unknown>)[k] !== undefined);
   if (given.length !== 1) {
-    problems.push({ path: at, message: `field ${name} needs exactly one of from, href, expr or value (has ${given.join(', ') || 'none'})` });
+    problems.push({
+      path: at,
+      message: `field ${name} needs exactly one of from, href, expr or value (has ${given.join(', ') || 'none'})`,
+    });
   }
   const plan: FieldPlan = {
     name,

@@ -26,7 +26,9 @@ export function runFieldsSync(
   for (const plan of plans) {
     const raw = plan.read ? plan.read(scope, ctx.root) : plan.constant;
     out[plan.name] = plan.items
-      ? collection(plan, raw, scope, ctx, fieldPrefix, pathPrefix, (item, f, p) => runFieldsSync(plan.items as FieldPlan[], item, ctx, f, p))
+      ? collection(plan, raw, scope, ctx, fieldPrefix, pathPrefix, (item, f, p) =>
+          runFieldsSync(plan.items as FieldPlan[], item, ctx, f, p),
+        )
       : settle(plan, raw, ctx, fieldPrefix, pathPrefix, scope);
   }
   return out;

@@ -74,9 +74,7 @@ export function entityViews(
     for (const l of m.links ?? []) if (!entry.links.some((g) => g.name === l.name)) entry.links.push(l);
     byEntity.set(m.entity, entry);
   }
-  return [...byEntity.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([entity, e]) => entityView(entity, e.fields, dialect, e.links));
+  return [...byEntity.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([entity, e]) => entityView(entity, e.fields, dialect, e.links));
 }
 
 /** The view of one entity's fields (and its links' target keys), for one dialect. */

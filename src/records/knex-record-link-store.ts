@@ -26,7 +26,8 @@ const MATCH_VALUE = {
 };
 
 function danglingSql(dialect: 'sqlite' | 'pg', byEntity: boolean, targets: number | undefined): string {
-  const targetFilter = targets === undefined ? '' : targets === 0 ? 'false and ' : `l.target_entity in (${'?, '.repeat(targets - 1)}?) and `;
+  const targetFilter =
+    targets === undefined ? '' : targets === 0 ? 'false and ' : `l.target_entity in (${'?, '.repeat(targets - 1)}?) and `;
   return `with l as (${LINK_ROWS[dialect]}${byEntity ? ' and r.entity = ?' : ''})
     select l.* from l
     where ${targetFilter}not exists (
