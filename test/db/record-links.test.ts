@@ -66,7 +66,10 @@ forEachDatabase('links between records', (ctx) => {
     assert.deepEqual(before.counts, [{ entity: 'subscription', link: 'company', targetEntity: 'company', count: 1 }]);
     assert.equal((await dangling('company')).counts.length, 0, '--entity narrows to the linking entity');
     // Without the target filter the user link shows too: no mapping produces users yet (the backfill brings one).
-    assert.deepEqual((await links.dangling({ limit: 100 })).counts.map((c) => c.link), ['company', 'user']);
+    assert.deepEqual(
+      (await links.dangling({ limit: 100 })).counts.map((c) => c.link),
+      ['company', 'user'],
+    );
 
     await h.acceptRaw([Buffer.from(JSON.stringify(fixture('company/documented-changed.json')))]);
     await drain();
