@@ -6,7 +6,8 @@ import type { CompiledMapping, MappingIssue, MapResult, MatchedPaths } from './m
 import { compilePath } from './path-reader';
 import { parseDropPath, removePaths } from './redact-content';
 import { compileLinks, describeLinks, runLinks } from './link-plan';
-import { runFieldsAsync, runFieldsSync, type RunContext } from './run-field-plans';
+import { compileLevel } from './level-runner';
+import { runFieldsAsync, type RunContext } from './run-field-plans';
 
 /** The record key when a mapping names none: the resource's own id, present on every action including REMOVED. */
 export const DEFAULT_KEY_PATH = 'resource.uuid';
@@ -39,6 +40,7 @@ export function compileMapping(
   const version = mappingVersion(bytes);
   const isAsync = plans.some((p) => p.isAsync);
   const running = inNameOrder(plans);
+  const runTop = isAsync ? undefined : compileLevel(running);
 
   const keyOf = (delivery: unknown): string => {
     const key = idText(readKey(delivery));
@@ -88,7 +90,7 @@ export function compileMapping(
         ? { ok: false, errors: ctx.errors }
         : { ok: true, key: key as string, data, links: found, mappingVersion: version };
     };
-    if (!isAsync) return finish(runFieldsSync(running, root, ctx, '', ''));
+    if (runTop) return finish(runTop(root, ctx, '', ''));
     return runFieldsAsync(running, root, ctx, '', '').then(finish);
   };
 

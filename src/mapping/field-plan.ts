@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import type { LevelRunner } from './level-runner';
 import type { FieldSpec } from './mapping-schema';
 import type { FieldDescriptor, FieldType } from './mapping-types';
 import { compilePath, FORBIDDEN_SEGMENTS, namesIn, parsePath, type PathReader } from './path-reader';
@@ -26,6 +27,8 @@ export interface FieldPlan {
   /** Throws ValueRejected. Not used by collections. */
   normalize: (v: unknown) => unknown;
   items?: FieldPlan[];
+  /** The items' level compiled by compileLevel (sync item levels only); set once the plans are in name order. */
+  runItems?: LevelRunner;
   /** True when this field or an item field evaluates a JSONata expression. */
   isAsync: boolean;
 }

@@ -25,9 +25,10 @@ export function runFieldsSync(
   const out: Record<string, unknown> = {};
   for (const plan of plans) {
     const raw = plan.read ? plan.read(scope, ctx.root) : plan.constant;
+    const runItems = plan.runItems;
     out[plan.name] = plan.items
       ? collection(plan, raw, scope, ctx, fieldPrefix, pathPrefix, (item, f, p) =>
-          runFieldsSync(plan.items as FieldPlan[], item, ctx, f, p),
+          runItems ? runItems(item, ctx, f, p) : runFieldsSync(plan.items as FieldPlan[], item, ctx, f, p),
         )
       : settle(plan, raw, ctx, fieldPrefix, pathPrefix, scope);
   }
@@ -84,7 +85,7 @@ export async function runFieldsAsync(
 }
 
 /** Applies default, required and type to one present-or-missing value. */
-function settle(plan: FieldPlan, raw: unknown, ctx: RunContext, fieldPrefix: string, pathPrefix: string, scope?: unknown): unknown {
+export function settle(plan: FieldPlan, raw: unknown, ctx: RunContext, fieldPrefix: string, pathPrefix: string, scope?: unknown): unknown {
   if (raw === undefined || raw === null) {
     if (plan.hasDefault) return plan.defaultValue;
     if (plan.required) {
@@ -102,7 +103,8 @@ function settle(plan: FieldPlan, raw: unknown, ctx: RunContext, fieldPrefix: str
   }
 }
 
-function collection(
+/** Maps a list item by item with `mapItem`; a missing list settles like a field, a non-list is an issue. */
+export function collection(
   plan: FieldPlan,
   raw: unknown,
   scope: unknown,
