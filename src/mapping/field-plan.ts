@@ -197,9 +197,16 @@ export function hrefReader(read: PathReader): PathReader {
 }
 
 function lastSegment(href: string): string | undefined {
-  const path = href.replace(/[?#].*$/s, '').replace(/\/+$/, '');
-  const segment = path.slice(path.lastIndexOf('/') + 1);
+  // Index scans rather than regexes: this runs for every href field and link of every delivery.
+  let end = href.length;
+  const query = href.indexOf('?');
+  if (query !== -1) end = query;
+  const fragment = href.indexOf('#');
+  if (fragment !== -1 && fragment < end) end = fragment;
+  while (end > 0 && href.charCodeAt(end - 1) === 47 /* / */) end--;
+  const segment = href.slice(href.lastIndexOf('/', end - 1) + 1, end);
   if (segment === '') return undefined;
+  if (segment.indexOf('%') === -1) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
