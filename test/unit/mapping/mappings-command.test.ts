@@ -94,4 +94,31 @@ describe('appdirect-sync mappings (CLI)', () => {
     assert.match(io2.text(), /MAPPING_REQUIRED_FIELD_MISSING: .*field id .*delivery d2/);
     assert.match(io2.text(), /MAPPING_WRONG_TYPE/);
   });
+
+  it('preview: shows the links and which of several paths each field matched', async () => {
+    tmp.write(
+      'order.yaml',
+      `resourceType: ORDER
+entity: order
+fields:
+  id:    { type: string, from: resource.content.id, required: true }
+  total: { type: decimal, from: [resource.content.total, resource.content.totalPrice] }
+  note:  { type: string, from: resource.content.note }
+links:
+  company: { entity: company, href: resource.content.company.href, from: resource.content.company.id, match: externalId }
+`,
+    );
+    const file = tmp.write(
+      'd.json',
+      JSON.stringify({
+        uuid: 'd1',
+        resource: { type: 'ORDER', uuid: 7, content: { id: 7, totalPrice: '2.00', company: { id: 'EXT-1' } } },
+      }),
+    );
+    const io = capture();
+    assert.equal(await mappingsPreview(tmp.dir, file, io), 0, io.text());
+    const shown = JSON.parse(io.text()) as Record<string, unknown>;
+    assert.deepEqual(shown.links, { company: { entity: 'company', key: 'EXT-1', match: 'externalId' } });
+    assert.deepEqual(shown.matchedPaths, { id: 'resource.content.id', total: 'resource.content.totalPrice', note: null });
+  });
 });
