@@ -15,6 +15,7 @@ import { registerUsersCommand } from './users-command';
 import { registerViewsCommand } from './views-command';
 import { registerWorkerCommand } from './worker-command';
 import { registerEventsCommand } from './events-command';
+import { registerRecordsCommand } from './records-command';
 import { registerRemapCommand } from './remap-command';
 import { registerJobsCommand } from './jobs-command';
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerConsumersCommand(program);
   registerEventsCommand(program);
   registerRemapCommand(program);
+  registerRecordsCommand(program);
   registerJobsCommand(program);
   registerViewsCommand(program);
   registerConnectorsCommand(program);

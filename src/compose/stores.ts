@@ -26,6 +26,8 @@ import { KnexRetentionStore } from '../jobs/knex-retention-store';
 import type { RetentionStore } from '../jobs/retention-store';
 import type { EntityViewStore } from '../records/entity-view-store';
 import { createEntityViewStore, createRecordStore, createRemapStore } from '../records/create-record-stores';
+import { KnexRecordLinkStore } from '../records/knex-record-link-store';
+import type { RecordLinkStore } from '../records/record-link-store';
 import type { RecordStore } from '../records/record-store';
 import type { RemapStore } from '../records/remap-store';
 
@@ -60,6 +62,9 @@ export class Stores {
   }
   get records(): RecordStore {
     return this.once('records', () => createRecordStore(this.db));
+  }
+  get recordLinks(): RecordLinkStore {
+    return this.once('recordLinks', () => new KnexRecordLinkStore(this.db));
   }
   get remap(): RemapStore {
     return this.once('remap', () => createRemapStore(this.db));
