@@ -1,3 +1,6 @@
+/** The longest Retry-After honoured (15 minutes). */
+export const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
 /** What the backoff reads of the API settings. */
 export interface BackoffSettings {
   backoffBaseMs: number;
@@ -13,7 +16,8 @@ export function retryDelayMs(attempt: number, retryAfter: string | undefined, s:
   const ceiling = Math.min(s.backoffMaxMs, s.backoffBaseMs * 2 ** (attempt - 1));
   const backoff = Math.round(ceiling / 2 + (random() * ceiling) / 2);
   const asked = retryAfterMs(retryAfter);
-  return asked === undefined ? backoff : Math.max(backoff, Math.min(asked, s.backoffMaxMs * 10));
+  // The server's word wins over a shorter backoff, up to a bound: a hostile or broken header must not park a run for days.
+  return asked === undefined ? backoff : Math.max(backoff, Math.min(asked, MAX_RETRY_AFTER_MS));
 }
 
 /** A Retry-After header in ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
 import { listPages, type ListedPage } from '../appdirect-api/list-pages';
 import { RESOURCE_LISTINGS, type ResourceListing } from '../appdirect-api/resource-catalog';
-import type { BackfillEntity } from '../config/appdirect-api-schema';
+import { BACKFILL_ENTITIES, type BackfillEntity } from '../config/appdirect-api-schema';
+import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { InboxStore } from '../inbox/inbox-store';
@@ -77,6 +78,23 @@ export class BackfillService {
 
   get source(): string {
     return this.deps.source;
+  }
+
+  /**
+   * Backfills the entities in order (companies before memberships), each from its checkpoint.
+   * @throws AppError BACKFILL_UNKNOWN_ENTITY, or what a listing throws (its checkpoint stays for the next run).
+   */
+  async run(entities: readonly string[], options: Omit<ListOptions, 'resume' | 'collectIds'> = {}): Promise<EntityOutcome[]> {
+    const outcomes: EntityOutcome[] = [];
+    for (const entity of checkedEntities(entities)) {
+      const outcome = await this.listEntity(entity, { ...options, resume: true });
+      this.deps.logger.info(
+        { source: this.deps.source, entity, listed: outcome.listed, accepted: outcome.accepted, unchanged: outcome.unchanged },
+        'backfill listing done',
+      );
+      outcomes.push(outcome);
+    }
+    return outcomes;
   }
 
   /** Lists one entity; see ListOptions. */
@@ -218,6 +236,18 @@ export class BackfillService {
     outcome.accepted += outcomes.filter((o) => o.status === 'accepted').length;
     this.deps.onAccepted?.();
   }
+}
+
+/**
+ * The entities named, in BACKFILL_ENTITIES order.
+ * @throws AppError BACKFILL_UNKNOWN_ENTITY naming the first unknown one.
+ */
+export function checkedEntities(names: readonly string[]): BackfillEntity[] {
+  const unknown = names.find((n) => !(BACKFILL_ENTITIES as readonly string[]).includes(n));
+  if (unknown !== undefined) {
+    throw new AppError('BACKFILL_UNKNOWN_ENTITY', `unknown entity ${JSON.stringify(unknown)}; entities: ${BACKFILL_ENTITIES.join(', ')}`);
+  }
+  return BACKFILL_ENTITIES.filter((e) => names.includes(e));
 }
 
 /** The size of the whole listing, when the page says: `page.totalElements` (Spring) or `total` (orders). */

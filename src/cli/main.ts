@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { isAppError } from '../core/app-error';
+import { registerBackfillCommand } from './backfill-command';
 import { registerApiKeysCommand } from './api-keys-command';
 import { registerClientsCommand } from './clients-command';
 import { registerConnectorsCommand } from './connectors-command';
@@ -10,6 +11,7 @@ import { registerMappingsCommand } from './mappings-command';
 import { registerMigrateCommand } from './migrate-command';
 import { registerServeCommand } from './serve-command';
 import { registerSimulateCommand } from './simulate-command';
+import { registerSimulateMarketplaceCommand } from './simulate-marketplace-command';
 import { registerTokensCommand } from './tokens-command';
 import { registerUsersCommand } from './users-command';
 import { registerViewsCommand } from './views-command';
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerJobsCommand(program);
   registerViewsCommand(program);
   registerConnectorsCommand(program);
+  registerBackfillCommand(program);
+  registerSimulateMarketplaceCommand(program);
   return program;
 }
 

@@ -49,3 +49,109 @@ forEachDatabase('backfill from the REST API (fake marketplace)', (ctx) => {
     }
   });
 });
+
+forEachDatabase('backfill: contacts, products, restarts, 429s and tokens', (ctx) => {
+  beforeEach(() => ctx.clean());
+  const drainOf = (s: Awaited<ReturnType<typeof backfillSetup>>) => async () => void (await s.c.worker.drain());
+
+  it('brings users, memberships (per company) and catalog products in through their mapping files', async () => {
+    const s = await backfillSetup(ctx.db, { seed: { companies: 4, usersPerCompany: 2, subscriptionsPerCompany: 0, products: 5 } });
+    try {
+      const out = await s.c.backfill('shop').run(['catalog_product', 'membership', 'user', 'company'], { afterPage: drainOf(s) });
+      assert.deepEqual(
+        out.map((o) => [o.entity, o.listed, o.accepted]),
+        [
+          ['company', 4, 4],
+          ['user', 8, 8],
+          ['membership', 8, 8],
+          ['catalog_product', 5, 5],
+        ],
+      );
+      assert.equal(await countRows(ctx.db, 'records', { entity: 'user' }), 8);
+      assert.equal(await countRows(ctx.db, 'records', { entity: 'membership' }), 8);
+      assert.equal(await countRows(ctx.db, 'records', { entity: 'catalog_product' }), 5);
+      assert.equal(await countRows(ctx.db, 'inbox_events', { status: 'done' }), 25);
+      const company = s.market.data.companies[0] as { uuid: string; name: string };
+      const memberships = (await ctx.db('records').where({ entity: 'membership' }).select('record_key', 'data')) as {
+        record_key: string;
+        data: string;
+      }[];
+      const ofCompany = memberships
+        .filter((m) => m.record_key.startsWith(`${company.uuid}:`))
+        .map((m) => JSON.parse(m.data) as Record<string, unknown>);
+      assert.equal(ofCompany.length, 2);
+      assert.deepEqual(
+        ofCompany.map((m) => m.companyName),
+        [company.name, company.name],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an interrupted backfill resumes at the page after the last one committed', async () => {
+    const s = await backfillSetup(ctx.db, { seed: { companies: 10, subscriptionsPerCompany: 0, usersPerCompany: 0 } });
+    try {
+      const backfill = s.c.backfill('shop');
+      let pages = 0;
+      // After the second page is committed, the marketplace refuses the next call: the run stops there.
+      const afterPage = async () => {
+        if (++pages === 2) s.market.failNext(1, 403);
+        await s.c.worker.drain();
+      };
+      await assert.rejects(backfill.listEntity('company', { resume: true, afterPage }), { code: 'APPDIRECT_API_REFUSED' });
+      assert.equal(await countRows(ctx.db, 'records', { entity: 'company' }), 6);
+      const saved = await s.c.stores.backfillCheckpoints.get('shop', 'company');
+      assert.equal(saved?.nextIndex, 2);
+
+      const requested = s.market.calls('/api/account/v2/companies').length;
+      const resumed = await backfill.listEntity('company', { resume: true, afterPage: drainOf(s) });
+      assert.equal(resumed.resumedFrom, 2);
+      // Pages 2 and 3 only: the first two are not read again.
+      assert.equal(s.market.calls('/api/account/v2/companies').length - requested, 2);
+      assert.equal(await countRows(ctx.db, 'records', { entity: 'company' }), 10);
+      assert.equal(await countRows(ctx.db, 'inbox_events'), 10);
+      const done = await s.c.stores.backfillCheckpoints.get('shop', 'company');
+      assert.equal(done?.nextIndex, null);
+      assert.ok(done?.completedAt);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('waits out 429s for at least Retry-After, retries 5xx, and renews an expired token once', async () => {
+    const s = await backfillSetup(ctx.db, { seed: { companies: 5, subscriptionsPerCompany: 0, usersPerCompany: 0 } });
+    try {
+      const backfill = s.c.backfill('shop');
+      s.market.failNext(1, 429, 1);
+      s.market.failNext(1, 503);
+      const started = Date.now();
+      let pages = 0;
+      const afterPage = async () => {
+        if (++pages === 1) s.market.expireTokens();
+        await s.c.worker.drain();
+      };
+      const out = await backfill.listEntity('company', { resume: true, afterPage });
+      assert.ok(Date.now() - started >= 1000, 'Retry-After: 1 was honoured');
+      assert.equal(out.accepted, 5);
+      const statuses = s.market.calls('/api/account/v2/companies').map((r) => r.status);
+      assert.deepEqual(statuses, [429, 503, 200, 401, 200]);
+      assert.equal(s.market.tokensIssued, 2);
+      assert.equal(await countRows(ctx.db, 'records', { entity: 'company' }), 5);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('gives up after maxAttempts with APPDIRECT_API_UNAVAILABLE, keeping the checkpoint', async () => {
+    const s = await backfillSetup(ctx.db, { seed: { companies: 2, subscriptionsPerCompany: 0, usersPerCompany: 0 } }, { maxAttempts: 3 });
+    try {
+      s.market.failNext(3, 502);
+      await assert.rejects(s.c.backfill('shop').listEntity('company', { resume: true }), { code: 'APPDIRECT_API_UNAVAILABLE' });
+      assert.equal(s.market.calls('/api/account/v2/companies').length, 3);
+      assert.equal((await s.c.stores.backfillCheckpoints.get('shop', 'company'))?.nextIndex, 0);
+    } finally {
+      await s.close();
+    }
+  });
+});
