@@ -68,11 +68,12 @@ export class AppdirectApiClient {
   }
 
   /**
-   * GETs a path of the marketplace (`/api/...`) or a full URL on it, with the query, as JSON.
+   * GETs a path of the marketplace (`/api/...`) or a full URL on it, with the query, as JSON. `maxAttempts` 1: no
+   * retry here (the worker's re-fetch retries on its own schedule instead of holding a batch).
    * @throws AppError APPDIRECT_API_UNAVAILABLE after the last attempt, APPDIRECT_API_REFUSED on another 4xx,
    * APPDIRECT_API_AUTH_FAILED, APPDIRECT_API_RESPONSE_TOO_LARGE, APPDIRECT_API_BAD_RESPONSE.
    */
-  async get(pathOrUrl: string, query: Record<string, string> = {}): Promise<ApiResponse> {
+  async get(pathOrUrl: string, query: Record<string, string> = {}, maxAttempts = this.config.maxAttempts): Promise<ApiResponse> {
     const url = new URL(pathOrUrl, this.base);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     let renewedToken = false;
@@ -88,7 +89,7 @@ export class AppdirectApiClient {
         continue;
       }
       if (outcome.kind === 'refused') throw outcome.error;
-      if (attempt >= this.config.maxAttempts) {
+      if (attempt >= maxAttempts) {
         throw new AppError('APPDIRECT_API_UNAVAILABLE', `${url.pathname}: ${outcome.reason} after ${attempt} attempts`, {
           status: outcome.status,
         });

@@ -11,6 +11,7 @@ import { InlinePlanner, type EventPlanner } from './event-planner';
 import { unstorableCompletion } from './event-failure';
 import { logBatchOutcomes, logBatchRetried } from './outcome-log';
 import type { EventPlan } from './plan-event';
+import type { ContentCompleter } from './resource-refetcher';
 import { addResult, emptyResult, type TickResult } from './tick-result';
 
 export interface SyncWorkerOptions {
@@ -29,6 +30,8 @@ const PIPELINE_DEPTH = 2;
 interface PlannedBatch {
   events: ClaimedEvent[];
   plans: Promise<EventPlan[]>;
+  /** Events already given back for a later attempt before mapping (a failed re-fetch). */
+  givenBack: number;
 }
 
 /**
@@ -44,6 +47,8 @@ interface PlannedBatch {
 export class SyncWorker {
   /** Called after a batch that appended changes has committed: wakes long-polling feed readers. */
   onChanges: (() => void) | undefined;
+  /** Completes content-less deliveries by a GET of resource.url before mapping (set at composition when configured). */
+  completer: ContentCompleter | undefined;
   /** Called with how each event of a committed batch ended (the metrics' worker outcomes). */
   onCompleted: ((completions: readonly EventCompletion[]) => void) | undefined;
   private running = false;
@@ -146,14 +151,13 @@ export class SyncWorker {
    * Maps and applies one claimed batch; with `claimNext`, claims the following batch in the same transaction.
    * A failure gives the batch back for a later attempt (and claims nothing).
    */
-  private async process(
-    { events, plans: planning }: PlannedBatch,
-    claimNext: boolean,
-  ): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
+  private async process(batch: PlannedBatch, claimNext: boolean): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
+    const { events } = batch;
     const result = emptyResult(events.length);
     if (events.length === 0) return { result, next: [] };
     try {
-      const plans = await planning;
+      const plans = await batch.plans;
+      result.retried = batch.givenBack;
       const ticket = events[0]?.ticket ?? '';
       const { completions, changes, next } = await this.applyBatch(plans, ticket, claimNext).catch((err: unknown) => {
         if (!isDataError(err)) throw err;
@@ -205,9 +209,37 @@ export class SyncWorker {
 
   /** Starts mapping a claimed batch now; the worker awaits the plans when it applies the batch. */
   private planned(events: ClaimedEvent[]): PlannedBatch {
-    const plans = this.planner.plan(events);
-    plans.catch(() => undefined); // awaited (and its failure handled) in process(); not an unhandled rejection meanwhile
-    return { events, plans };
+    const batch: PlannedBatch = { events, plans: Promise.resolve([]), givenBack: 0 };
+    batch.plans = this.completer ? this.completeThenPlan(batch, this.completer) : this.planner.plan(events);
+    batch.plans.catch(() => undefined); // awaited (and its failure handled) in process(); not an unhandled rejection meanwhile
+    return batch;
+  }
+
+  /**
+   * Re-fetches what lacks content, gives back what could not be fetched (REFETCH_FAILED, on the backoff schedule:
+   * their lease ticket no longer matches, so the batch cannot complete them), then maps the rest.
+   */
+  private async completeThenPlan(batch: PlannedBatch, completer: ContentCompleter): Promise<EventPlan[]> {
+    const { ready, ended, retry } = await completer.complete(batch.events);
+    for (const { event, error } of retry) {
+      await withTransaction(this.db, (trx) =>
+        this.queue.retryLater(trx, [event], error, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now()),
+      );
+    }
+    if (retry.length > 0)
+      logBatchRetried(
+        this.log,
+        retry.map((r) => r.event),
+        'REFETCH_FAILED',
+        this.options.maxAttempts,
+      );
+    batch.givenBack = retry.length;
+    const plans = ready.length > 0 ? await this.planner.plan(ready) : [];
+    const byId = new Map(batch.events.map((e) => [e.id, e]));
+    return [
+      ...plans,
+      ...ended.map((completion): EventPlan => ({ kind: 'end', event: byId.get(completion.id) as ClaimedEvent, completion })),
+    ];
   }
 
   private async applyBatch(

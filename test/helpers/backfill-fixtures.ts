@@ -15,11 +15,12 @@ export async function backfillSetup(
   db: Knex,
   market: Partial<FakeMarketplaceOptions> = {},
   api: Record<string, unknown> = {},
+  worker: Record<string, unknown> = {},
 ): Promise<{ market: FakeMarketplace; c: Container; close(): Promise<void> }> {
   const fake = await FakeMarketplace.start({ ...CLIENT, ...market });
   const config = testConfig({
     mappings: { dir: REPO_MAPPINGS },
-    worker: { mappingThread: false, batchSize: 200 },
+    worker: { mappingThread: false, batchSize: 200, ...worker },
     sources: {
       shop: {
         auth: { mode: 'none' },
