@@ -23,7 +23,8 @@ import { RemapService } from '../worker/remap-service';
 import type { SyncWorker } from '../worker/sync-worker';
 import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
 import type { BackfillService } from '../backfill/backfill-service';
-import { createAppdirectApi, createBackfill } from './create-backfill';
+import { createAppdirectApi, createBackfill, createReconcile } from './create-backfill';
+import type { ReconcileService } from '../backfill/reconcile-service';
 import { createHttpApp } from './create-http-app';
 import { createPlanner, createReceiver, createSyncWorker, type WorkerOverrides } from './create-pipeline';
 import { createConnectorRunner, createJobLocks, createJobSchedule, createScheduler, type JobLocks } from './create-schedules';
@@ -187,6 +188,11 @@ export class Container {
   /** The backfill of a source; `wake`: commits wake this process's worker (the CLI drains it after each page). */
   backfill(source: string, wake = false): BackfillService {
     return this.once(`backfill:${source}`, () => createBackfill(this, source, wake));
+  }
+
+  /** The reconciliation of a source against its marketplace (the job `reconcile:<source>`). */
+  reconcile(source: string): ReconcileService {
+    return this.once(`reconcile:${source}`, () => createReconcile(this, source));
   }
 
   /** The `clients` and `users` commands' service. */

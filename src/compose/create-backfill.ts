@@ -1,5 +1,6 @@
 import { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
 import { BackfillService } from '../backfill/backfill-service';
+import { ReconcileService } from '../backfill/reconcile-service';
 import { AppError } from '../core/app-error';
 import type { Container } from './container';
 
@@ -28,5 +29,23 @@ export function createBackfill(c: Container, source: string, wake: boolean): Bac
     logger: c.logger,
     pageSize: c.config.sources[source]?.appdirectApi?.pageSize ?? 100,
     onAccepted: worker ? () => worker.notify() : undefined,
+  });
+}
+
+/** The reconciliation of one source (the job `reconcile:<source>`); its findings are counted by the metrics when on. */
+export function createReconcile(c: Container, source: string): ReconcileService {
+  const config = c.config.sources[source]?.appdirectApi;
+  if (!config) throw new AppError('APPDIRECT_API_NOT_CONFIGURED', `source ${JSON.stringify(source)} has no appdirectApi section`);
+  const metrics = c.metrics;
+  return new ReconcileService({
+    backfill: c.backfill(source, false),
+    config,
+    records: c.stores.records,
+    inbox: c.stores.inbox,
+    checkpoints: c.stores.backfillCheckpoints,
+    entityOf: (type) => c.mappings.forResourceType(type)?.entity,
+    clock: c.clock,
+    logger: c.logger,
+    onFindings: metrics ? (f) => metrics.countReconcile(f) : undefined,
   });
 }

@@ -23,6 +23,8 @@ export const METRIC_NAMES = {
   workerEvents: 'appdirect_sync_worker_events_total',
   authFailures: 'appdirect_sync_auth_failures_total',
   limiterRefusals: 'appdirect_sync_auth_limiter_refusals_total',
+  reconcileFindings: 'appdirect_sync_reconcile_findings_total',
+  reconcileLastRun: 'appdirect_sync_reconcile_last_run_timestamp_seconds',
 } as const;
 
 /**
@@ -38,6 +40,8 @@ export class ServiceMetrics {
   readonly groupCommitBatch: Histogram;
   readonly workerEvents: Counter<'status' | 'code'>;
   readonly limiterRefusals: Counter<'family'>;
+  readonly reconcileFindings: Counter<'source' | 'entity' | 'finding'>;
+  readonly reconcileLastRun: Gauge<'source' | 'entity'>;
   private cached?: { at: number; value: Promise<DbSnapshot> };
 
   constructor(
@@ -82,6 +86,18 @@ export class ServiceMetrics {
       name: METRIC_NAMES.limiterRefusals,
       help: 'Requests refused 429 by the failed-authentication limiter, by endpoint family (webhook, token, api)',
       labelNames: ['family'],
+      registers,
+    });
+    this.reconcileFindings = new Counter({
+      name: METRIC_NAMES.reconcileFindings,
+      help: 'Records the reconcile job found missing locally (brought in), missing remotely (reported) or tombstoned, by source and entity',
+      labelNames: ['source', 'entity', 'finding'],
+      registers,
+    });
+    this.reconcileLastRun = new Gauge({
+      name: METRIC_NAMES.reconcileLastRun,
+      help: 'When the reconcile job last completed an entity of a source (Unix seconds)',
+      labelNames: ['source', 'entity'],
       registers,
     });
     const snap = () => this.snapshot();
@@ -167,6 +183,15 @@ export class ServiceMetrics {
       if (c.errorCode === undefined) this.workerEvents.inc({ status: c.status });
       else this.workerEvents.inc({ status: c.status, code: c.errorCode });
     }
+  }
+
+  /** Counts one entity's reconcile findings (ReconcileService's observer). */
+  countReconcile(f: { source: string; entity: string; missingLocally: number; missingRemotely: number; tombstoned: number }): void {
+    const labels = { source: f.source, entity: f.entity };
+    this.reconcileFindings.inc({ ...labels, finding: 'missing_locally' }, f.missingLocally);
+    this.reconcileFindings.inc({ ...labels, finding: 'missing_remotely' }, f.missingRemotely);
+    this.reconcileFindings.inc({ ...labels, finding: 'tombstoned' }, f.tombstoned);
+    this.reconcileLastRun.set(labels, this.clock.now().getTime() / 1000);
   }
 
   /** The database snapshot, shared by the gauges of one scrape and reused for `cacheMs` (per process). */

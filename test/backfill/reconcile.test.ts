@@ -1,0 +1,75 @@
+import { strict as assert } from 'node:assert';
+import { companyItem, userItem } from '../../src/simulate/marketplace-seed';
+import { backfillSetup } from '../helpers/backfill-fixtures';
+import { forEachDatabase } from '../helpers/test-databases';
+
+type Setup = Awaited<ReturnType<typeof backfillSetup>>;
+
+const liveCompanies = async (s: Setup) =>
+  ((await s.c.db('records').where({ entity: 'company', deleted: false }).select('record_key')) as { record_key: string }[])
+    .map((r) => r.record_key)
+    .sort();
+
+forEachDatabase('reconcile job (fake marketplace)', (ctx) => {
+  beforeEach(() => ctx.clean());
+
+  for (const tombstoneMissing of [false, true]) {
+    it(`finds a company missing locally (brought in) and one missing remotely (${tombstoneMissing ? 'tombstoned' : 'reported only'})`, async () => {
+      const s = await backfillSetup(
+        ctx.db,
+        { seed: { companies: 4, usersPerCompany: 0, subscriptionsPerCompany: 0 } },
+        { reconcile: { entities: ['company'], tombstoneMissing } },
+      );
+      try {
+        await s.c.backfill('shop').run(['company']);
+        await s.c.worker.drain();
+        const gone = s.market.data.companies.shift() as { uuid: string };
+        const added = companyItem(99, Date.now());
+        s.market.data.companies.push(added);
+
+        const counts = await s.c.jobs.run('reconcile:shop');
+        assert.equal(counts['company missing locally'], 1);
+        assert.equal(counts['company missing remotely'], 1);
+        assert.equal(counts['company listed (full)'], 4);
+        await s.c.worker.drain();
+
+        const live = await liveCompanies(s);
+        assert.ok(live.includes(added.uuid as string), 'the company missing locally was brought in');
+        assert.equal(live.includes(gone.uuid), !tombstoneMissing);
+        const metric = await s.c.metrics?.registry.getSingleMetricAsString('appdirect_sync_reconcile_findings_total');
+        assert.ok(
+          (metric ?? '').includes('appdirect_sync_reconcile_findings_total{source="shop",entity="company",finding="missing_remotely"} 1'),
+          metric,
+        );
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  it('lists only what changed since the last complete listing between full ones (users: lastModified)', async () => {
+    const s = await backfillSetup(
+      ctx.db,
+      { seed: { companies: 3, usersPerCompany: 2, subscriptionsPerCompany: 0 } },
+      { reconcile: { entities: ['user'], fullEvery: 3 } },
+    );
+    try {
+      const first = await s.c.jobs.run('reconcile:shop');
+      assert.equal(first['user listed (full)'], 6);
+      assert.equal(first['user missing locally'], 6);
+      await s.c.worker.drain();
+      // Stamped a second ahead of the marketplace's Date of that listing: modified after it.
+      s.market.data.users.push({ ...userItem('new', Date.now()), lastModified: Date.now() + 1000 });
+      const second = await s.c.jobs.run('reconcile:shop');
+      assert.equal(second['user listed (incremental)'], 1);
+      assert.equal(second['user missing locally'], 1);
+      assert.equal(second['user missing remotely'], 0, 'an incremental listing never reports missing records');
+      const third = await s.c.jobs.run('reconcile:shop');
+      assert.equal(third['user listed (incremental)'], 1);
+      const fourth = await s.c.jobs.run('reconcile:shop');
+      assert.equal(fourth['user listed (full)'], 7);
+    } finally {
+      await s.close();
+    }
+  });
+});
