@@ -48,7 +48,8 @@ export function seedMarketplace(counts: SeedCounts, now: number): MarketplaceDat
     data.memberships.set(company.uuid as string, members);
     for (let s = 0; s < subscriptionsPerCompany; s++) {
       const n = data.orders.length + 1;
-      const owner = data.users[data.users.length - 1] as Record<string, unknown>;
+      // The company's last user owns it; without users, a user the listing does not show (only its id is referenced).
+      const owner = members.length > 0 ? (data.users[data.users.length - 1] as Record<string, unknown>) : userItem(`owner-${c}`, now);
       const order = orderItem(100_000 + n, company, owner, now);
       data.orders.push(order);
       data.subscriptions.push(subscriptionItem(company, owner, order, now));
