@@ -57,9 +57,13 @@ export interface BackfillDeps {
   clock: Clock;
   logger: Logger;
   pageSize: number;
+  /** Pages are held until this many items, then committed in one transaction (and checkpointed): a commit per page would cost an fsync per 100 items. */
+  commitItems: number;
   /** Wakes a worker of this process after a commit. */
   onAccepted?: () => void;
 }
+
+type OnPages = (pages: ListedPage[], parent: string | undefined, total: number | undefined) => Promise<void>;
 
 /** The longest resource id the inbox stores (ENVELOPE_LIMITS.resourceUuid). */
 const MAX_RESOURCE_ID = 255;
@@ -130,9 +134,9 @@ export class BackfillService {
     const query: Record<string, string> = {};
     if (options.since !== undefined && listing.lastModifiedFilter) query[listing.lastModifiedFilter] = String(options.since);
 
-    const onPage = async (page: ListedPage, parent: string | undefined, total: number | undefined) => {
-      await this.commitPage(listing, page, parent, outcome);
-      checkpoint.nextIndex = page.next;
+    const onPages = async (pages: ListedPage[], parent: string | undefined, total: number | undefined) => {
+      await this.commitPages(listing, pages, parent, outcome);
+      checkpoint.nextIndex = pages[pages.length - 1]?.next ?? null;
       checkpoint.listed = outcome.listed;
       checkpoint.accepted = outcome.accepted;
       if (options.resume) await this.deps.checkpoints.save(checkpoint, this.deps.clock.now());
@@ -140,8 +144,8 @@ export class BackfillService {
       await options.afterPage?.();
     };
 
-    if (listing.perCompany) await this.listPerCompany(listing, checkpoint, query, onPage, options);
-    else await this.listFrom(listing, listing.path, query, checkpoint.nextIndex ?? 0, undefined, onPage, options.signal);
+    if (listing.perCompany) await this.listPerCompany(listing, checkpoint, query, onPages, options);
+    else await this.listFrom(listing, listing.path, query, checkpoint.nextIndex ?? 0, undefined, onPages, options.signal);
 
     checkpoint.nextIndex = null;
     checkpoint.parentIndex = null;
@@ -157,14 +161,22 @@ export class BackfillService {
     query: Record<string, string>,
     from: number,
     parent: string | undefined,
-    onPage: (page: ListedPage, parent: string | undefined, total: number | undefined) => Promise<void>,
+    onPages: OnPages,
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    let held: ListedPage[] = [];
+    let heldItems = 0;
     for await (const page of listPages(this.deps.api, listing, path, query, this.deps.pageSize, from)) {
       signal?.throwIfAborted();
+      held.push(page);
+      heldItems += page.items.length;
+      if (heldItems < this.deps.commitItems && page.next !== null) continue;
       // A per-company list's total is that company's, not the entity's.
-      await onPage(page, parent, parent === undefined ? totalOf(page.response.body) : undefined);
+      await onPages(held, parent, parent === undefined ? totalOf(page.response.body) : undefined);
+      held = [];
+      heldItems = 0;
     }
+    if (held.length > 0) await onPages(held, parent, undefined);
   }
 
   /** Memberships: the companies are listed, and each company's memberships; the checkpoint counts companies done. */
@@ -172,7 +184,7 @@ export class BackfillService {
     listing: ResourceListing,
     checkpoint: BackfillCheckpoint,
     query: Record<string, string>,
-    onPage: (page: ListedPage, parent: string | undefined, total: number | undefined) => Promise<void>,
+    onPages: OnPages,
     options: ListOptions,
   ): Promise<void> {
     const companies = RESOURCE_LISTINGS.company;
@@ -182,7 +194,7 @@ export class BackfillService {
         const uuid = companies.idOf(company);
         if (uuid === undefined || companyIndex++ < (checkpoint.parentIndex ?? 0)) continue;
         const path = listing.path.replace('{companyUuid}', encodeURIComponent(uuid));
-        await this.listFrom(listing, path, query, checkpoint.nextIndex ?? 0, uuid, onPage, options.signal);
+        await this.listFrom(listing, path, query, checkpoint.nextIndex ?? 0, uuid, onPages, options.signal);
         checkpoint.parentIndex = companyIndex;
         checkpoint.nextIndex = 0;
         if (options.resume) await this.deps.checkpoints.save(checkpoint, this.deps.clock.now());
@@ -190,27 +202,18 @@ export class BackfillService {
     }
   }
 
-  /** One page's items as deliveries, those the inbox lacks committed in one transaction. */
-  private async commitPage(listing: ResourceListing, page: ListedPage, parent: string | undefined, outcome: EntityOutcome): Promise<void> {
-    outcome.pages += 1;
+  /** Some pages' items as deliveries, those the inbox lacks committed in one transaction. */
+  private async commitPages(
+    listing: ResourceListing,
+    pages: ListedPage[],
+    parent: string | undefined,
+    outcome: EntityOutcome,
+  ): Promise<void> {
     const localNow = this.deps.clock.now().getTime();
     const byUuid = new Map<string, SnapshotDelivery>();
-    for (const item of page.items) {
-      outcome.listed += 1;
-      const id = listing.idOf(item, parent);
-      if (id === undefined || id.length > MAX_RESOURCE_ID) {
-        outcome.skipped += 1;
-        this.deps.logger.warn(
-          { source: this.deps.source, entity: listing.entity, index: page.index },
-          'listed item without a usable id skipped',
-        );
-        continue;
-      }
-      outcome.ids?.add(id);
-      const timestamp = snapshotTimestamp(page.response, item, localNow);
-      outcome.listedAt ??= timestamp;
-      const delivery = snapshotDelivery(listing, item, id, timestamp, this.deps.api.base);
-      byUuid.set(delivery.uuid, delivery);
+    for (const page of pages) {
+      outcome.pages += 1;
+      this.addDeliveries(listing, page, parent, outcome, localNow, byUuid);
     }
     const known = await this.deps.inbox.knownDeliveryUuids(this.deps.source, [...byUuid.keys()]);
     const fresh = [...byUuid.values()].filter((d) => !known.has(d.uuid));
@@ -235,6 +238,33 @@ export class BackfillService {
     );
     outcome.accepted += outcomes.filter((o) => o.status === 'accepted').length;
     this.deps.onAccepted?.();
+  }
+
+  private addDeliveries(
+    listing: ResourceListing,
+    page: ListedPage,
+    parent: string | undefined,
+    outcome: EntityOutcome,
+    localNow: number,
+    byUuid: Map<string, SnapshotDelivery>,
+  ): void {
+    for (const item of page.items) {
+      outcome.listed += 1;
+      const id = listing.idOf(item, parent);
+      if (id === undefined || id.length > MAX_RESOURCE_ID) {
+        outcome.skipped += 1;
+        this.deps.logger.warn(
+          { source: this.deps.source, entity: listing.entity, index: page.index },
+          'listed item without a usable id skipped',
+        );
+        continue;
+      }
+      outcome.ids?.add(id);
+      const timestamp = snapshotTimestamp(page.response, item, localNow);
+      outcome.listedAt ??= timestamp;
+      const delivery = snapshotDelivery(listing, item, id, timestamp, this.deps.api.base);
+      byUuid.set(delivery.uuid, delivery);
+    }
   }
 }
 

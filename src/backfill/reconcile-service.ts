@@ -72,7 +72,7 @@ export class ReconcileService {
     const incremental =
       listing.lastModifiedFilter !== undefined && saved?.watermark != null && runs % this.deps.config.reconcile.fullEvery !== 0;
     const recordEntity = this.deps.entityOf(listing.resourceType);
-    const localBefore = recordEntity === undefined ? new Set<string>() : await this.localKeys(source, recordEntity);
+    const localBefore = recordEntity === undefined ? new Map<string, number>() : await this.localKeys(source, recordEntity);
     const outcome = await this.deps.backfill.listEntity(entity, {
       since: incremental ? (saved?.watermark ?? undefined) : undefined,
       collectIds: true,
@@ -80,7 +80,7 @@ export class ReconcileService {
     });
     const listed = outcome.ids ?? new Set<string>();
     const missingLocally = [...listed].filter((id) => !localBefore.has(id));
-    const missingRemotely = incremental || KEYS_MAY_DIFFER.has(entity) ? [] : [...localBefore].filter((k) => !listed.has(k));
+    const missingRemotely = incremental || KEYS_MAY_DIFFER.has(entity) ? [] : [...localBefore.keys()].filter((k) => !listed.has(k));
     const findings: EntityFindings = {
       source,
       entity,
@@ -91,7 +91,10 @@ export class ReconcileService {
       tombstoned: 0,
     };
     if (missingRemotely.length > 0 && this.deps.config.reconcile.tombstoneMissing && outcome.listedAt !== undefined) {
-      findings.tombstoned = await this.tombstone(listing.resourceType, missingRemotely, outcome.listedAt);
+      // A record whose version is not older than the listing changed around it: the next run decides (ADR 0027).
+      const listedAt = outcome.listedAt;
+      const settled = missingRemotely.filter((k) => (localBefore.get(k) ?? 0) < listedAt);
+      findings.tombstoned = await this.tombstone(listing.resourceType, settled, listedAt);
     }
     const after = await this.deps.checkpoints.get(source, entity);
     if (after) await this.deps.checkpoints.save({ ...after, runs: runs + 1 }, this.deps.clock.now());
@@ -99,12 +102,12 @@ export class ReconcileService {
     return findings;
   }
 
-  /** The keys of the source's live records of an entity, page by page. */
-  private async localKeys(source: string, entity: string): Promise<Set<string>> {
-    const keys = new Set<string>();
+  /** The keys of the source's live records of an entity, with their version's timestamp, page by page. */
+  private async localKeys(source: string, entity: string): Promise<Map<string, number>> {
+    const keys = new Map<string, number>();
     for (let after: { source: string; key: string } | undefined; ;) {
       const page = await this.deps.records.list({ entity, source, deleted: false, after, limit: 1000 });
-      for (const r of page) keys.add(r.key);
+      for (const r of page) keys.set(r.key, r.version.timestamp);
       const last = page[page.length - 1];
       if (!last || page.length < 1000) return keys;
       after = { source, key: last.key };
@@ -113,6 +116,7 @@ export class ReconcileService {
 
   /** A REMOVED per missing record, dated at the listing's snapshot time: a newer webhook still wins (ADR 0027). */
   private async tombstone(resourceType: string, keys: string[], listedAt: number): Promise<number> {
+    if (keys.length === 0) return 0;
     const source = this.deps.backfill.source;
     const deliveries = keys.map((k) => missingDelivery(resourceType, k, listedAt));
     const receivedAt = this.deps.clock.now();

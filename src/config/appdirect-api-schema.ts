@@ -35,6 +35,8 @@ export const appdirectApiSchema = z
       .default(16 * 1024 * 1024),
     /** Items asked for per page (`size` or `count`). */
     pageSize: z.number().int().min(1).max(1000).default(100),
+    /** Listed items committed to the inbox (and checkpointed) per transaction; a resumed backfill re-reads at most this many. */
+    commitItems: z.number().int().min(1).max(10_000).default(500),
     /** Complete ADDED/CHANGED deliveries without content by a GET of their resource.url (docs/backfill.md). */
     refetch: z.boolean().default(true),
     reconcile: z

@@ -12,6 +12,8 @@ export interface FakeMarketplaceOptions {
   seed?: SeedCounts;
   /** Items to serve instead of a seed. */
   data?: MarketplaceData;
+  /** The marketplace's clock, for its `Date` header (tests move it to separate two listings in time). */
+  now?: () => number;
 }
 
 /** One answered request, for tests and the `simulate-marketplace` log. */
@@ -84,7 +86,8 @@ export class FakeMarketplace {
     const url = new URL(req.url ?? '/', 'http://fake');
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       this.served.push({ method: req.method ?? 'GET', path: url.pathname, status });
-      res.writeHead(status, { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
+      const date = new Date(this.options.now?.() ?? Date.now()).toUTCString();
+      res.writeHead(status, { date, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     if (req.method === 'POST' && url.pathname === '/oauth2/token') {

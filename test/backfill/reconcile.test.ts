@@ -15,9 +15,11 @@ forEachDatabase('reconcile job (fake marketplace)', (ctx) => {
 
   for (const tombstoneMissing of [false, true]) {
     it(`finds a company missing locally (brought in) and one missing remotely (${tombstoneMissing ? 'tombstoned' : 'reported only'})`, async () => {
+      // The marketplace's clock: the reconcile reads a minute after the backfill, as a scheduled run would.
+      let offset = 0;
       const s = await backfillSetup(
         ctx.db,
-        { seed: { companies: 4, usersPerCompany: 0, subscriptionsPerCompany: 0 } },
+        { seed: { companies: 4, usersPerCompany: 0, subscriptionsPerCompany: 0 }, now: () => Date.now() + offset },
         { reconcile: { entities: ['company'], tombstoneMissing } },
       );
       try {
@@ -27,6 +29,7 @@ forEachDatabase('reconcile job (fake marketplace)', (ctx) => {
         const added = companyItem(99, Date.now());
         s.market.data.companies.push(added);
 
+        offset = 60_000;
         const counts = await s.c.jobs.run('reconcile:shop');
         assert.equal(counts['company missing locally'], 1);
         assert.equal(counts['company missing remotely'], 1);

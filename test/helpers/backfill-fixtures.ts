@@ -24,7 +24,16 @@ export async function backfillSetup(
     sources: {
       shop: {
         auth: { mode: 'none' },
-        appdirectApi: { baseUrl: fake.url, ...CLIENT, requestsPerSecond: 0, pageSize: 3, backoffBaseMs: 5, backoffMaxMs: 50, ...api },
+        appdirectApi: {
+          baseUrl: fake.url,
+          ...CLIENT,
+          requestsPerSecond: 0,
+          pageSize: 3,
+          commitItems: 1,
+          backoffBaseMs: 5,
+          backoffMaxMs: 50,
+          ...api,
+        },
       },
     },
   });
