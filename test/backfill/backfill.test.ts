@@ -155,3 +155,49 @@ forEachDatabase('backfill: contacts, products, restarts, 429s and tokens', (ctx)
     }
   });
 });
+
+forEachDatabase('backfill meets webhooks: the ordering rule (ADR 0027)', (ctx) => {
+  beforeEach(() => ctx.clean());
+
+  it('an older webhook after a snapshot is stale; a snapshot older than a webhook is stale; a later one applies', async () => {
+    const T = Date.parse('2026-12-01T12:00:00Z');
+    let marketNow = T;
+    const s = await backfillSetup(ctx.db, { seed: { companies: 1, usersPerCompany: 0, subscriptionsPerCompany: 0 }, now: () => marketNow });
+    try {
+      const company = s.market.data.companies[0] as { uuid: string; name: string };
+      const backfill = () =>
+        s.c.backfill('shop').listEntity('company', { resume: true, afterPage: async () => void (await s.c.worker.drain()) });
+      const webhook = async (uuid: string, timestamp: number, name: string) => {
+        const content = { id: company.uuid, uuid: company.uuid, name, enabled: true, contact: null };
+        const body = Buffer.from(
+          JSON.stringify({ uuid, timestamp, resourceAction: 'CHANGED', resource: { type: 'COMPANY', uuid: company.uuid, content } }),
+        );
+        const { id } = await s.c.receiver.receive({ source: 'shop', principal: 'test', body, requestId: uuid, remoteAddress: undefined });
+        await s.c.worker.drain();
+        return ((await ctx.db('inbox_events').where({ id }).first()) as { status: string }).status;
+      };
+      const name = async () =>
+        (
+          JSON.parse(
+            ((await ctx.db('records').where({ entity: 'company', record_key: company.uuid }).first()) as { data: string }).data,
+          ) as { name: string }
+        ).name;
+
+      await backfill();
+      assert.equal(await name(), company.name);
+      assert.equal(await webhook('w-old', T - 60_000, 'Older name'), 'stale', 'an older webhook arriving after the snapshot');
+      assert.equal(await webhook('w-new', T + 60_000, 'Newer name'), 'done');
+
+      company.name = 'Renamed at the marketplace';
+      await backfill(); // read at T: older than the webhook of T + 60 s
+      assert.equal(await name(), 'Newer name', 'a snapshot never overwrites a newer webhook');
+
+      marketNow = T + 120_000;
+      company.name = 'Renamed again';
+      await backfill();
+      assert.equal(await name(), 'Renamed again', 'a snapshot read after the webhook applies');
+    } finally {
+      await s.close();
+    }
+  });
+});
