@@ -12,6 +12,7 @@ import { unstorableCompletion } from './event-failure';
 import { logBatchOutcomes, logBatchRetried } from './outcome-log';
 import type { EventPlan } from './plan-event';
 import type { ContentCompleter } from './resource-refetcher';
+import { completeThenPlan, type RefetchStepDeps } from './refetch-step';
 import { addResult, emptyResult, type TickResult } from './tick-result';
 
 export interface SyncWorkerOptions {
@@ -210,36 +211,19 @@ export class SyncWorker {
   /** Starts mapping a claimed batch now; the worker awaits the plans when it applies the batch. */
   private planned(events: ClaimedEvent[]): PlannedBatch {
     const batch: PlannedBatch = { events, plans: Promise.resolve([]), givenBack: 0 };
-    batch.plans = this.completer ? this.completeThenPlan(batch, this.completer) : this.planner.plan(events);
+    batch.plans = this.completer
+      ? completeThenPlan(this.refetchDeps(), events, this.completer).then((r) => {
+          batch.givenBack = r.givenBack;
+          return r.plans;
+        })
+      : this.planner.plan(events);
     batch.plans.catch(() => undefined); // awaited (and its failure handled) in process(); not an unhandled rejection meanwhile
     return batch;
   }
 
-  /**
-   * Re-fetches what lacks content, gives back what could not be fetched (REFETCH_FAILED, on the backoff schedule:
-   * their lease ticket no longer matches, so the batch cannot complete them), then maps the rest.
-   */
-  private async completeThenPlan(batch: PlannedBatch, completer: ContentCompleter): Promise<EventPlan[]> {
-    const { ready, ended, retry } = await completer.complete(batch.events);
-    for (const { event, error } of retry) {
-      await withTransaction(this.db, (trx) =>
-        this.queue.retryLater(trx, [event], error, this.options.maxAttempts, (n) => this.backoff(n), this.clock.now()),
-      );
-    }
-    if (retry.length > 0)
-      logBatchRetried(
-        this.log,
-        retry.map((r) => r.event),
-        'REFETCH_FAILED',
-        this.options.maxAttempts,
-      );
-    batch.givenBack = retry.length;
-    const plans = ready.length > 0 ? await this.planner.plan(ready) : [];
-    const byId = new Map(batch.events.map((e) => [e.id, e]));
-    return [
-      ...plans,
-      ...ended.map((completion): EventPlan => ({ kind: 'end', event: byId.get(completion.id) as ClaimedEvent, completion })),
-    ];
+  private refetchDeps(): RefetchStepDeps {
+    const { db, queue, planner, log, clock } = this;
+    return { db, queue, planner, log, maxAttempts: this.options.maxAttempts, backoff: (n) => this.backoff(n), now: () => clock.now() };
   }
 
   private async applyBatch(
