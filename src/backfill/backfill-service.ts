@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
 import { listPages, type ListedPage } from '../appdirect-api/list-pages';
 import { RESOURCE_LISTINGS, type ResourceListing } from '../appdirect-api/resource-catalog';
@@ -231,7 +230,7 @@ export class BackfillService {
           resourceAction: 'ADDED',
         },
         body: d.body,
-        bodySha256: createHash('sha256').update(d.body).digest('hex'),
+        bodySha256: d.bodySha256,
         principal: `backfill:${listing.entity}`,
         receivedAt,
       })),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { RESOURCE_LISTINGS } from '../appdirect-api/resource-catalog';
 import { BACKFILL_ENTITIES, type AppdirectApiConfig, type BackfillEntity } from '../config/appdirect-api-schema';
 import type { Clock } from '../core/clock';
@@ -125,7 +124,7 @@ export class ReconcileService {
         source,
         envelope: { uuid: d.uuid, timestamp: d.timestamp, resourceType, resourceUuid: d.resourceUuid, resourceAction: 'REMOVED' },
         body: d.body,
-        bodySha256: createHash('sha256').update(d.body).digest('hex'),
+        bodySha256: d.bodySha256,
         principal: 'reconcile',
         receivedAt,
       })),

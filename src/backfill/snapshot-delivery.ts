@@ -12,6 +12,8 @@ export interface SnapshotDelivery {
   resourceUuid: string;
   timestamp: number;
   body: Buffer;
+  /** SHA-256 of `body`, as the inbox stores it (computed once here). */
+  bodySha256: string;
 }
 
 /**
@@ -62,7 +64,11 @@ export function snapshotDelivery(
     },
     origin: 'rest-snapshot',
   };
-  return { uuid, resourceUuid, timestamp, body: Buffer.from(JSON.stringify(envelope)) };
+  return withSha({ uuid, resourceUuid, timestamp, body: Buffer.from(JSON.stringify(envelope)) });
+}
+
+function withSha(d: Omit<SnapshotDelivery, 'bodySha256'>): SnapshotDelivery {
+  return { ...d, bodySha256: createHash('sha256').update(d.body).digest('hex') };
 }
 
 /** A REMOVED for a record the marketplace no longer lists (reconcile with tombstoneMissing). */
@@ -75,5 +81,5 @@ export function missingDelivery(resourceType: string, resourceUuid: string, time
     resource: { type: resourceType, uuid: resourceUuid },
     origin: 'reconcile',
   };
-  return { uuid, resourceUuid, timestamp, body: Buffer.from(JSON.stringify(envelope)) };
+  return withSha({ uuid, resourceUuid, timestamp, body: Buffer.from(JSON.stringify(envelope)) });
 }
