@@ -143,6 +143,23 @@ forEachDatabase('backfill: contacts, products, restarts, 429s and tokens', (ctx)
     }
   });
 
+  it('--since lists only the users modified since, and everything of the lists without a date filter', async () => {
+    const s = await backfillSetup(ctx.db, { seed: { companies: 2, usersPerCompany: 2, subscriptionsPerCompany: 0 } });
+    try {
+      (s.market.data.users[0] as { lastModified: number }).lastModified = Date.now();
+      const out = await s.c.backfill('shop').run(['company', 'user'], { since: Date.now() - 60_000 });
+      assert.deepEqual(
+        out.map((o) => [o.entity, o.listed]),
+        [
+          ['company', 2],
+          ['user', 1],
+        ],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it('gives up after maxAttempts with APPDIRECT_API_UNAVAILABLE, keeping the checkpoint', async () => {
     const s = await backfillSetup(ctx.db, { seed: { companies: 2, subscriptionsPerCompany: 0, usersPerCompany: 0 } }, { maxAttempts: 3 });
     try {

@@ -75,4 +75,23 @@ forEachDatabase('reconcile job (fake marketplace)', (ctx) => {
       await s.close();
     }
   });
+
+  it('runs on its schedule under the job lock of the one scheduler', async () => {
+    const s = await backfillSetup(
+      ctx.db,
+      { seed: { companies: 2, usersPerCompany: 0, subscriptionsPerCompany: 0 } },
+      { reconcile: { entities: ['company'], schedule: '40 2 * * *' } },
+    );
+    try {
+      const job = s.c.jobs.jobs.find((j) => j.name === 'reconcile:shop');
+      assert.equal(job?.schedule, '40 2 * * *');
+      await s.c.jobs.runScheduled('reconcile:shop'); // one cron tick, as node-cron would fire it
+      await s.c.worker.drain();
+      assert.equal((await liveCompanies(s)).length, 2, 'the tick brought the companies in');
+      const lock = (await ctx.db('job_locks').where({ name: 'reconcile:shop' }).first()) as { last_tick: string | null } | undefined;
+      assert.ok(lock?.last_tick, "the tick took that minute's job lock");
+    } finally {
+      await s.close();
+    }
+  });
 });
