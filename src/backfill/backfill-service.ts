@@ -146,11 +146,17 @@ export class BackfillService {
     if (listing.perCompany) await this.listPerCompany(listing, checkpoint, query, onPages, options);
     else await this.listFrom(listing, listing.path, query, checkpoint.nextIndex ?? 0, undefined, onPages, options.signal);
 
-    checkpoint.nextIndex = null;
-    checkpoint.parentIndex = null;
-    checkpoint.completedAt = this.deps.clock.now();
-    checkpoint.watermark = outcome.listedAt ?? checkpoint.watermark;
-    await this.deps.checkpoints.save(checkpoint, this.deps.clock.now());
+    const done = this.deps.clock.now();
+    if (options.resume) {
+      await this.deps.checkpoints.save(
+        { ...checkpoint, nextIndex: null, parentIndex: null, completedAt: done, watermark: outcome.listedAt ?? checkpoint.watermark },
+        done,
+      );
+    } else {
+      // A listing that keeps no position (reconcile) moves the watermark only: a backfill left unfinished keeps its place.
+      const current = (await this.deps.checkpoints.get(this.deps.source, entity)) ?? { ...checkpoint, nextIndex: null, parentIndex: null };
+      await this.deps.checkpoints.save({ ...current, watermark: outcome.listedAt ?? current.watermark }, done);
+    }
     return outcome;
   }
 
@@ -260,7 +266,8 @@ export class BackfillService {
       }
       outcome.ids?.add(id);
       const timestamp = snapshotTimestamp(page.response, item, localNow);
-      outcome.listedAt ??= timestamp;
+      // The listing's own time is its first read, by the marketplace's clock, not an item's lastModified.
+      outcome.listedAt ??= snapshotTimestamp(page.response, {}, localNow);
       const delivery = snapshotDelivery(listing, item, id, timestamp, this.deps.api.base);
       byUuid.set(delivery.uuid, delivery);
     }

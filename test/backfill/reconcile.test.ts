@@ -94,4 +94,26 @@ forEachDatabase('reconcile job (fake marketplace)', (ctx) => {
       await s.close();
     }
   });
+
+  it('leaves an unfinished backfill its place: a reconcile in between moves only the watermark', async () => {
+    const s = await backfillSetup(
+      ctx.db,
+      { seed: { companies: 6, usersPerCompany: 0, subscriptionsPerCompany: 0 } },
+      { reconcile: { entities: ['company'] } },
+    );
+    try {
+      let pages = 0;
+      const afterPage = async () => {
+        if (++pages === 1) s.market.failNext(1, 403);
+      };
+      await assert.rejects(s.c.backfill('shop').listEntity('company', { resume: true, afterPage }), { code: 'APPDIRECT_API_REFUSED' });
+      await s.c.jobs.run('reconcile:shop');
+      const saved = await s.c.stores.backfillCheckpoints.get('shop', 'company');
+      assert.equal(saved?.nextIndex, 1, 'the backfill still resumes at its second page');
+      assert.ok(saved?.watermark, 'the reconcile listing set the watermark');
+      assert.equal(saved?.runs, 1);
+    } finally {
+      await s.close();
+    }
+  });
 });
