@@ -135,7 +135,8 @@ export class BackfillService {
 
     const onPages = async (pages: ListedPage[], parent: string | undefined, total: number | undefined) => {
       await this.commitPages(listing, pages, parent, outcome);
-      checkpoint.nextIndex = pages[pages.length - 1]?.next ?? null;
+      // A per-company list's end is not the listing's: resuming there re-reads that company (harmlessly), never starts over.
+      checkpoint.nextIndex = pages[pages.length - 1]?.next ?? (listing.perCompany ? 0 : null);
       checkpoint.listed = outcome.listed;
       checkpoint.accepted = outcome.accepted;
       if (options.resume) await this.deps.checkpoints.save(checkpoint, this.deps.clock.now());

@@ -119,6 +119,25 @@ forEachDatabase('backfill: contacts, products, restarts, 429s and tokens', (ctx)
     }
   });
 
+  it('a membership backfill interrupted between companies resumes at the next company', async () => {
+    const s = await backfillSetup(ctx.db, { seed: { companies: 4, usersPerCompany: 2, subscriptionsPerCompany: 0 } });
+    try {
+      let pages = 0;
+      const afterPage = async () => {
+        if (++pages === 2) s.market.failNext(1, 403); // after the second company's memberships
+      };
+      await assert.rejects(s.c.backfill('shop').listEntity('membership', { resume: true, afterPage }), { code: 'APPDIRECT_API_REFUSED' });
+      const memberships = () => s.market.calls('/api/account/v2/companies/').filter((r) => r.status === 200);
+      assert.equal(memberships().length, 2);
+      const out = await s.c.backfill('shop').listEntity('membership', { resume: true });
+      assert.equal(memberships().length, 4, 'the last two companies only');
+      assert.equal(out.accepted, 8);
+      assert.equal(await countRows(ctx.db, 'inbox_events'), 8);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('waits out 429s for at least Retry-After, retries 5xx, and renews an expired token once', async () => {
     const s = await backfillSetup(ctx.db, { seed: { companies: 5, subscriptionsPerCompany: 0, usersPerCompany: 0 } });
     try {
