@@ -2,6 +2,8 @@ import type { AdminAuditStore } from '../admin/admin-audit-store';
 import type { AdminReadStore } from '../admin/admin-read-store';
 import { KnexAdminAuditStore } from '../admin/knex-admin-audit-store';
 import { KnexAdminReadStore } from '../admin/knex-admin-read-store';
+import type { BackfillCheckpointStore } from '../backfill/backfill-checkpoint-store';
+import { KnexBackfillCheckpointStore } from '../backfill/knex-backfill-checkpoint-store';
 import type { ApiKeyStore } from '../auth/api-key-store';
 import { KnexApiKeyStore } from '../auth/knex-api-key-store';
 import { KnexOauthClientStore } from '../auth/knex-oauth-client-store';
@@ -80,6 +82,9 @@ export class Stores {
   }
   get jobLocks(): JobLockStore {
     return this.once('jobLocks', () => new KnexJobLockStore(this.db));
+  }
+  get backfillCheckpoints(): BackfillCheckpointStore {
+    return this.once('backfillCheckpoints', () => new KnexBackfillCheckpointStore(this.db));
   }
   get retention(): RetentionStore {
     return this.once('retention', () => new KnexRetentionStore(this.db));
