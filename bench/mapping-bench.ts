@@ -1,9 +1,13 @@
 /**
  * `npm run bench:mapping`: how fast the shipped mappings normalize realistic deliveries, against the floor every
  * delivery pays anyway (JSON.parse of the same bodies), measured in the same run. Prints figures, then one JSON
- * line {"bench":"mapping","ratio":…}. Target: ratio ≥ 0.5. Never part of `npm test`'s pass/fail.
+ * line {"bench":"mapping","ratio":…}. Target: ratio ≥ 0.6. Never part of `npm test`'s pass/fail.
+ *
+ * The bodies are every fixture of the five types but REMOVED (no content): the documented shapes and the older
+ * ones. `BENCH_BASELINE_MAPPINGS=<dir>` also times another mappings folder (say the files of an earlier release,
+ * from `git show`) on the same bodies in the same run, as `baselineRatio`.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMappingsSync, type CompiledMapping } from '../src/mapping';
 
@@ -18,13 +22,16 @@ interface Sample {
   mapping: CompiledMapping;
 }
 
-function samples(): Sample[] {
-  const { mappings, problems } = loadMappingsSync(join(ROOT, 'mappings'));
+function samples(dir = join(ROOT, 'mappings')): Sample[] {
+  const { mappings, problems } = loadMappingsSync(dir);
   if (problems.length > 0) throw new Error(`mappings do not load: ${JSON.stringify(problems)}`);
   const out: Sample[] = [];
   for (const type of TYPES) {
-    for (const action of ['added', 'changed']) {
-      const body = readFileSync(join(ROOT, 'mappings', 'fixtures', type, `${action}.json`), 'utf8');
+    const folder = join(ROOT, 'mappings', 'fixtures', type);
+    for (const file of readdirSync(folder)
+      .filter((n) => n.endsWith('.json') && n !== 'removed.json')
+      .sort()) {
+      const body = readFileSync(join(folder, file), 'utf8');
       const parsed = JSON.parse(body) as { resource: { type: string } };
       const mapping = mappings.find((m) => m.resourceTypes.includes(parsed.resource.type));
       if (!mapping) throw new Error(`no mapping for ${parsed.resource.type}`);
@@ -65,13 +72,18 @@ async function main(): Promise<void> {
     const r = s.mapping.map(parsed);
     return r instanceof Promise ? r.then((x) => x.ok) : r.ok;
   };
+  const baselineDir = process.env.BENCH_BASELINE_MAPPINGS;
+  const baseline = baselineDir ? samples(baselineDir) : undefined;
   const parseRates: number[] = [];
   const mapRates: number[] = [];
+  const baselineRates: number[] = [];
   await rate(all, parse, parsedBodies); // warm-up
   await rate(all, map, parsedBodies);
+  if (baseline) await rate(baseline, map, parsedBodies);
   for (let round = 0; round < ROUNDS; round++) {
     parseRates.push(await rate(all, parse, parsedBodies));
     mapRates.push(await rate(all, map, parsedBodies));
+    if (baseline) baselineRates.push(await rate(baseline, map, parsedBodies));
   }
   const perType: Record<string, number> = {};
   for (const type of TYPES) {
@@ -90,6 +102,8 @@ async function main(): Promise<void> {
   const bytes = Math.round(all.reduce((n, s) => n + s.body.length, 0) / all.length);
   process.stdout.write(`deliveries: ${all.length} bodies (${bytes} bytes on average), ${ROUNDS} rounds of ≥${MIN_MS} ms\n`);
   process.stdout.write(`JSON.parse: ${Math.round(parsePerSec)} /s\nmapped:     ${Math.round(mappedPerSec)} /s\n`);
+  const baselinePerSec = baseline ? median(baselineRates) : undefined;
+  if (baselinePerSec !== undefined) process.stdout.write(`baseline:   ${Math.round(baselinePerSec)} /s (${baselineDir})\n`);
   for (const [type, r] of Object.entries(perType)) process.stdout.write(`  ${type.padEnd(13)} ${r} /s\n`);
   process.stdout.write(
     `${JSON.stringify({
@@ -97,6 +111,7 @@ async function main(): Promise<void> {
       ratio: Number((mappedPerSec / parsePerSec).toFixed(3)),
       mappedPerSec: Math.round(mappedPerSec),
       jsonParsePerSec: Math.round(parsePerSec),
+      ...(baselinePerSec !== undefined ? { baselineRatio: Number((baselinePerSec / parsePerSec).toFixed(3)) } : {}),
       avgBodyBytes: bytes,
       perType,
       node: process.version,

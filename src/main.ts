@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { BackfillService } from './backfill/backfill-service';
 import type { EventRetryService } from './admin/event-retry-service';
 import type { Express } from 'express';
 import { Container, type ContainerOptions } from './compose/container';
@@ -52,6 +53,8 @@ export interface Runtime {
   connectors: ConnectorRunner;
   /** SQLite WAL checkpoints on a thread of their own; `serve` and `worker` start it (a no-op on PostgreSQL). */
   checkpoints: WalCheckpointer;
+  /** The backfill of a source from its marketplace's REST API (`appdirect-sync backfill`); its commits wake this worker. */
+  backfill(source: string): BackfillService;
   /** Every store on the runtime's database (for tests and tools that read what the service wrote). */
   stores: Stores;
   /** Graceful stop: no new connections, in-flight requests and their commits finish, then the database closes. */
@@ -122,6 +125,7 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     get stores() {
       return c.stores;
     },
+    backfill: (source) => c.backfill(source, true),
     listen: async () => {
       const app = c.app;
       await useServingLockWaits(db, config.db.busyTimeoutMs);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordLinks } from '../http/openapi-parts';
 
 /**
  * The answers of mapping preview and tests (admin-mappings-router.ts) as zod schemas, for the OpenAPI document:
@@ -25,6 +26,11 @@ export const mappingPreview = z
       key: z.string(),
       mappingVersion: z.string(),
       data: z.record(z.string(), z.unknown()).meta({ description: 'The normalized record.' }),
+      links: recordLinks,
+      matchedPaths: z.record(z.string(), z.string().nullable()).meta({
+        description:
+          'Which path each path-read field matched (with `from: [a, b]`, the one the value came from); null when none held a value.',
+      }),
     }),
     z.strictObject({
       ok: z.literal(false),

@@ -1,3 +1,4 @@
+import type { RecordLinks } from '../domain/record-links';
 import type { RecordRef } from '../records/record-store';
 
 /** A keyset page request: newest first, `beforeId` continues after the last id of the previous page. */
@@ -17,6 +18,7 @@ export interface RecordChange {
   mappingVersion: string;
   createdAt: Date;
   data: unknown;
+  links: RecordLinks;
 }
 
 /** A re-send of a stored delivery uuid with another body, beside the event that kept the first body. */

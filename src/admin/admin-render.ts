@@ -1,3 +1,4 @@
+import { splitLinks, type RecordLinks } from '../domain/record-links';
 import type { EventDetail } from '../inbox/event-admin-store';
 import type { StoredRecord } from '../records/record-store';
 
@@ -9,9 +10,16 @@ export function eventDetailJson(e: EventDetail): Record<string, unknown> {
   return { ...e, body: e.payloadPurgedAt ? null : e.body.toString('utf8') };
 }
 
-/** A record with its data and raw content parsed back to JSON. */
+/** A record with its data (its links beside it) and raw content parsed back to JSON. */
 export function recordJson(r: StoredRecord): Record<string, unknown> {
-  return { ...r, data: parse(r.data), rawContent: r.rawContent === null ? null : parse(r.rawContent) };
+  return { ...r, ...dataAndLinks(r.data), rawContent: r.rawContent === null ? null : parse(r.rawContent) };
+}
+
+/** A stored record document as `data` and `links`, as the feed and the records API show them. */
+export function dataAndLinks(document: string): { data: unknown; links: RecordLinks } {
+  const parsed = parse(document);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { data: parsed, links: {} };
+  return splitLinks(parsed as Record<string, unknown>);
 }
 
 function parse(text: string): unknown {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RESOURCE_ACTIONS } from '../domain/envelope';
 import { consumerLagFields } from '../feed/feed-schemas';
+import { recordLinks } from '../http/openapi-parts';
 import { EVENT_STATUSES } from '../inbox/inbox-queue';
 
 /**
@@ -50,6 +51,7 @@ const storedRecord = z
     key: z.string(),
     deleted: z.boolean(),
     data: z.unknown(),
+    links: recordLinks,
     rawContent: z.unknown().meta({ description: 'The resource content as received, dropped paths removed; null when not kept.' }),
     version,
     dataVersion: version.nullable(),
@@ -70,6 +72,7 @@ const recordChange = z
     mappingVersion: z.string(),
     createdAt: time,
     data: z.unknown(),
+    links: recordLinks,
   })
   .meta({ id: 'AdminRecordChange' });
 

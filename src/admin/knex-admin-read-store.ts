@@ -1,3 +1,4 @@
+import { splitLinks } from '../domain/record-links';
 import type { Knex } from 'knex';
 import { asDate, asNumber } from '../db/column-values';
 import type { RecordRef } from '../records/record-store';
@@ -30,7 +31,7 @@ export class KnexAdminReadStore implements AdminReadStore {
       eventTimestamp: asNumber(r.event_timestamp as Id),
       mappingVersion: r.mapping_version as string,
       createdAt: asDate(r.created_at as Time),
-      data: JSON.parse(r.data as string) as unknown,
+      ...splitLinks(JSON.parse(r.data as string) as Record<string, unknown>),
     }));
   }
 

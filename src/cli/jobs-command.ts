@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { withDatabase } from './cli-runtime';
 
-/** The config a job reads: its schedule and limits, and the database; not the mapping files or the worker. */
-const JOBS_USE: readonly string[] = ['db', 'log', 'retention'];
+/**
+ * The config a job reads: its schedule and limits, and the database; the sources (their appdirectApi) and the mapping
+ * files for the reconcile jobs, which load them only when run.
+ */
+const JOBS_USE: readonly string[] = ['db', 'log', 'retention', 'sources', 'mappings', 'worker', 'metrics'];
 
 /** `appdirect-sync jobs list|run <name>`: the periodic jobs, on demand (they also run on their schedule under `serve`). */
 export function registerJobsCommand(program: Command): void {
@@ -14,7 +17,7 @@ export function registerJobsCommand(program: Command): void {
       await withDatabase(
         command,
         async (c) => {
-          for (const job of c.jobs.jobs) process.stdout.write(`${job.name}  ${job.schedule}\n`);
+          for (const job of c.jobs.jobs) process.stdout.write(`${job.name}  ${job.schedule ?? 'on demand'}\n`);
         },
         JOBS_USE,
       );

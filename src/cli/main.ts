@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { isAppError } from '../core/app-error';
+import { registerBackfillCommand } from './backfill-command';
 import { packageVersion } from '../core/package-version';
 import { registerApiKeysCommand } from './api-keys-command';
 import { registerClientsCommand } from './clients-command';
@@ -10,11 +11,13 @@ import { registerMigrateCommand } from './migrate-command';
 import { registerOpenapiCommand } from './openapi-command';
 import { registerServeCommand } from './serve-command';
 import { registerSimulateCommand } from './simulate-command';
+import { registerSimulateMarketplaceCommand } from './simulate-marketplace-command';
 import { registerTokensCommand } from './tokens-command';
 import { registerUsersCommand } from './users-command';
 import { registerViewsCommand } from './views-command';
 import { registerWorkerCommand } from './worker-command';
 import { registerEventsCommand } from './events-command';
+import { registerRecordsCommand } from './records-command';
 import { registerRemapCommand } from './remap-command';
 import { registerJobsCommand } from './jobs-command';
 
@@ -38,10 +41,13 @@ export function buildProgram(): Command {
   registerConsumersCommand(program);
   registerEventsCommand(program);
   registerRemapCommand(program);
+  registerRecordsCommand(program);
   registerJobsCommand(program);
   registerViewsCommand(program);
   registerConnectorsCommand(program);
   registerOpenapiCommand(program);
+  registerBackfillCommand(program);
+  registerSimulateMarketplaceCommand(program);
   return program;
 }
 

@@ -100,8 +100,8 @@ export async function previewDelivery(dir: string, label: string, text: string, 
     if (preview.key !== null) io.err(`record key (keyOf): ${preview.key}\n`);
     return 1;
   }
-  const { mapping, entity, key, mappingVersion, data } = preview;
-  io.out(`${JSON.stringify({ mapping, entity, key, mappingVersion, data }, null, 2)}\n`);
+  const { mapping, entity, key, mappingVersion, data, links, matchedPaths } = preview;
+  io.out(`${JSON.stringify({ mapping, entity, key, mappingVersion, data, links, matchedPaths }, null, 2)}\n`);
   return 0;
 }
 

@@ -12,7 +12,8 @@ export function registerWorkerCommand(program: Command): void {
     .description('apply accepted inbox events to records and the change log')
     .option('--once', 'process every due event, then exit')
     .action(async (opts: { once?: boolean }, command: Command) => {
-      const config = configFromCli(command, RUNTIME_WITHOUT_SERVER);
+      // The sources too: their appdirectApi re-fetches content-less deliveries and schedules the reconcile jobs.
+      const config = configFromCli(command, [...RUNTIME_WITHOUT_SERVER, 'sources', 'metrics']);
       const runtime = await buildRuntime(config);
       if (opts.once) {
         // Claimed is not applied: say where each claimed event ended.

@@ -22,6 +22,10 @@ import { ServiceMetrics } from '../metrics/service-metrics';
 import { MappingDiffService } from '../worker/mapping-diff-service';
 import { RemapService } from '../worker/remap-service';
 import type { SyncWorker } from '../worker/sync-worker';
+import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
+import type { BackfillService } from '../backfill/backfill-service';
+import { createAppdirectApi, createBackfill, createReconcile } from './create-backfill';
+import type { ReconcileService } from '../backfill/reconcile-service';
 import { createHttpApp } from './create-http-app';
 import { createPlanner, createReceiver, createSyncWorker, type WorkerOverrides } from './create-pipeline';
 import { createConnectorRunner, createJobLocks, createJobSchedule, createScheduler, type JobLocks } from './create-schedules';
@@ -179,6 +183,21 @@ export class Container {
   /** The express app: receiver, OAuth2 token endpoint, feed and records APIs (see createHttpApp). */
   get app(): Express {
     return this.once('app', () => createHttpApp(this));
+  }
+
+  /** The REST client of a source's marketplace, one per source (its token and rate limiter are shared by every use). */
+  appdirectApi(source: string): AppdirectApiClient {
+    return this.once(`appdirectApi:${source}`, () => createAppdirectApi(this, source));
+  }
+
+  /** The backfill of a source; `wake`: commits wake this process's worker (the CLI drains it after each page). */
+  backfill(source: string, wake = false): BackfillService {
+    return this.once(`backfill:${source}`, () => createBackfill(this, source, wake));
+  }
+
+  /** The reconciliation of a source against its marketplace (the job `reconcile:<source>`). */
+  reconcile(source: string): ReconcileService {
+    return this.once(`reconcile:${source}`, () => createReconcile(this, source));
   }
 
   /** The `clients` and `users` commands' service. */

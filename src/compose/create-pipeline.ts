@@ -3,6 +3,7 @@ import type { RecordWriter } from '../records/record-store';
 import { InlinePlanner, type EventPlanner } from '../worker/event-planner';
 import { SyncWorker, type SyncWorkerOptions } from '../worker/sync-worker';
 import { ThreadedPlanner } from '../worker/threaded-planner';
+import { ResourceRefetcher } from '../worker/resource-refetcher';
 import type { Container } from './container';
 
 /** What a worker built beside the container's own may differ in (tests of the engine). */
@@ -39,5 +40,11 @@ export function createPlanner(c: Container): EventPlanner {
 /** A sync worker on the container's inbox queue and mappings; records, planner and options default to the container's. */
 export function createSyncWorker(c: Container, overrides: WorkerOverrides = {}): SyncWorker {
   const { records = c.stores.records, planner = c.planner, options = c.config.worker } = overrides;
-  return new SyncWorker(c.db, c.stores.inboxQueue, records, c.mappings, c.clock, c.logger, options, planner);
+  const worker = new SyncWorker(c.db, c.stores.inboxQueue, records, c.mappings, c.clock, c.logger, options, planner);
+  const refetching = Object.entries(c.config.sources).filter(([, s]) => s.appdirectApi?.refetch);
+  if (refetching.length > 0) {
+    const sources = new Set(refetching.map(([name]) => name));
+    worker.completer = new ResourceRefetcher((source) => (sources.has(source) ? c.appdirectApi(source) : undefined));
+  }
+  return worker;
 }

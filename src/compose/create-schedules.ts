@@ -4,6 +4,7 @@ import { createConnectors } from '../connectors/create-connectors';
 import { createRecordShapes } from './create-record-shapes';
 import type { JobLockStore } from '../jobs/job-lock-store';
 import { JobSchedule } from '../jobs/job-schedule';
+import { ReconcileJob } from '../jobs/reconcile-job';
 import { RetentionJob } from '../jobs/retention-job';
 import { Scheduler } from '../jobs/scheduler';
 import type { Container } from './container';
@@ -35,7 +36,10 @@ export function createJobSchedule(c: Container): JobSchedule {
     c.config.retention,
     c.logger,
   );
-  return new JobSchedule([retention], c.scheduler);
+  const reconciles = Object.entries(c.config.sources).flatMap(([source, s]) =>
+    s.appdirectApi ? [new ReconcileJob(source, s.appdirectApi.reconcile.schedule, () => c.reconcile(source))] : [],
+  );
+  return new JobSchedule([retention, ...reconciles], c.scheduler);
 }
 
 /**

@@ -2,6 +2,8 @@ import type { AdminAuditStore } from '../admin/admin-audit-store';
 import type { AdminReadStore } from '../admin/admin-read-store';
 import { KnexAdminAuditStore } from '../admin/knex-admin-audit-store';
 import { KnexAdminReadStore } from '../admin/knex-admin-read-store';
+import type { BackfillCheckpointStore } from '../backfill/backfill-checkpoint-store';
+import { KnexBackfillCheckpointStore } from '../backfill/knex-backfill-checkpoint-store';
 import type { ApiKeyStore } from '../auth/api-key-store';
 import { KnexApiKeyStore } from '../auth/knex-api-key-store';
 import { KnexOauthClientStore } from '../auth/knex-oauth-client-store';
@@ -30,6 +32,8 @@ import { KnexRetentionStore } from '../jobs/knex-retention-store';
 import type { RetentionStore } from '../jobs/retention-store';
 import type { EntityViewStore } from '../records/entity-view-store';
 import { createEntityViewStore, createRecordStore, createRemapStore } from '../records/create-record-stores';
+import { KnexRecordLinkStore } from '../records/knex-record-link-store';
+import type { RecordLinkStore } from '../records/record-link-store';
 import type { RecordStore } from '../records/record-store';
 import type { RemapStore } from '../records/remap-store';
 
@@ -65,6 +69,9 @@ export class Stores {
   get records(): RecordStore {
     return this.once('records', () => createRecordStore(this.db));
   }
+  get recordLinks(): RecordLinkStore {
+    return this.once('recordLinks', () => new KnexRecordLinkStore(this.db));
+  }
   get remap(): RemapStore {
     return this.once('remap', () => createRemapStore(this.db));
   }
@@ -79,6 +86,9 @@ export class Stores {
   }
   get jobLocks(): JobLockStore {
     return this.once('jobLocks', () => new KnexJobLockStore(this.db));
+  }
+  get backfillCheckpoints(): BackfillCheckpointStore {
+    return this.once('backfillCheckpoints', () => new KnexBackfillCheckpointStore(this.db));
   }
   get retention(): RetentionStore {
     return this.once('retention', () => new KnexRetentionStore(this.db));

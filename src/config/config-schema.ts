@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { connectorsSchema, urlString } from './connector-schema';
+import { appdirectApiSchema } from './appdirect-api-schema';
 import { tlsSchema } from './tls-schema';
 
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _');
@@ -47,6 +48,8 @@ const source = z
   .object({
     description: z.string().optional(),
     auth: sourceAuth,
+    /** The marketplace's REST API: backfill, reconcile and re-fetch of resource.url (docs/backfill.md). */
+    appdirectApi: appdirectApiSchema.optional(),
   })
   .strict();
 

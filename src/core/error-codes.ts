@@ -233,7 +233,7 @@ export const ERROR_CODES = {
   },
   CONNECTOR_FAILURE_NOT_FOUND: {
     status: 404,
-    meaning: 'No parked change of that connector has that id (connectors failures show|retry|skip, admin API).',
+    meaning: 'No parked change of that connector has that id (connectors failures show, retry or skip; admin API).',
   },
   CONNECTOR_FAILURE_RESOLVED: {
     status: 409,
@@ -247,6 +247,48 @@ export const ERROR_CODES = {
   CONNECTOR_RESEND_UNSUPPORTED: {
     status: 400,
     meaning: 'The connector does not park changes (file connectors), so it has none to retry.',
+  },
+  APPDIRECT_API_NOT_CONFIGURED: {
+    status: 400,
+    meaning: 'backfill, reconcile or a re-fetch names a source without an appdirectApi section (docs/backfill.md).',
+  },
+  APPDIRECT_API_UNAVAILABLE: {
+    status: 502,
+    meaning:
+      "The marketplace's REST API kept failing (network error, timeout, 429 or 5xx) through every retry, Retry-After honoured; a backfill stops at its checkpoint and continues from it on the next run.",
+  },
+  APPDIRECT_API_REFUSED: {
+    status: 502,
+    meaning:
+      'The marketplace answered a 4xx other than 401 and 429 (403: the API client lacks ROLE_PARTNER_READ; 404: no such resource); retrying would not help.',
+  },
+  APPDIRECT_API_AUTH_FAILED: {
+    status: 502,
+    meaning:
+      "The token request to {baseUrl}/oauth2/token failed, or the API answered 401 again after a fresh token: check the source's clientId and clientSecret.",
+  },
+  APPDIRECT_API_RESPONSE_TOO_LARGE: {
+    status: 502,
+    meaning: 'A marketplace response body was larger than appdirectApi.maxResponseBytes; it is not read further.',
+  },
+  APPDIRECT_API_BAD_RESPONSE: {
+    status: 502,
+    meaning: 'A marketplace response was not the JSON the endpoint documents (not JSON, or a page without its items array).',
+  },
+  BACKFILL_UNKNOWN_ENTITY: {
+    status: 400,
+    meaning:
+      'backfill --entity or appdirectApi.reconcile.entities names an entity backfill does not know (company, user, membership, subscription, order, invoice, catalog_product).',
+  },
+  REFETCH_URL_REFUSED: {
+    status: 422,
+    meaning:
+      "A delivery without content names a resource.url that is not HTTPS on the source's marketplace host (appdirectApi.baseUrl), or none at all: it is never followed (no SSRF), and the event ends failed.",
+  },
+  REFETCH_FAILED: {
+    status: 502,
+    meaning:
+      "A delivery without content could not be completed by a GET of its resource.url (network, 401, 404, 429 or 5xx): the event waits and is retried on the worker's schedule, then ends dead after worker.maxAttempts.",
   },
 } as const;
 

@@ -1,5 +1,6 @@
 import { AppError } from '../core/app-error';
 import type { ChangeCause, ChangeKind } from '../domain/change';
+import type { RecordLinks } from '../domain/record-links';
 
 /** One entry of the change log as consumers see it. `data` is the record's whole normalized data after the change. */
 export interface Change {
@@ -10,6 +11,8 @@ export interface Change {
   key: string;
   kind: ChangeKind;
   data: Record<string, unknown>;
+  /** The record's links after the change (`company` → {entity, key}); empty when its mapping declares none. */
+  links: RecordLinks;
   eventUuid: string;
   eventTimestamp: number;
   mappingVersion: string;

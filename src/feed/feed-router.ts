@@ -99,6 +99,7 @@ export function renderChange(c: Change) {
     key: c.key,
     kind: c.kind,
     data: c.data,
+    links: c.links,
     event: { uuid: c.eventUuid, timestamp: c.eventTimestamp },
     mapping_version: c.mappingVersion,
     cause: c.cause,

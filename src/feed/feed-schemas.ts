@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeySecurity } from '../auth/security-schemes';
-import { apiKeyErrors, JSON_BODY_ERRORS, jsonBody, jsonResponse, type ApiRoute } from '../http/openapi-parts';
+import { apiKeyErrors, JSON_BODY_ERRORS, jsonBody, jsonResponse, recordLinks, type ApiRoute } from '../http/openapi-parts';
 import { intQuery, isoTime, listQuery } from '../http/query-inputs';
 
 /** The longest long-poll of the feed API, in seconds. */
@@ -55,6 +55,7 @@ const change = z
     key: z.string(),
     kind: z.enum(['created', 'updated', 'deleted', 'restored']),
     data: z.record(z.string(), z.unknown()),
+    links: recordLinks,
     event: z.strictObject({ uuid: z.string(), timestamp: z.number().int() }),
     mapping_version: z.string(),
     cause: z.enum(['event', 'remap']),

@@ -1,3 +1,4 @@
+import { splitLinks } from '../domain/record-links';
 import type { Knex } from 'knex';
 import { asDate, asNumber } from '../db/column-values';
 import { cursorExpired, parseCursor, type Change, type ChangeFeed, type ChangePage, type ReadOptions } from './change-feed';
@@ -42,13 +43,16 @@ export class KnexChangeFeed implements ChangeFeed {
 }
 
 function toChange(r: DbChangeRow): Change {
+  // The stored document carries the links under $links; consumers get them beside the data.
+  const { data, links } = splitLinks(JSON.parse(r.data) as Record<string, unknown>);
   return {
     seq: asNumber(r.seq),
     source: r.source,
     entity: r.entity,
     key: r.record_key,
     kind: r.kind,
-    data: JSON.parse(r.data) as Record<string, unknown>,
+    data,
+    links,
     eventUuid: r.event_uuid,
     eventTimestamp: asNumber(r.event_timestamp),
     mappingVersion: r.mapping_version,

@@ -87,3 +87,11 @@ export const JSON_BODY_ERRORS: ErrorCode[] = [
 export function apiKeyErrors(...codes: ErrorCode[]): Record<number, ResponseConfig> {
   return errorResponses(...API_KEY_ERRORS, ...codes);
 }
+
+/** A record's links by name (docs/adr/0025): the target's entity and key, and `match` when the key may be an external id. */
+export const recordLinks = z
+  .record(z.string(), z.strictObject({ entity: z.string(), key: z.string(), match: z.string().optional() }))
+  .meta({
+    id: 'RecordLinks',
+    description: 'Links to other records by name (`company`, `user`); empty when the mapping declares none or no source held a value.',
+  });

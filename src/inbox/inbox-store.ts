@@ -62,6 +62,8 @@ export interface InboxStore {
   recordRejection(rejection: NewRejection, keep: number): Promise<void>;
   listRejections(limit: number): Promise<RejectedDelivery[]>;
   getEvent(source: string, deliveryUuid: string): Promise<StoredInboxEvent | undefined>;
+  /** Of `uuids`, those the inbox already holds for `source` (backfill skips them: same uuid, same content). */
+  knownDeliveryUuids(source: string, uuids: readonly string[]): Promise<Set<string>>;
   countEvents(): Promise<number>;
   countConflicts(): Promise<number>;
 }

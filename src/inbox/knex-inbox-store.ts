@@ -63,6 +63,19 @@ export abstract class KnexInboxStore implements InboxStore {
     return row ? toStoredEvent(row) : undefined;
   }
 
+  async knownDeliveryUuids(source: string, uuids: readonly string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    // Chunks well under SQLite's and PostgreSQL's bound-parameter limits.
+    for (let i = 0; i < uuids.length; i += 500) {
+      const rows = await this.db('inbox_events')
+        .where('source', source)
+        .whereIn('delivery_uuid', uuids.slice(i, i + 500))
+        .select<{ delivery_uuid: string }[]>('delivery_uuid');
+      for (const r of rows) known.add(r.delivery_uuid);
+    }
+    return known;
+  }
+
   async countEvents(): Promise<number> {
     return count(this.db, 'inbox_events');
   }

@@ -7,10 +7,10 @@ export type JobCounts = Readonly<Record<string, number>>;
 /** A periodic job: a handler that takes "now" and can be called without cron. */
 export interface Job {
   readonly name: string;
-  /** node-cron expression. */
-  readonly schedule: string;
-  /** Runs once; resolves with counts of what it did (for logs and `jobs run`). */
-  run(now: Date): Promise<JobCounts>;
+  /** node-cron expression; none: on demand only (`jobs run`). */
+  readonly schedule: string | undefined;
+  /** Runs once; resolves with counts of what it did (for logs and `jobs run`). `signal` aborts at a stop. */
+  run(now: Date, signal?: AbortSignal): Promise<JobCounts>;
 }
 
 /**
@@ -27,7 +27,7 @@ export class JobSchedule {
     readonly jobs: readonly Job[],
     private readonly scheduler: Scheduler,
   ) {
-    for (const job of jobs) scheduler.register({ name: job.name, schedule: job.schedule, run: (now) => job.run(now) });
+    for (const job of jobs) scheduler.register({ name: job.name, schedule: job.schedule, run: (now, signal) => job.run(now, signal) });
   }
 
   /** Schedules every job; calling it twice does nothing more. */

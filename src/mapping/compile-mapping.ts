@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../core/app-error';
 import { compileFields, describeFields, inNameOrder, type CompileProblem } from './field-plan';
 import type { MappingFile } from './mapping-schema';
-import type { CompiledMapping, MappingIssue, MapResult } from './mapping-types';
+import type { CompiledMapping, MappingIssue, MapResult, MatchedPaths } from './mapping-types';
 import { compilePath } from './path-reader';
 import { parseDropPath, removePaths } from './redact-content';
-import { runFieldsAsync, runFieldsSync, type RunContext } from './run-field-plans';
+import { compileLinks, describeLinks, runLinks } from './link-plan';
+import { compileLevel } from './level-runner';
+import { runFieldsAsync, type RunContext } from './run-field-plans';
 
 /** The record key when a mapping names none: the resource's own id, present on every action including REMOVED. */
 export const DEFAULT_KEY_PATH = 'resource.uuid';
@@ -29,6 +31,7 @@ export function compileMapping(
   const drop = def.drop ?? [];
   const plans = compileFields(def.fields, ['fields'], drop, problems);
   if (plans.length === 0) problems.push({ path: ['fields'], message: 'a mapping needs at least one field' });
+  const links = compileLinks(def.links ?? {}, problems);
   if (problems.length > 0) return { mapping: undefined, problems };
 
   const keyPath = def.key ?? DEFAULT_KEY_PATH;
@@ -37,6 +40,7 @@ export function compileMapping(
   const version = mappingVersion(bytes);
   const isAsync = plans.some((p) => p.isAsync);
   const running = inNameOrder(plans);
+  const runTop = isAsync ? undefined : compileLevel(running);
 
   const keyOf = (delivery: unknown): string => {
     const key = idText(readKey(delivery));
@@ -76,10 +80,32 @@ export function compileMapping(
 
     const root = dropSegs.length > 0 ? removePaths(delivery, dropSegs) : delivery;
     const ctx: RunContext = { file, deliveryUuid, root, errors: [] };
-    const finish = (data: Record<string, unknown>): MapResult =>
-      ctx.errors.length > 0 ? { ok: false, errors: ctx.errors } : { ok: true, key: key as string, data, mappingVersion: version };
-    if (!isAsync) return finish(runFieldsSync(running, root, ctx, '', ''));
+    const linkIssue = (field: string, path: string, problem: string): MappingIssue => ({
+      ...issue('MAPPING_WRONG_TYPE', `link ${field} (from ${path}): ${problem}`, path),
+      field,
+    });
+    const finish = (data: Record<string, unknown>): MapResult => {
+      const found = links.length > 0 ? runLinks(links, root, linkIssue, ctx.errors) : {};
+      return ctx.errors.length > 0
+        ? { ok: false, errors: ctx.errors }
+        : { ok: true, key: key as string, data, links: found, mappingVersion: version };
+    };
+    if (runTop) return finish(runTop(root, ctx, '', ''));
     return runFieldsAsync(running, root, ctx, '', '').then(finish);
+  };
+
+  const matchedPaths = (delivery: unknown): MatchedPaths => {
+    const root = dropSegs.length > 0 ? removePaths(delivery, dropSegs) : delivery;
+    const out: MatchedPaths = {};
+    for (const plan of plans) {
+      if (!plan.paths) continue;
+      const hit = plan.paths.find((p) => {
+        const v = p.read(root, root);
+        return v !== undefined && v !== null;
+      });
+      out[plan.name] = hit?.path ?? null;
+    }
+    return out;
   };
 
   const mapping: CompiledMapping = {
@@ -89,10 +115,12 @@ export function compileMapping(
     version,
     provisional: def.provisional ?? false,
     fields: describeFields(plans),
+    links: describeLinks(links),
     drop: [...drop],
     isAsync,
     keyOf,
     map,
+    matchedPaths,
   };
   return { mapping: Object.freeze(mapping), problems: [] };
 }

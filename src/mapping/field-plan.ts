@@ -1,7 +1,8 @@
 import jsonata from 'jsonata';
+import type { LevelRunner } from './level-runner';
 import type { FieldSpec } from './mapping-schema';
 import type { FieldDescriptor, FieldType } from './mapping-types';
-import { compilePath, FORBIDDEN_SEGMENTS, parsePath, type PathReader } from './path-reader';
+import { compilePath, FORBIDDEN_SEGMENTS, namesIn, parsePath, type PathReader } from './path-reader';
 import { isUnderDropPath, parseDropPath } from './redact-content';
 import { toBoolean, toDate, toDatetime, toDecimal, toInteger, toJson, toText, ValueRejected } from './value-normalizers';
 
@@ -13,9 +14,12 @@ export interface FieldPlan {
   name: string;
   type: FieldType;
   required: boolean;
-  /** The source as written, for error messages: the path, `expr: <text>` or `value`. */
+  /** The source as written, for error messages: the path (several joined by ` | `), `expr: <text>` or `value`. */
   source: string;
+  /** The first of `paths` that holds a value. */
   read?: PathReader;
+  /** The paths of `from` or `href`, in order, each with its own reader: to say which one matched. */
+  paths?: Array<{ path: string; read: PathReader }>;
   expr?: jsonata.Expression;
   constant?: unknown;
   hasDefault: boolean;
@@ -23,6 +27,8 @@ export interface FieldPlan {
   /** Throws ValueRejected. Not used by collections. */
   normalize: (v: unknown) => unknown;
   items?: FieldPlan[];
+  /** The items' level compiled by compileLevel (sync item levels only); set once the plans are in name order. */
+  runItems?: LevelRunner;
   /** True when this field or an item field evaluates a JSONata expression. */
   isAsync: boolean;
 }
@@ -86,9 +92,12 @@ function compileField(
   problems: CompileProblem[],
   sourcePrefix: string,
 ): FieldPlan {
-  const given = (['from', 'expr', 'value'] as const).filter((k) => k in spec && (spec as Record<string, unknown>)[k] !== undefined);
+  const given = (['from', 'href', 'expr', 'value'] as const).filter((k) => k in spec && (spec as Record<string, unknown>)[k] !== undefined);
   if (given.length !== 1) {
-    problems.push({ path: at, message: `field ${name} needs exactly one of from, expr or value (has ${given.join(', ') || 'none'})` });
+    problems.push({
+      path: at,
+      message: `field ${name} needs exactly one of from, href, expr or value (has ${given.join(', ') || 'none'})`,
+    });
   }
   const plan: FieldPlan = {
     name,
@@ -105,16 +114,14 @@ function compileField(
           : NORMALIZERS[spec.type],
     isAsync: false,
   };
-  if (spec.from !== undefined) {
-    plan.source = spec.from;
-    const segs = parsePath(spec.from).map(String);
-    if (segs.some((s) => FORBIDDEN_SEGMENTS.has(s)))
-      problems.push({ path: [...at, 'from'], message: `path ${spec.from} reaches into the object prototype` });
-    const full = parseDropPath(sourcePrefix ? `${sourcePrefix}.${spec.from}` : spec.from);
-    const blocked = drop.find((d) => isUnderDropPath(full, parseDropPath(d)));
-    if (blocked)
-      problems.push({ path: [...at, 'from'], message: `field ${name} reads ${spec.from}, which is under the dropped path ${blocked}` });
-    plan.read = compilePath(spec.from);
+  const pathSource = spec.from !== undefined ? 'from' : spec.href !== undefined ? 'href' : undefined;
+  if (pathSource !== undefined) {
+    const written = (pathSource === 'from' ? spec.from : spec.href) as string | string[];
+    const list = typeof written === 'string' ? [written] : written;
+    for (const p of list) checkPath(name, p, [...at, pathSource], sourcePrefix, drop, problems);
+    plan.source = list.join(' | ');
+    plan.paths = list.map((p) => ({ path: p, read: pathSource === 'href' ? hrefReader(compilePath(p)) : compilePath(p) }));
+    plan.read = firstOf(plan.paths.map((p) => p.read));
   } else if (spec.expr !== undefined) {
     plan.source = `expr: ${spec.expr}`;
     plan.isAsync = true;
@@ -128,7 +135,8 @@ function compileField(
     plan.constant = spec.value;
   }
   if (spec.type === 'collection') {
-    const itemPrefix = spec.from !== undefined ? `${sourcePrefix ? `${sourcePrefix}.` : ''}${spec.from}[*]` : '';
+    const first = plan.paths?.[0]?.path;
+    const itemPrefix = first !== undefined ? `${sourcePrefix ? `${sourcePrefix}.` : ''}${first}[*]` : '';
     plan.items = compileFields(spec.fields, [...at, 'fields'], itemPrefix ? drop : [], problems, itemPrefix);
     plan.isAsync ||= plan.items.some((i) => i.isAsync);
     if (plan.items.length === 0) problems.push({ path: [...at, 'fields'], message: `collection ${name} has no item fields` });
@@ -148,6 +156,62 @@ function compileField(
     }
   }
   return plan;
+}
+
+/** Refuses a path that reaches the prototype or reads under a dropped path. */
+function checkPath(
+  name: string,
+  path: string,
+  at: Array<string | number>,
+  sourcePrefix: string,
+  drop: readonly string[],
+  problems: CompileProblem[],
+): void {
+  if (namesIn(path).some((s) => FORBIDDEN_SEGMENTS.has(s)))
+    problems.push({ path: at, message: `path ${path} reaches into the object prototype` });
+  // A selector or a key read elsewhere may pick any item or key: checked against drops as `*`.
+  const segs = parsePath(path).map((s) => (typeof s === 'object' ? '*' : String(s)));
+  const full = [...(sourcePrefix ? parseDropPath(sourcePrefix) : []), ...segs];
+  const blocked = drop.find((d) => isUnderDropPath(full, parseDropPath(d)));
+  if (blocked) problems.push({ path: at, message: `field ${name} reads ${path}, which is under the dropped path ${blocked}` });
+}
+
+/** One reader, or the first of several that holds a value: `from: [a, b]` stays a few direct reads. */
+export function firstOf(readers: PathReader[]): PathReader {
+  if (readers.length === 1) return readers[0] as PathReader;
+  return (scope, root) => {
+    for (const read of readers) {
+      const v = read(scope, root);
+      if (v !== undefined && v !== null) return v;
+    }
+    return undefined;
+  };
+}
+
+/** Reads an AppDirect href and keeps its last path segment (`…/companies/<uuid>?isExternalId=false` → `<uuid>`). */
+export function hrefReader(read: PathReader): PathReader {
+  return (scope, root) => {
+    const v = read(scope, root);
+    return typeof v === 'string' ? lastSegment(v) : v;
+  };
+}
+
+function lastSegment(href: string): string | undefined {
+  // Index scans rather than regexes: this runs for every href field and link of every delivery.
+  let end = href.length;
+  const query = href.indexOf('?');
+  if (query !== -1) end = query;
+  const fragment = href.indexOf('#');
+  if (fragment !== -1 && fragment < end) end = fragment;
+  while (end > 0 && href.charCodeAt(end - 1) === 47 /* / */) end--;
+  const segment = href.slice(href.lastIndexOf('/', end - 1) + 1, end);
+  if (segment === '') return undefined;
+  if (segment.indexOf('%') === -1) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function collectionDefault(v: unknown): unknown {

@@ -5,6 +5,7 @@ export type {
   CompiledMapping,
   FieldDescriptor,
   FieldType,
+  LinkDescriptor,
   MapResult,
   MappingIssue,
   MappingLoadProblem,

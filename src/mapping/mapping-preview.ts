@@ -1,12 +1,24 @@
 import { isAppError } from '../core/app-error';
-import type { CompiledMapping, MappingIssue } from './mapping-types';
+import type { RecordLinks } from '../domain/record-links';
+import type { CompiledMapping, MappingIssue, MatchedPaths } from './mapping-types';
 
 /** A problem of a preview, with the file, target field and source path that name where it is. */
 export type PreviewIssue = Pick<MappingIssue, 'code' | 'message' | 'file' | 'field' | 'path'>;
 
 /** What one delivery maps to: the normalized record, or every issue (and, when readable, the record key). */
 export type MappingPreview =
-  | { ok: true; mapping: string; entity: string; key: string; mappingVersion: string; data: Record<string, unknown> }
+  | {
+      ok: true;
+      mapping: string;
+      entity: string;
+      key: string;
+      mappingVersion: string;
+      data: Record<string, unknown>;
+      /** The record's links to other records (docs/adr/0025), by link name. */
+      links: RecordLinks;
+      /** Which path each path-read field matched: with `from: [a, b]`, the one the value came from. */
+      matchedPaths: MatchedPaths;
+    }
   | { ok: false; mapping: string | null; entity: string | null; key: string | null; errors: PreviewIssue[] };
 
 /**
@@ -48,6 +60,8 @@ export async function previewMapping(
       key: result.key,
       mappingVersion: result.mappingVersion,
       data: result.data,
+      links: result.links,
+      matchedPaths: mapping.matchedPaths(delivery),
     };
   } catch (err) {
     // What the worker would record as this event's failure (plan-event.ts): a catalogued code, never a crash.

@@ -14,12 +14,22 @@ const DROP_PATH = /^[A-Za-z_$][\w$-]*(?:\.(?:[A-Za-z_$][\w$-]*|\*)|\[(?:\d+|\*)\
 const fieldName = z.string().regex(FIELD_NAME, { error: 'field names are letters, digits and _ (usable as SQL columns)' });
 const sourcePath = z
   .string()
-  .regex(PATH_PATTERN, { error: 'a path is dotted names with optional [n] indexes, e.g. resource.content.orderLines[0].id' })
+  .regex(PATH_PATTERN, {
+    error: 'a path is dotted names with optional [n], [name=value] or [$path] steps, e.g. resource.content.orderLines[0].id',
+  })
   .describe('A plain path into the delivery (or, inside a collection, into the item). Compiled to direct reads.');
+/** One path, or several tried in order: the first that holds a value (not absent, not null) wins. */
+const sourcePaths = z
+  .union([sourcePath, z.array(sourcePath).min(1).max(8)])
+  .describe('A path, or a list of paths tried in order (the first holding a value wins). Compiled to direct reads.');
+const entityName = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'entity names are lower snake case, e.g. subscription' });
 
 const common = {
   description: z.string().optional().describe('What the field means for the CRM/ERP side.'),
-  from: sourcePath.optional(),
+  from: sourcePaths.optional(),
+  href: sourcePaths
+    .optional()
+    .describe("Path(s) to an AppDirect href (a URL); the value is the URL's last path segment, the resource's id."),
   expr: z
     .string()
     .min(1)
@@ -55,6 +65,7 @@ export const fieldSchema: z.ZodType<FieldSpec> = z.discriminatedUnion('type', [
     type: z.literal('collection'),
     description: common.description,
     from: common.from,
+    href: common.href,
     expr: common.expr,
     required: common.required,
     default: common.default,
@@ -63,6 +74,21 @@ export const fieldSchema: z.ZodType<FieldSpec> = z.discriminatedUnion('type', [
     },
   }),
 ]);
+
+/**
+ * A link from the record to another record: the target entity and where the target's key is read. `href` paths come
+ * first (the key is the href's last segment, always the target's uuid); `from` paths second (an id that may be the
+ * target's uuid or, per marketplace setting, its external id: `match` names the target field to try then).
+ */
+export const linkSchema = z.strictObject({
+  entity: entityName.describe('The target entity, e.g. company.'),
+  description: z.string().optional(),
+  href: sourcePaths.optional().describe("Path(s) to the target's href; its last path segment is the target's key."),
+  from: sourcePaths.optional().describe("Path(s) to the target's id, tried after href."),
+  match: fieldName
+    .optional()
+    .describe('A field of the target record that may hold the id read by `from` instead of its key, e.g. externalId.'),
+});
 
 /** A mapping file: `mappings/<name>.yaml`. */
 export const mappingFileSchema = z.strictObject({
@@ -74,10 +100,7 @@ export const mappingFileSchema = z.strictObject({
     .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/))
     .optional()
     .describe('Further resource.type values mapped the same way.'),
-  entity: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]*$/, { error: 'entity names are lower snake case, e.g. subscription' })
-    .describe('Target entity name (the records table/view).'),
+  entity: entityName.describe('Target entity name (the records table/view).'),
   description: z.string().optional(),
   provisional: z.boolean().optional().describe('True while the source schema is unpublished or unverified.'),
   key: sourcePath.optional().describe('Path of the record key in the delivery. Default resource.uuid.'),
@@ -86,6 +109,10 @@ export const mappingFileSchema = z.strictObject({
     .optional()
     .describe('Envelope paths removed before mapping and from stored raw content: payment details and the like.'),
   fields: z.record(fieldName, fieldSchema),
+  links: z
+    .record(fieldName, linkSchema)
+    .optional()
+    .describe('Links to other records, stored with the record and listed by `records links --dangling`.'),
   get tests() {
     return z.array(testCaseSchema).optional().describe('Test cases, as in a *.tests.yaml file.');
   },
@@ -108,6 +135,10 @@ export const testCaseSchema = z.strictObject({
   expect: z.record(z.string(), z.unknown()).optional().describe('The exact record data.'),
   expectSubset: z.record(z.string(), z.unknown()).optional().describe('Fields the record data must contain (others ignored).'),
   expectKey: z.string().optional().describe('The record key keyOf() must give.'),
+  expectLinks: z
+    .record(z.string(), z.union([z.strictObject({ entity: z.string(), key: z.string(), match: z.string().optional() }), z.null()]))
+    .optional()
+    .describe('Links the record must have (null: the link must be absent); links not named are not checked.'),
   expectError: z
     .union([issueMatcher, z.array(issueMatcher)])
     .optional()
@@ -128,13 +159,15 @@ export type FieldSpec =
   | {
       type: 'collection';
       description?: string;
-      from?: string;
+      from?: string | string[];
+      href?: string | string[];
       expr?: string;
       required?: boolean;
       default?: unknown;
       fields: Record<string, FieldSpec>;
     };
 export type MappingFile = z.infer<typeof mappingFileSchema>;
+export type LinkSpec = z.infer<typeof linkSchema>;
 export type TestCase = z.infer<typeof testCaseSchema>;
 export type TestFile = z.infer<typeof testFileSchema>;
 

@@ -157,8 +157,19 @@ export async function runMappingTest(c: RunnableCase): Promise<CaseResult> {
       const diff = diffJson(expected, result.data, { subset: spec.expect === undefined, ignore: spec.ignore });
       if (diff.length > 0) lines.push(`record differs (- expected, + actual):\n${formatDiff(diff, '  ')}`);
     }
-  } else if (spec.expectKey === undefined) {
-    lines.push('the case states no expectation (expect, expectSubset, expectError or expectKey)');
+  } else if (spec.expectKey === undefined && spec.expectLinks === undefined) {
+    lines.push('the case states no expectation (expect, expectSubset, expectLinks, expectError or expectKey)');
+  }
+  if (spec.expectLinks !== undefined) {
+    if (!result.ok)
+      lines.push(`expected links but the mapping failed:\n${result.errors.map((e) => `  ${e.code}: ${e.message}`).join('\n')}`);
+    else {
+      // A link expected as null must be absent; links the case does not name are not checked.
+      const wanted = Object.fromEntries(Object.entries(spec.expectLinks).filter(([, v]) => v !== null));
+      const actual = Object.fromEntries(Object.keys(spec.expectLinks).map((n) => [n, result.links[n] ?? null]));
+      const diff = diffJson({ ...Object.fromEntries(Object.keys(spec.expectLinks).map((n) => [n, null])), ...wanted }, actual);
+      if (diff.length > 0) lines.push(`links differ (- expected, + actual):\n${formatDiff(diff, '  ')}`);
+    }
   }
   return lines.length > 0 ? fail(lines.join('\n')) : { name: c.name, file: c.file, passed: true };
 }

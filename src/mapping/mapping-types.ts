@@ -1,3 +1,5 @@
+import type { RecordLinks } from '../domain/record-links';
+
 /**
  * The contract between mapping files and the rest of the service. The sync engine sees only these types; how a
  * mapping file is parsed, validated and compiled stays inside src/mapping/.
@@ -34,9 +36,22 @@ export interface FieldDescriptor {
   fields?: FieldDescriptor[];
 }
 
-/** The outcome of mapping one delivery: a normalized record or every issue found (not just the first). */
+/** A link a mapping declares: its name and the target entity (for views and the dangling-links listing). */
+export interface LinkDescriptor {
+  name: string;
+  entity: string;
+}
+
+/**
+ * The outcome of mapping one delivery: a normalized record with its links, or every issue found (not just the
+ * first). Store `withLinks(data, links)` (src/domain/record-links.ts) as the record's document.
+ */
 export type MapResult =
-  { ok: true; key: string; data: Record<string, unknown>; mappingVersion: string } | { ok: false; errors: MappingIssue[] };
+  | { ok: true; key: string; data: Record<string, unknown>; links: RecordLinks; mappingVersion: string }
+  | { ok: false; errors: MappingIssue[] };
+
+/** Which path gave each path-read field its value (null: none did), for `mappings preview`. */
+export type MatchedPaths = Record<string, string | null>;
 
 /**
  * A validated, compiled mapping file. Pure: `keyOf` and `map` read only the delivery they are given.
@@ -54,6 +69,8 @@ export interface CompiledMapping {
   version: string;
   provisional: boolean;
   fields: FieldDescriptor[];
+  /** The links the mapping declares, in name order. */
+  links: LinkDescriptor[];
   /** Envelope paths removed before mapping (payment details and the like). */
   drop: string[];
   /** True when `map` returns a Promise (the mapping has JSONata expressions). */
@@ -65,6 +82,8 @@ export interface CompiledMapping {
   keyOf(delivery: unknown): string;
   /** Maps the whole parsed envelope `{uuid,timestamp,resource:{type,uuid,url,content},resourceAction}`. */
   map(delivery: unknown): MapResult | Promise<MapResult>;
+  /** The path each top-level `from`/`href` field read its value from; slower than map, for previews. */
+  matchedPaths(delivery: unknown): MatchedPaths;
 }
 
 /** Finds the mapping for a resource type; the sync engine's only view of the mappings folder. */

@@ -60,7 +60,7 @@ export function compileOutputMapping(
   const map = (record: unknown): MapResult | Promise<MapResult> => {
     const ctx: RunContext = { file, deliveryUuid: '(record)', root: record, errors: [] };
     const finish = (data: Record<string, unknown>): MapResult =>
-      ctx.errors.length > 0 ? { ok: false, errors: ctx.errors } : { ok: true, key: '', data, mappingVersion: version };
+      ctx.errors.length > 0 ? { ok: false, errors: ctx.errors } : { ok: true, key: '', data, links: {}, mappingVersion: version };
     if (!isAsync) return finish(runFieldsSync(running, record, ctx, '', ''));
     return runFieldsAsync(running, record, ctx, '', '').then(finish);
   };
@@ -71,10 +71,13 @@ export function compileOutputMapping(
     version,
     provisional: false,
     fields: describeFields(plans),
+    // Links are the inbound mapping's business: they travel with the record, not in what a destination is sent.
+    links: [],
     drop: [],
     isAsync,
     keyOf: () => '',
     map,
+    matchedPaths: () => ({}),
   };
   return { mapping: Object.freeze(mapping), problems: [] };
 }

@@ -24,10 +24,13 @@ export function runFieldsSync(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const plan of plans) {
-    const raw = plan.read ? plan.read(scope) : plan.constant;
+    const raw = plan.read ? plan.read(scope, ctx.root) : plan.constant;
+    const runItems = plan.runItems;
     out[plan.name] = plan.items
-      ? collection(plan, raw, ctx, fieldPrefix, pathPrefix, (item, f, p) => runFieldsSync(plan.items as FieldPlan[], item, ctx, f, p))
-      : settle(plan, raw, ctx, fieldPrefix, pathPrefix);
+      ? collection(plan, raw, scope, ctx, fieldPrefix, pathPrefix, (item, f, p) =>
+          runItems ? runItems(item, ctx, f, p) : runFieldsSync(plan.items as FieldPlan[], item, ctx, f, p),
+        )
+      : settle(plan, raw, ctx, fieldPrefix, pathPrefix, scope);
   }
   return out;
 }
@@ -62,14 +65,14 @@ export async function runFieldsAsync(
       out[plan.name] = null;
       continue;
     }
-    const raw = result ? unwrapSequence(result.value) : plan.read ? plan.read(scope) : plan.constant;
+    const raw = result ? unwrapSequence(result.value) : plan.read ? plan.read(scope, ctx.root) : plan.constant;
     if (!plan.items) {
-      out[plan.name] = settle(plan, raw, ctx, fieldPrefix, pathPrefix);
+      out[plan.name] = settle(plan, raw, ctx, fieldPrefix, pathPrefix, scope);
       continue;
     }
     const items = plan.items;
     const pending: Array<Promise<void>> = [];
-    const mapped = collection(plan, raw, ctx, fieldPrefix, pathPrefix, (item, f, p) => {
+    const mapped = collection(plan, raw, scope, ctx, fieldPrefix, pathPrefix, (item, f, p) => {
       if (!plan.isAsync) return runFieldsSync(items, item, ctx, f, p);
       const slot: Record<string, unknown> = {};
       pending.push(runFieldsAsync(items, item, ctx, f, p).then((r) => void Object.assign(slot, r)));
@@ -82,7 +85,7 @@ export async function runFieldsAsync(
 }
 
 /** Applies default, required and type to one present-or-missing value. */
-function settle(plan: FieldPlan, raw: unknown, ctx: RunContext, fieldPrefix: string, pathPrefix: string): unknown {
+export function settle(plan: FieldPlan, raw: unknown, ctx: RunContext, fieldPrefix: string, pathPrefix: string, scope?: unknown): unknown {
   if (raw === undefined || raw === null) {
     if (plan.hasDefault) return plan.defaultValue;
     if (plan.required) {
@@ -95,14 +98,16 @@ function settle(plan: FieldPlan, raw: unknown, ctx: RunContext, fieldPrefix: str
     return plan.normalize(raw);
   } catch (err) {
     if (!(err instanceof ValueRejected)) throw err;
-    report(ctx, err.code, err.message, plan, fieldPrefix, pathPrefix);
+    report(ctx, err.code, err.message, plan, fieldPrefix, pathPrefix, matchedPath(plan, scope, ctx.root));
     return null;
   }
 }
 
-function collection(
+/** Maps a list item by item with `mapItem`; a missing list settles like a field, a non-list is an issue. */
+export function collection(
   plan: FieldPlan,
   raw: unknown,
+  scope: unknown,
   ctx: RunContext,
   fieldPrefix: string,
   pathPrefix: string,
@@ -113,10 +118,11 @@ function collection(
       report(ctx, 'MAPPING_WRONG_TYPE', 'expected a list for a collection', plan, fieldPrefix, pathPrefix);
       return null;
     }
-    return settle(plan, raw, ctx, fieldPrefix, pathPrefix);
+    return settle(plan, raw, ctx, fieldPrefix, pathPrefix, scope);
   }
+  const source = matchedPath(plan, scope, ctx.root) ?? plan.source;
   const field = `${fieldPrefix}${plan.name}`;
-  const path = `${pathPrefix}${plan.expr ? `(${plan.source})` : plan.source}`;
+  const path = `${pathPrefix}${plan.expr ? `(${plan.source})` : source}`;
   const out = new Array<Record<string, unknown>>(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = mapItem(raw[i], `${field}[${i}].`, `${path}[${i}].`);
   return out;
@@ -131,9 +137,31 @@ function unwrapSequence(v: unknown): unknown {
   return v;
 }
 
-function report(ctx: RunContext, code: string, problem: string, plan: FieldPlan, fieldPrefix: string, pathPrefix: string): void {
+/**
+ * Which of a field's paths gave its value: the path itself when it has one, the first holding a value when it has
+ * several (only looked up for an issue or a preview, never on the hot path).
+ */
+export function matchedPath(plan: FieldPlan, scope: unknown, root: unknown): string | undefined {
+  const paths = plan.paths;
+  if (!paths || paths.length === 0) return undefined;
+  if (paths.length === 1) return paths[0]?.path;
+  return paths.find((p) => {
+    const v = p.read(scope, root);
+    return v !== undefined && v !== null;
+  })?.path;
+}
+
+function report(
+  ctx: RunContext,
+  code: string,
+  problem: string,
+  plan: FieldPlan,
+  fieldPrefix: string,
+  pathPrefix: string,
+  matched?: string,
+): void {
   const field = `${fieldPrefix}${plan.name}`;
-  const path = plan.expr ? `${pathPrefix}(${plan.source})` : `${pathPrefix}${plan.source}`;
+  const path = plan.expr ? `${pathPrefix}(${plan.source})` : `${pathPrefix}${matched ?? plan.source}`;
   ctx.errors.push({
     code,
     message: `${ctx.file}: field ${field} (from ${path}) of delivery ${ctx.deliveryUuid}: ${problem}`,

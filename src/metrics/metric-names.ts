@@ -19,4 +19,6 @@ export const METRIC_NAMES = {
   connectorParked: 'appdirect_sync_connector_parked_changes_total',
   authFailures: 'appdirect_sync_auth_failures_total',
   limiterRefusals: 'appdirect_sync_auth_limiter_refusals_total',
+  reconcileFindings: 'appdirect_sync_reconcile_findings_total',
+  reconcileLastRun: 'appdirect_sync_reconcile_last_run_timestamp_seconds',
 } as const;

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../core/clock';
 import { routeFamily } from '../http/body-errors';
 import { ConnectorMetrics } from './connector-metrics';
@@ -41,6 +41,8 @@ export class ServiceMetrics {
   /** The connectors' runs in this process. */
   readonly connectors: ConnectorMetrics;
   readonly limiterRefusals: Counter<'family'>;
+  readonly reconcileFindings: Counter<'source' | 'entity' | 'finding'>;
+  readonly reconcileLastRun: Gauge<'source' | 'entity'>;
   private cached?: { at: number; value: Promise<DbSnapshot> };
 
   private readonly cacheMs: number;
@@ -85,6 +87,18 @@ export class ServiceMetrics {
       labelNames: ['family'],
       registers,
     });
+    this.reconcileFindings = new Counter({
+      name: METRIC_NAMES.reconcileFindings,
+      help: 'Records the reconcile job found missing locally (brought in), missing remotely (reported) or tombstoned, by source and entity',
+      labelNames: ['source', 'entity', 'finding'],
+      registers,
+    });
+    this.reconcileLastRun = new Gauge({
+      name: METRIC_NAMES.reconcileLastRun,
+      help: 'When the reconcile job last completed an entity of a source (Unix seconds)',
+      labelNames: ['source', 'entity'],
+      registers,
+    });
     registerDbGauges(
       this.registry,
       () => this.snapshot(),
@@ -117,6 +131,15 @@ export class ServiceMetrics {
       });
       next();
     };
+  }
+
+  /** Counts one entity's reconcile findings (ReconcileService's observer). */
+  countReconcile(f: { source: string; entity: string; missingLocally: number; missingRemotely: number; tombstoned: number }): void {
+    const labels = { source: f.source, entity: f.entity };
+    this.reconcileFindings.inc({ ...labels, finding: 'missing_locally' }, f.missingLocally);
+    this.reconcileFindings.inc({ ...labels, finding: 'missing_remotely' }, f.missingRemotely);
+    this.reconcileFindings.inc({ ...labels, finding: 'tombstoned' }, f.tombstoned);
+    this.reconcileLastRun.set(labels, this.clock.now().getTime() / 1000);
   }
 
   /** The database snapshot, shared by the gauges of one scrape and reused for `cacheMs` (per process). */

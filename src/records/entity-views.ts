@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CompiledMapping, FieldDescriptor, FieldType } from '../mapping';
+import { LINKS_MEMBER } from '../domain/record-links';
+import type { CompiledMapping, FieldDescriptor, FieldType, LinkDescriptor } from '../mapping';
 
 /** The engines a view is generated for. */
 export type ViewDialect = 'sqlite' | 'pg';
@@ -13,11 +14,11 @@ const RECORD_COLUMNS = ['source', 'record_key', 'deleted', 'mapping_version', 'u
 /** PostgreSQL truncates identifiers beyond 63 bytes; names are kept within it on both engines. */
 const MAX_IDENTIFIER = 63;
 
-/** One view column that comes from a mapped field. */
+/** One view column: a mapped field, or a link's target key (`type: 'link'`, `field` is the link's name). */
 export interface ViewColumn {
   column: string;
   field: string;
-  type: FieldType;
+  type: FieldType | 'link';
 }
 
 /** A generated view: its name, its field columns and the statement that creates it. */
@@ -40,15 +41,19 @@ export function viewName(entity: string): string {
  * Column names for the fields, in field order: camelCase becomes snake_case (`phoneNumber` → `phone_number`), so
  * nobody has to quote them. A name already taken (by a record column or an earlier field) gets `_2`, `_3`, ...
  */
-export function viewColumns(fields: FieldDescriptor[]): ViewColumn[] {
+export function viewColumns(fields: FieldDescriptor[], links: LinkDescriptor[] = []): ViewColumn[] {
   const taken = new Set<string>(RECORD_COLUMNS);
-  return fields.map((f) => {
-    const base = (snake(f.name) || 'field').slice(0, MAX_IDENTIFIER - 4);
+  const claim = (wanted: string): string => {
+    const base = wanted.slice(0, MAX_IDENTIFIER - 4);
     let column = base;
     for (let n = 2; taken.has(column); n++) column = `${base}_${n}`;
     taken.add(column);
-    return { column, field: f.name, type: f.type };
-  });
+    return column;
+  };
+  const fieldColumns = fields.map((f): ViewColumn => ({ column: claim(snake(f.name) || 'field'), field: f.name, type: f.type }));
+  // A link's column is its target key: `company` → company_key, joinable to entity_company.record_key.
+  const linkColumns = links.map((l): ViewColumn => ({ column: claim(`${snake(l.name)}_key`), field: l.name, type: 'link' }));
+  return [...fieldColumns, ...linkColumns];
 }
 
 /**
@@ -58,20 +63,29 @@ export function viewColumns(fields: FieldDescriptor[]): ViewColumn[] {
  * @remarks A stored value whose JSON type does not fit the field's current type (data written by an older mapping
  * that typed the field differently) reads as NULL on both engines, rather than failing the whole query on a cast.
  */
-export function entityViews(mappings: Array<Pick<CompiledMapping, 'entity' | 'fields'>>, dialect: ViewDialect): EntityViewDefinition[] {
-  const byEntity = new Map<string, FieldDescriptor[]>();
+export function entityViews(
+  mappings: Array<Pick<CompiledMapping, 'entity' | 'fields'> & { links?: LinkDescriptor[] }>,
+  dialect: ViewDialect,
+): EntityViewDefinition[] {
+  const byEntity = new Map<string, { fields: FieldDescriptor[]; links: LinkDescriptor[] }>();
   for (const m of mappings) {
-    const fields = byEntity.get(m.entity) ?? [];
-    for (const f of m.fields) if (!fields.some((g) => g.name === f.name)) fields.push(f);
-    byEntity.set(m.entity, fields);
+    const entry = byEntity.get(m.entity) ?? { fields: [], links: [] };
+    for (const f of m.fields) if (!entry.fields.some((g) => g.name === f.name)) entry.fields.push(f);
+    for (const l of m.links ?? []) if (!entry.links.some((g) => g.name === l.name)) entry.links.push(l);
+    byEntity.set(m.entity, entry);
   }
-  return [...byEntity.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([entity, fields]) => entityView(entity, fields, dialect));
+  return [...byEntity.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([entity, e]) => entityView(entity, e.fields, dialect, e.links));
 }
 
-/** The view of one entity's fields, for one dialect. */
-export function entityView(entity: string, fields: FieldDescriptor[], dialect: ViewDialect): EntityViewDefinition {
+/** The view of one entity's fields (and its links' target keys), for one dialect. */
+export function entityView(
+  entity: string,
+  fields: FieldDescriptor[],
+  dialect: ViewDialect,
+  links: LinkDescriptor[] = [],
+): EntityViewDefinition {
   const name = viewName(entity);
-  const columns = viewColumns(fields);
+  const columns = viewColumns(fields, links);
   const select = [
     'r.source',
     'r.record_key',
@@ -97,12 +111,13 @@ const DIGITS4 = '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]';
 
 /** SQLite: json_extract gives integers and booleans (1/0) natively; decimals, dates and times stay text. */
 function sqliteExpression(c: ViewColumn): string {
-  const path = literal(`$."${c.field}"`);
+  const path = literal(c.type === 'link' ? `$."${LINKS_MEMBER}"."${c.field}".key` : `$."${c.field}"`);
   const t = `json_type(r.data, ${path})`;
   const v = `json_extract(r.data, ${path})`;
   switch (c.type) {
     case 'string':
     case 'enum':
+    case 'link':
       return `case when ${t} = 'text' then ${v} end`;
     case 'integer':
       return `case when ${t} = 'integer' then ${v} end`;
@@ -124,6 +139,10 @@ function sqliteExpression(c: ViewColumn): string {
 /** PostgreSQL: typed columns; decimals are numeric (exact), times timestamptz, json and collections jsonb. */
 function pgExpression(c: ViewColumn): string {
   const key = literal(c.field);
+  if (c.type === 'link') {
+    const link = `(j.d -> ${literal(LINKS_MEMBER)} -> ${key})`;
+    return `case when jsonb_typeof(${link} -> 'key') = 'string' then ${link} ->> 'key' end`;
+  }
   const t = `jsonb_typeof(j.d -> ${key})`;
   const v = `(j.d ->> ${key})`;
   switch (c.type) {

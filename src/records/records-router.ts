@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
 import { AppError } from '../core/app-error';
+import { splitLinks } from '../domain/record-links';
 import { parseInput } from '../http/parse-input';
 import { runAsync } from '../http/run-async';
 import { entityParams, recordListQuery, recordParams, recordQuery } from './records-schemas';
@@ -65,12 +66,14 @@ function decodeAfter(value: unknown): { source: string; key: string } | undefine
 }
 
 function render(r: StoredRecord) {
+  const { data, links } = splitLinks(JSON.parse(r.data) as Record<string, unknown>);
   return {
     source: r.source,
     entity: r.entity,
     key: r.key,
     deleted: r.deleted,
-    data: JSON.parse(r.data) as unknown,
+    data,
+    links,
     version: { event_uuid: r.version.uuid, event_timestamp: r.version.timestamp, action: r.version.action },
     mapping_version: r.mappingVersion,
     created_at: r.createdAt.toISOString(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeySecurity } from '../auth/security-schemes';
-import { apiKeyErrors, jsonResponse, type ApiRoute } from '../http/openapi-parts';
+import { apiKeyErrors, jsonResponse, recordLinks, type ApiRoute } from '../http/openapi-parts';
 import { intQuery, isoTime } from '../http/query-inputs';
 
 /** A source name in a query: as stored, without control characters. */
@@ -39,6 +39,7 @@ export const recordJson = z
     key: z.string(),
     deleted: z.boolean(),
     data: z.unknown().meta({ description: 'The mapped fields.' }),
+    links: recordLinks,
     version: z.strictObject({ event_uuid: z.string(), event_timestamp: z.number().int(), action: z.enum(['ADDED', 'CHANGED', 'REMOVED']) }),
     mapping_version: z.string(),
     created_at: z.iso.datetime(),

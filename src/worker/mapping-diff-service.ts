@@ -4,6 +4,7 @@ import type { CompiledMapping, MappingIssue } from '../mapping';
 import { diffJson, type DiffEntry } from '../mapping/json-diff';
 import type { RecordRef, RecordStore } from '../records/record-store';
 import type { RemapStore } from '../records/remap-store';
+import { withLinks } from '../domain/record-links';
 import { canonicalJson } from '../records/canonical-json';
 import { eventFailure } from './event-failure';
 
@@ -88,8 +89,9 @@ export class MappingDiffService {
     const key = mapping.keyOf(delivery);
     const result = await mapping.map(delivery);
     if (!result.ok) return { event, outcome: 'failing', issues: result.errors };
-    // Through canonical JSON so both sides compare as stored (dates as strings, no undefined keys), and bounded.
-    return { key, data: JSON.parse(canonicalJson(result.data)) as unknown };
+    // Through canonical JSON so both sides compare as stored (dates as strings, no undefined keys, links under
+    // $links), and bounded.
+    return { key, data: JSON.parse(canonicalJson(withLinks(result.data, result.links))) as unknown };
   }
 
   private async storedFor(event: EventDetail, ref: RecordRef): Promise<{ data: string; comparedWith: ComparedWith } | undefined> {

@@ -2,6 +2,7 @@ import { stringifyBounded } from '../core/json-bounds';
 import type { ClaimedEvent, EventCompletion } from '../inbox/inbox-queue';
 import { redactContent, type MappingIssue, type MappingRegistry } from '../mapping';
 import type { MappedEvent } from '../records/apply-event';
+import { withLinks } from '../domain/record-links';
 import { canonicalJson } from '../records/canonical-json';
 import type { RecordRef } from '../records/record-store';
 import { eventFailure } from './event-failure';
@@ -40,7 +41,7 @@ export async function planEvent(event: ClaimedEvent, mappings: MappingRegistry):
     let data: string | undefined;
     if (hasContent || event.action !== 'REMOVED') {
       const result = await mapping.map(delivery);
-      if (result.ok) data = canonicalJson(result.data);
+      if (result.ok) data = canonicalJson(withLinks(result.data, result.links));
       else if (event.action !== 'REMOVED') return end(event, failedMapping(event, result.errors, mapping.version));
     }
     // Raw content is kept for reference and re-mapping, never compared: plain JSON is enough (and much cheaper).

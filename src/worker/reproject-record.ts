@@ -1,5 +1,6 @@
 import { isAppError } from '../core/app-error';
 import type { CompiledMapping, MappingIssue, MappingRegistry } from '../mapping';
+import { withLinks } from '../domain/record-links';
 import { canonicalJson } from '../records/canonical-json';
 import type { RemapCandidate } from '../records/remap-store';
 import { eventFailure } from './event-failure';
@@ -50,7 +51,7 @@ async function reproject(c: RemapCandidate, mapping: CompiledMapping): Promise<R
   }
   const result = await mapping.map(delivery);
   if (!result.ok) return { kind: 'failed', issues: result.errors };
-  return { kind: 'mapped', data: canonicalJson(result.data), mappingVersion: mapping.version };
+  return { kind: 'mapped', data: canonicalJson(withLinks(result.data, result.links)), mappingVersion: mapping.version };
 }
 
 function deliveryOf(c: RemapCandidate, fallbackType: string): Delivery | undefined {

@@ -11,6 +11,8 @@ import { InlinePlanner, type EventPlanner } from './event-planner';
 import { unstorableCompletion } from './event-failure';
 import { logBatchOutcomes, logBatchRetried } from './outcome-log';
 import type { EventPlan } from './plan-event';
+import type { ContentCompleter } from './resource-refetcher';
+import { completeThenPlan, type RefetchStepDeps } from './refetch-step';
 import { addResult, emptyResult, type TickResult } from './tick-result';
 
 export interface SyncWorkerOptions {
@@ -29,6 +31,8 @@ const PIPELINE_DEPTH = 2;
 interface PlannedBatch {
   events: ClaimedEvent[];
   plans: Promise<EventPlan[]>;
+  /** Events already given back for a later attempt before mapping (a failed re-fetch). */
+  givenBack: number;
 }
 
 /**
@@ -44,6 +48,8 @@ interface PlannedBatch {
 export class SyncWorker {
   /** Called after a batch that appended changes has committed: wakes long-polling feed readers. */
   onChanges: (() => void) | undefined;
+  /** Completes content-less deliveries by a GET of resource.url before mapping (set at composition when configured). */
+  completer: ContentCompleter | undefined;
   /**
    * Called after a batch committed, with how each event ended, the claimed events (their type and received time,
    * for the metrics' mapping failures and apply lag) and the time of the commit.
@@ -149,14 +155,13 @@ export class SyncWorker {
    * Maps and applies one claimed batch; with `claimNext`, claims the following batch in the same transaction.
    * A failure gives the batch back for a later attempt (and claims nothing).
    */
-  private async process(
-    { events, plans: planning }: PlannedBatch,
-    claimNext: boolean,
-  ): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
+  private async process(batch: PlannedBatch, claimNext: boolean): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
+    const { events } = batch;
     const result = emptyResult(events.length);
     if (events.length === 0) return { result, next: [] };
     try {
-      const plans = await planning;
+      const plans = await batch.plans;
+      result.retried = batch.givenBack;
       const ticket = events[0]?.ticket ?? '';
       const { completions, changes, next } = await this.applyBatch(plans, ticket, claimNext).catch((err: unknown) => {
         if (!isDataError(err)) throw err;
@@ -208,9 +213,20 @@ export class SyncWorker {
 
   /** Starts mapping a claimed batch now; the worker awaits the plans when it applies the batch. */
   private planned(events: ClaimedEvent[]): PlannedBatch {
-    const plans = this.planner.plan(events);
-    plans.catch(() => undefined); // awaited (and its failure handled) in process(); not an unhandled rejection meanwhile
-    return { events, plans };
+    const batch: PlannedBatch = { events, plans: Promise.resolve([]), givenBack: 0 };
+    batch.plans = this.completer
+      ? completeThenPlan(this.refetchDeps(), events, this.completer).then((r) => {
+          batch.givenBack = r.givenBack;
+          return r.plans;
+        })
+      : this.planner.plan(events);
+    batch.plans.catch(() => undefined); // awaited (and its failure handled) in process(); not an unhandled rejection meanwhile
+    return batch;
+  }
+
+  private refetchDeps(): RefetchStepDeps {
+    const { db, queue, planner, log, clock } = this;
+    return { db, queue, planner, log, maxAttempts: this.options.maxAttempts, backoff: (n) => this.backoff(n), now: () => clock.now() };
   }
 
   private async applyBatch(

@@ -30,11 +30,14 @@ describe('CLI: views refresh and show', () => {
         .split('\n')
         .map((l) => l.split(/\s+/)),
       [
+        ['created', 'entity_catalog_product'],
         ['created', 'entity_company'],
         ['created', 'entity_invoice'],
         ['created', 'entity_lead'],
+        ['created', 'entity_membership'],
         ['created', 'entity_order'],
         ['created', 'entity_subscription'],
+        ['created', 'entity_user'],
       ],
     );
     const db = new Database(dbFile(), { readonly: true });
@@ -53,6 +56,9 @@ describe('CLI: views refresh and show', () => {
     assert.match(pg.stdout, /::numeric end as "total"/);
     const unknown = await runCli([...global, 'views', 'show', 'nope']);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /no mapping has entity nope; entities: company, invoice, lead, order, subscription/);
+    assert.match(
+      unknown.stderr,
+      /no mapping has entity nope; entities: catalog_product, company, invoice, lead, membership, order, subscription, user/,
+    );
   });
 });

@@ -10,7 +10,8 @@ interface ListedEvent {
   attempts: number;
 }
 
-describe('failure classes end in their status, show through the CLI, and re-drive to success', () => {
+describe('failure classes end in their status, show through the CLI, and re-drive to success', function () {
+  this.timeout(60_000); // several CLI processes per test, each starting from source: 14 s on a loaded 2-core machine
   let ws: SyncWorkspace;
   /** Set by the transient test: a second connection takes the write lock right after the worker's claim. */
   let lockAfterClaim: Database.Database | undefined;

@@ -41,6 +41,8 @@ export function widgetBody(e: WidgetEvent): Buffer {
 
 export interface EngineHarness {
   db: Knex;
+  /** The composition root the harness was built from: its services (remap, mapping diff) on the same stores. */
+  container: Container;
   clock: FakeClock;
   inbox: InboxStore;
   queue: InboxQueue;
@@ -101,6 +103,7 @@ export async function engineHarness(
   };
   return {
     db,
+    container,
     clock,
     inbox,
     queue,

@@ -173,6 +173,7 @@ describe('change feed, consumers and records over HTTP', function () {
     const one = await get('/api/v1/records/widget/k3', recordsKey);
     assert.equal(one.status, 200);
     assert.deepEqual(one.body.data, { name: 'w3', qty: 3 });
+    assert.deepEqual(one.body.links, {}, 'links beside data; a mapping without links has none');
     assert.equal(one.body.deleted, false);
     assert.equal((await get('/api/v1/records/widget/nope', recordsKey)).status, 404);
     const deleted = await get('/api/v1/records/widget?deleted=true', recordsKey);

@@ -84,7 +84,7 @@ fields:
   });
 
   it('every shipped mapping file points editors at the published schema', () => {
-    for (const name of ['company', 'invoice', 'lead', 'order', 'subscription']) {
+    for (const name of ['catalog_product', 'company', 'invoice', 'lead', 'membership', 'order', 'subscription', 'user']) {
       const first = readFileSync(join('mappings', `${name}.yaml`), 'utf8').split('\n')[0];
       assert.equal(first, '# yaml-language-server: $schema=../schema/mapping.schema.json');
     }

@@ -13,6 +13,8 @@ function mapping(map: CompiledMapping['map']): CompiledMapping {
     fields: [],
     drop: [],
     isAsync: false,
+    links: [],
+    matchedPaths: () => ({}),
     keyOf: (d) => String((d as { resource: { uuid: string } }).resource.uuid),
     map,
   };

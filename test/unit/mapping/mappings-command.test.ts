@@ -36,7 +36,7 @@ describe('appdirect-sync mappings (CLI)', () => {
       lines.map((l) => l.replace(/^.*widget\.yaml:/, '')),
       [
         '4: fields.a.bogus: unknown key bogus',
-        '5: fields.b: field b needs exactly one of from, expr or value (has none)',
+        '5: fields.b: field b needs exactly one of from, href, expr or value (has none)',
         '6: fields.c.values: required key is missing (expected a list or a map)',
       ],
     );
@@ -93,5 +93,32 @@ describe('appdirect-sync mappings (CLI)', () => {
     assert.equal(await mappingsPreview(tmp.dir, bad, io2), 1);
     assert.match(io2.text(), /MAPPING_REQUIRED_FIELD_MISSING: .*field id .*delivery d2/);
     assert.match(io2.text(), /MAPPING_WRONG_TYPE/);
+  });
+
+  it('preview: shows the links and which of several paths each field matched', async () => {
+    tmp.write(
+      'order.yaml',
+      `resourceType: ORDER
+entity: order
+fields:
+  id:    { type: string, from: resource.content.id, required: true }
+  total: { type: decimal, from: [resource.content.total, resource.content.totalPrice] }
+  note:  { type: string, from: resource.content.note }
+links:
+  company: { entity: company, href: resource.content.company.href, from: resource.content.company.id, match: externalId }
+`,
+    );
+    const file = tmp.write(
+      'd.json',
+      JSON.stringify({
+        uuid: 'd1',
+        resource: { type: 'ORDER', uuid: 7, content: { id: 7, totalPrice: '2.00', company: { id: 'EXT-1' } } },
+      }),
+    );
+    const io = capture();
+    assert.equal(await mappingsPreview(tmp.dir, file, io), 0, io.text());
+    const shown = JSON.parse(io.text()) as Record<string, unknown>;
+    assert.deepEqual(shown.links, { company: { entity: 'company', key: 'EXT-1', match: 'externalId' } });
+    assert.deepEqual(shown.matchedPaths, { id: 'resource.content.id', total: 'resource.content.totalPrice', note: null });
   });
 });

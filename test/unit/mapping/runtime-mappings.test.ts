@@ -8,7 +8,7 @@ describe('runtime and mappings', () => {
     const server = await startTestServer();
     try {
       assert.equal(server.runtime.mappings.forResourceType('SALES_LEAD')?.entity, 'lead');
-      assert.equal(server.runtime.mappings.all().length, 5);
+      assert.equal(server.runtime.mappings.all().length, 8);
     } finally {
       await server.close();
     }

@@ -1,5 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { toBoolean, toDate, toDatetime, toDecimal, toInteger, toText, ValueRejected } from '../../../src/mapping/value-normalizers';
+import fc from 'fast-check';
+import {
+  isoOfEpochMs,
+  toBoolean,
+  toDate,
+  toDatetime,
+  toDecimal,
+  toInteger,
+  toText,
+  ValueRejected,
+} from '../../../src/mapping/value-normalizers';
 
 const rejects = (fn: () => unknown, code = 'MAPPING_WRONG_TYPE') =>
   assert.throws(fn, (err: unknown) => err instanceof ValueRejected && err.code === code);
@@ -83,5 +93,17 @@ describe('value normalizers', () => {
     assert.equal(toBoolean(true), true);
     rejects(() => toBoolean('yes'));
     rejects(() => toBoolean(1));
+  });
+});
+
+describe('isoOfEpochMs', () => {
+  it('agrees with Date#toISOString from 1970 to 9999, edges included', () => {
+    for (const ms of [0, 1, 999, 86_399_999, 86_400_000, 951_782_400_000, 4_107_542_400_000, 253_402_300_799_999]) {
+      assert.equal(isoOfEpochMs(ms), new Date(ms).toISOString());
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 253_402_300_799_999 }), (ms) => isoOfEpochMs(ms) === new Date(ms).toISOString()),
+      { numRuns: 20_000 },
+    );
   });
 });
