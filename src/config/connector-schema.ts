@@ -131,14 +131,42 @@ const databaseConnector = z
   })
   .strict();
 
+const hubspotConnector = z
+  .object({
+    type: z.literal('hubspot'),
+    ...common,
+    /** A private app's access token (scopes crm.objects.companies.write, crm.objects.contacts.write); give it through a `_FILE` variable. */
+    accessToken: z.string().min(1),
+    /** The API's base URL; changed only to point at a test server. */
+    basePath: urlString().default('https://api.hubapi.com'),
+    /** The unique property, on companies and contacts alike, that holds the AppDirect id (docs/crm-destinations.md). */
+    idProperty: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,99}$/)
+      .default('appdirect_id'),
+    /** The HubSpot object each entity is upserted into; entities not listed are passed over. */
+    objects: z.record(z.string().min(1), z.enum(['companies', 'contacts'])).default({ company: 'companies', user: 'contacts', membership: 'contacts' }),
+    /**
+     * A contact's field that names its company by AppDirect id: taken out of the properties and turned into a
+     * contact-to-company association (the membership's companyUuid, in the shipped output mappings).
+     */
+    companyLinkField: z.string().min(1).default('appdirect_company_id'),
+    /** Inputs per batch upsert: HubSpot takes at most 100. */
+    batchSize: z.number().int().min(1).max(100).default(100),
+    retry,
+    onRefused,
+  })
+  .strict();
+
 /** `connectors.<name>`: downstream delivery from the change feed, each from its own checkpoint. */
 export const connectorsSchema = z
-  .record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector, databaseConnector]))
+  .record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector, databaseConnector, hubspotConnector]))
   .prefault({});
 
 export type ConnectorConfig = z.infer<typeof connectorsSchema>[string];
 export type HttpConnectorConfig = z.infer<typeof httpConnector>;
 export type FileConnectorConfig = z.infer<typeof fileConnector>;
 export type DatabaseConnectorConfig = z.infer<typeof databaseConnector>;
+export type HubspotConnectorConfig = z.infer<typeof hubspotConnector>;
 export type HttpAuthConfig = z.infer<typeof httpAuth>;
 export type RetryConfig = z.infer<typeof retry>;

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config-schema';
+import type { ConnectorConfig } from '../config/connector-schema';
 import type { FeedService } from '../feed/feed-service';
 import { consumerNameOf } from './connector';
 import type { RunOutcome } from './connector-runner';
@@ -6,7 +7,7 @@ import type { RunOutcome } from './connector-runner';
 /** One configured connector as `connectors list` and `GET /api/v1/admin/connectors` show it. */
 export interface ConnectorStatus {
   name: string;
-  type: 'http' | 'file' | 'database';
+  type: ConnectorConfig['type'];
   enabled: boolean;
   schedule: string | null;
   /** Its consumer's checkpoint (0 when it never ran). */

@@ -15,6 +15,8 @@ import { KnexDestinationTableStore } from './knex-destination-table-store';
 import { createHttpAuth } from './http-auth';
 import { HttpPushConnector } from './http-push-connector';
 import { HttpSender } from './http-sender';
+import { HubspotConnector } from './hubspot-connector';
+import { Client as HubspotClient } from '@hubspot/api-client';
 import { identityShapes, type RecordShapes } from './record-shapes';
 import { RefusalPolicy } from './refusal-policy';
 
@@ -49,6 +51,12 @@ export function createConnector(name: string, config: ConnectorConfig, deps: Con
     const open = () =>
       KnexDestinationTableStore.open({ client: config.client, url: config.url, password: config.password, schema: config.schema });
     return new DatabaseConnector(name, config, feed, open, shapes, refusals);
+  }
+  if (config.type === 'hubspot') {
+    const refusals = new RefusalPolicy(name, config.onRefused, { store: deps.failures, clock, onParked: deps.onParked });
+    // Retries and rate limits are the connector's (callHubspot), so the client's own retry decorator is off.
+    const client = new HubspotClient({ accessToken: config.accessToken, basePath: config.basePath, numberOfApiCallRetries: 0 });
+    return new HubspotConnector(name, config, feed, client, shapes, refusals);
   }
   const sender = new HttpSender({
     connector: name,

@@ -226,6 +226,11 @@ export const ERROR_CODES = {
     meaning:
       'A database connector could not reach or write its destination database (connection, lock, schema change refused); the checkpoint stays and the next run writes the same changes again.',
   },
+  CONNECTOR_RATE_LIMITED: {
+    status: 503,
+    meaning:
+      "A CRM connector's daily API limit is used up (HubSpot 429 with policyName DAILY, Salesforce REQUEST_LIMIT_EXCEEDED); the run stops with its checkpoint kept and the next run after the limit resets goes on.",
+  },
   CONNECTOR_BUSY: {
     status: 409,
     meaning:
