@@ -145,7 +145,9 @@ const hubspotConnector = z
       .regex(/^[a-z][a-z0-9_]{0,99}$/)
       .default('appdirect_id'),
     /** The HubSpot object each entity is upserted into; entities not listed are passed over. */
-    objects: z.record(z.string().min(1), z.enum(['companies', 'contacts'])).default({ company: 'companies', user: 'contacts', membership: 'contacts' }),
+    objects: z
+      .record(z.string().min(1), z.enum(['companies', 'contacts']))
+      .default({ company: 'companies', user: 'contacts', membership: 'contacts' }),
     /**
      * A contact's field that names its company by AppDirect id: taken out of the properties and turned into a
      * contact-to-company association (the membership's companyUuid, in the shipped output mappings).

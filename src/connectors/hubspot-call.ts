@@ -23,7 +23,12 @@ function isApiFailure(err: unknown): err is ApiFailure {
  * for tomorrow inside a run helps nobody. 5xx and network errors back off and retry; 401/403 fail the run
  * (CONNECTOR_AUTH_FAILED); other 4xx come back as `refusedWhole`. The token never appears in a message.
  */
-export async function callHubspot<T>(policy: RetryConfig, signal: AbortSignal, what: string, call: () => Promise<T>): Promise<HubspotAnswer<T>> {
+export async function callHubspot<T>(
+  policy: RetryConfig,
+  signal: AbortSignal,
+  what: string,
+  call: () => Promise<T>,
+): Promise<HubspotAnswer<T>> {
   for (let n = 1; ; n++) {
     let waitMs: number;
     let last: string;
@@ -42,7 +47,10 @@ export async function callHubspot<T>(policy: RetryConfig, signal: AbortSignal, w
         last = `HubSpot ${what}: 429 ${policyName ?? ''} ${messageOf(err)}`.trim();
         waitMs = Math.min(policy.maxMs, rateLimitWait(headers) ?? backoffDelay(policy, n));
       } else if (err.code === 401 || err.code === 403) {
-        throw new AppError('CONNECTOR_AUTH_FAILED', `HubSpot ${what}: ${err.code} ${messageOf(err)} (check the private app's token and scopes)`);
+        throw new AppError(
+          'CONNECTOR_AUTH_FAILED',
+          `HubSpot ${what}: ${err.code} ${messageOf(err)} (check the private app's token and scopes)`,
+        );
       } else if (err.code >= 400 && err.code < 500 && err.code !== 408) {
         return { refusedWhole: `${err.code} ${messageOf(err)}` };
       } else {

@@ -17,6 +17,8 @@ interface Pending {
   changes: Change[];
   /** The AppDirect id of the contact's company, to associate it with. */
   companyId?: string;
+  /** The changes that named the company (memberships): parked alone when the association cannot be made. */
+  linking: Change[];
 }
 
 /** What happens to a change HubSpot refused: parked by a run, thrown by a resend. */
@@ -71,7 +73,11 @@ export class HubspotConnector implements Connector {
     const object = this.objectOf(change);
     if (object === undefined) return null;
     const pending = await this.pendingOf(change);
-    const upsert = { method: 'POST', url: `${this.config.basePath}/crm/v3/objects/${object}/batch/upsert`, body: { inputs: [pending.input] } };
+    const upsert = {
+      method: 'POST',
+      url: `${this.config.basePath}/crm/v3/objects/${object}/batch/upsert`,
+      body: { inputs: [pending.input] },
+    };
     if (object !== 'contacts' || pending.companyId === undefined) return { requests: [upsert] };
     const read = {
       method: 'POST',
@@ -107,11 +113,14 @@ export class HubspotConnector implements Connector {
       const pending = [...byObject[object].values()];
       if (pending.length === 0) continue;
       const ids = await this.upsert(object, pending, onRefusal, signal);
-      if (object === 'contacts') await this.associate(pending, ids, onRefusal, signal);
+      const unlinked = object === 'contacts' ? await this.associate(pending, ids, onRefusal, signal) : new Set<Change>();
       for (const p of pending) {
         if (!ids.has(p.input.id)) continue;
-        for (const c of p.changes) await this.refusals.delivered(c);
-        taken += p.changes.length;
+        for (const c of p.changes) {
+          if (unlinked.has(c)) continue;
+          await this.refusals.delivered(c);
+          taken += 1;
+        }
       }
     }
     return taken;
@@ -142,10 +151,19 @@ export class HubspotConnector implements Connector {
     return taken;
   }
 
-  /** Associates each taken contact that names a company with that company, found by its unique property. */
-  private async associate(pending: Pending[], contactIds: Map<string, string>, onRefusal: OnRefusal, signal: AbortSignal): Promise<void> {
+  /**
+   * Associates each taken contact that names a company with that company, found by its unique property. Returns
+   * the changes parked because their company is not in HubSpot (the contact itself was taken).
+   */
+  private async associate(
+    pending: Pending[],
+    contactIds: Map<string, string>,
+    onRefusal: OnRefusal,
+    signal: AbortSignal,
+  ): Promise<Set<Change>> {
+    const unlinked = new Set<Change>();
     const linked = pending.filter((p) => p.companyId !== undefined && contactIds.has(p.input.id));
-    if (linked.length === 0) return;
+    if (linked.length === 0) return unlinked;
     const companyIds = [...new Set(linked.map((p) => p.companyId as string))];
     const read = await callHubspot(this.config.retry, signal, 'companies batch read', () =>
       this.client.crm.companies.batchApi.read({
@@ -156,7 +174,8 @@ export class HubspotConnector implements Connector {
       }),
     );
     const found = new Map<string, string>();
-    const results = (read.value as { results?: Array<{ id: string; properties: Record<string, string | null> }> } | undefined)?.results ?? [];
+    const results =
+      (read.value as { results?: Array<{ id: string; properties: Record<string, string | null> }> } | undefined)?.results ?? [];
     for (const r of results) {
       const appdirectId = r.properties[this.config.idProperty];
       if (typeof appdirectId === 'string') found.set(appdirectId, r.id);
@@ -165,24 +184,31 @@ export class HubspotConnector implements Connector {
     for (const p of linked) {
       const company = found.get(p.companyId as string);
       if (company === undefined) {
-        contactIds.delete(p.input.id);
-        await this.refuse(p, `company ${p.companyId} is not in HubSpot (no company has ${this.config.idProperty} = ${p.companyId})`, onRefusal);
+        const message = `company ${p.companyId} is not in HubSpot (no company has ${this.config.idProperty} = ${p.companyId})`;
+        await this.refuse({ ...p, changes: p.linking }, message, onRefusal);
+        for (const c of p.linking) unlinked.add(c);
         continue;
       }
       inputs.push({ _from: { id: contactIds.get(p.input.id) as string }, to: { id: company } });
     }
-    if (inputs.length === 0) return;
+    if (inputs.length === 0) return unlinked;
     const answer = await callHubspot(this.config.retry, signal, 'contact-company associations', () =>
       this.client.crm.associations.v4.batchApi.createDefault('contacts', 'companies', { inputs }),
     );
-    if (answer.refusedWhole !== undefined) throw new AppError('CONNECTOR_DELIVERY_FAILED', `HubSpot refused the associations: ${answer.refusedWhole}`);
+    if (answer.refusedWhole !== undefined)
+      throw new AppError('CONNECTOR_DELIVERY_FAILED', `HubSpot refused the associations: ${answer.refusedWhole}`);
+    return unlinked;
   }
 
   private async refuse(p: Pending, message: string, onRefusal: OnRefusal): Promise<void> {
     for (const change of p.changes) {
-      const err = new AppError('CONNECTOR_REFUSED', `HubSpot refused ${change.entity} ${change.key} (${p.input.idProperty} ${p.input.id}): ${message}`, {
-        response: message,
-      });
+      const err = new AppError(
+        'CONNECTOR_REFUSED',
+        `HubSpot refused ${change.entity} ${change.key} (${p.input.idProperty} ${p.input.id}): ${message}`,
+        {
+          response: message,
+        },
+      );
       await onRefusal(change, err);
     }
   }
@@ -198,16 +224,22 @@ export class HubspotConnector implements Connector {
     const idProperty = this.config.idProperty;
     const id = data[idProperty];
     if (typeof id !== 'string' || id === '') {
-      throw new AppError('CONNECTOR_OUTPUT_MAPPING_FAILED', `${change.entity} ${change.key}: its output has no ${idProperty} to upsert by`, {
-        response: `${idProperty} missing`,
-      });
+      throw new AppError(
+        'CONNECTOR_OUTPUT_MAPPING_FAILED',
+        `${change.entity} ${change.key}: its output has no ${idProperty} to upsert by`,
+        {
+          response: `${idProperty} missing`,
+        },
+      );
     }
     const link = data[this.config.companyLinkField];
     const properties = toProperties(data, new Set([this.config.companyLinkField]));
+    const linking = typeof link === 'string' && link !== '';
     return {
       input: { id, idProperty, properties },
       changes: [change],
-      ...(typeof link === 'string' && link !== '' ? { companyId: link } : {}),
+      linking: linking ? [change] : [],
+      ...(linking ? { companyId: link } : {}),
     };
   }
 }
@@ -221,5 +253,6 @@ function merge(into: Map<string, Pending>, next: Pending): void {
   }
   earlier.input.properties = { ...earlier.input.properties, ...next.input.properties };
   earlier.changes.push(...next.changes);
+  earlier.linking.push(...next.linking);
   if (next.companyId !== undefined) earlier.companyId = next.companyId;
 }
