@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { connectorStatuses } from '../connectors/connector-status';
 import { barProgress, logProgress } from '../connectors/progress-reporter';
-import { AppError } from '../core/app-error';
+import { consumerNameOf } from '../connectors/connector';
+import { AppError, isAppError } from '../core/app-error';
+import type { Container } from '../compose/container';
 import { withDatabase } from './cli-runtime';
 import { parseCountOption } from './time-option';
 import { registerConnectorFailuresCommand } from './connector-failures-command';
@@ -39,11 +41,17 @@ export function registerConnectorsCommand(program: Command): void {
     .command('run <name>')
     .description('run one connector now, from its checkpoint until caught up (exit 1 when it fails)')
     .option('--no-progress', 'no progress bar even on a terminal')
-    .action(async (name: string, opts: { progress: boolean }, command: Command) => {
+    .option('--dry-run', 'send nothing and keep the checkpoint: print, one JSON line per change, what the run would send')
+    .option('--limit <n>', 'with --dry-run: the most changes printed', '100')
+    .action(async (name: string, opts: { progress: boolean; dryRun?: boolean; limit: string }, command: Command) => {
       await withDatabase(
         command,
         async (c) => {
           const runner = c.connectorsOnDemand;
+          if (opts.dryRun) {
+            await printDryRun(c, name, parseCountOption(opts.limit, '--limit'));
+            return;
+          }
           const progress = opts.progress && process.stderr.isTTY ? barProgress(name) : logProgress(c.logger, name);
           // Ctrl-C ends the run at its next safe point, keeping the checkpoint of what the downstream took.
           const interrupt = () => void runner.stop();
@@ -94,4 +102,26 @@ export function registerConnectorsCommand(program: Command): void {
       );
     });
   registerConnectorFailuresCommand(connectors);
+}
+
+/**
+ * `connectors run --dry-run`: the changes after the connector's checkpoint (read as a plain feed reader, so the
+ * checkpoint stays), each with what the connector's preview says it would send; a change its output mapping
+ * refuses is printed with the error it would be parked with.
+ */
+async function printDryRun(c: Container, name: string, limit: number): Promise<void> {
+  const connector = c.connectorsOnDemand.connector(name);
+  const checkpoint = (await c.feed.lag()).find((l) => l.name === consumerNameOf(name))?.cursor ?? 0;
+  const { changes } = await c.feed.read(String(checkpoint), { limit });
+  for (const change of changes) {
+    const about = { cursor: String(change.seq), entity: change.entity, key: change.key, kind: change.kind };
+    try {
+      const sends = connector.preview ? await connector.preview(change) : null;
+      process.stdout.write(`${JSON.stringify({ ...about, passedOver: sends === null, sends })}\n`);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      process.stdout.write(`${JSON.stringify({ ...about, refused: { code: err.code, message: err.message } })}\n`);
+    }
+  }
+  process.stderr.write(`${name}: dry run of ${changes.length} changes after checkpoint ${checkpoint}; nothing sent\n`);
 }

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { stringify } from 'yaml';
 import { Container } from '../../src/compose/container';
 import { createKnex, type Knex } from '../../src/db/create-knex';
 import { migrateLatest } from '../../src/db/migration-source';
 import { companyUuid, crmChanges, userUuid } from '../helpers/crm-feed';
 import { startHubspotContractServer, type HubspotContractServer } from '../helpers/hubspot-contract-server';
+import { runCli } from '../helpers/run-cli';
 import { testConfig } from '../helpers/test-runtime';
 import { ROOT } from './connector-fixtures';
 
@@ -219,6 +221,66 @@ describe('HubSpot connector', () => {
     assert.equal(outcome.error?.code, 'CONNECTOR_AUTH_FAILED');
     assert.doesNotMatch(JSON.stringify(outcome.error), /pat-na1-wrong-token/);
     assert.equal(hub.objects.companies.size, 0);
+  });
+
+  it('connectors run --dry-run prints the requests it would send, sends nothing, and reads the token from a file', async function () {
+    this.timeout(60_000);
+    const tokenFile = join(dir, 'hubspot-token');
+    writeFileSync(tokenFile, `${TOKEN}\n`);
+    const configFile = join(dir, 'config.yaml');
+    const hubConfig = { type: 'hubspot', basePath: hub.url, outputMappings: join(ROOT, 'mappings', 'out', 'hubspot') };
+    const settings = {
+      db: { client: 'sqlite', filename: join(dir, 'source.db') },
+      mappings: { dir: join(ROOT, 'mappings') },
+      log: { level: 'warn' },
+    };
+    writeFileSync(configFile, stringify({ environment: 'test', sources: {}, ...settings, connectors: { hub: hubConfig } }));
+    const dry = await runCli(['--config', configFile, 'connectors', 'run', 'hub', '--dry-run', '--limit', '3'], {
+      env: { APPDIRECT_SYNC__connectors__hub__accessToken_FILE: tokenFile },
+    });
+    assert.equal(dry.code, 0, dry.stderr);
+    const lines = dry.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { entity: string; sends: { requests: Array<{ method: string; url: string; body: unknown }> } });
+    assert.equal(lines.length, 3);
+    assert.equal(lines[0]?.entity, 'company');
+    assert.deepEqual(lines[0]?.sends.requests, [
+      {
+        method: 'POST',
+        url: `${hub.url}/crm/v3/objects/companies/batch/upsert`,
+        body: {
+          inputs: [
+            {
+              id: companyUuid(1),
+              idProperty: 'appdirect_id',
+              properties: {
+                appdirect_id: companyUuid(1),
+                name: 'Company 1',
+                phone: '+1 514 555 0100',
+                city: 'Montreal',
+                state: 'QC',
+                zip: 'H2X 1Y4',
+                country: 'CA',
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    const membership = lines.find((l) => l.entity === 'membership');
+    assert.deepEqual(
+      membership?.sends.requests.map((r) => r.url.slice(hub.url.length)),
+      [
+        '/crm/v3/objects/contacts/batch/upsert',
+        '/crm/v3/objects/companies/batch/read',
+        '/crm/v4/associations/contacts/companies/batch/associate/default',
+      ],
+    );
+    assert.equal(hub.requests.length, 0, 'nothing sent');
+    assert.doesNotMatch(dry.stdout + dry.stderr, new RegExp(TOKEN));
+    const checkpoint = (await db('consumers').where({ name: 'connector:hub' }).first()) as { cursor: number } | undefined;
+    assert.equal(Number(checkpoint?.cursor ?? 0), 0);
   });
 
   it('retries a parked company once HubSpot takes it', async function () {
