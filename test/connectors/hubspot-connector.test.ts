@@ -8,7 +8,7 @@ import { Container } from '../../src/compose/container';
 import { createKnex, type Knex } from '../../src/db/create-knex';
 import { migrateLatest } from '../../src/db/migration-source';
 import { companyUuid, crmChanges, userUuid } from '../helpers/crm-feed';
-import { startHubspotContractServer, type HubspotContractServer } from '../helpers/hubspot-contract-server';
+import { startHubspotContractServer, type HubspotContractServer } from '../../bench/lib/hubspot-contract-server';
 import { runCli } from '../helpers/run-cli';
 import { testConfig } from '../helpers/test-runtime';
 import { ROOT } from './connector-fixtures';
