@@ -155,6 +155,11 @@ const hubspotConnector = z
     companyLinkField: z.string().min(1).default('appdirect_company_id'),
     /** Inputs per batch upsert: HubSpot takes at most 100. */
     batchSize: z.number().int().min(1).max(100).default(100),
+    /**
+     * Changes read per feed query, split per HubSpot object into batches: a page mixes companies, users and
+     * memberships, so a page larger than one batch keeps the batches full (fewer requests).
+     */
+    pageSize: z.number().int().min(1).max(5000).default(1000),
     retry,
     onRefused,
   })

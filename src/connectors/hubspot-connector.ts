@@ -29,8 +29,8 @@ type OnRefusal = (change: Change, err: AppError) => Promise<void>;
  * AppDirect id, and associates each contact with its company (docs/crm-destinations.md).
  * @remarks A batch upsert answers 207 with errors per input: each refused input's changes are parked with
  * HubSpot's message and the others go through; a batch refused as a whole (400) is sent again one input at a time
- * so only the refused inputs are parked. Companies of a page go before its contacts, so a membership finds its
- * company. Deleted records are passed over: a CRM keeps its contacts. Rate limits: see callHubspot.
+ * so only the refused inputs are parked. Companies of a feed page (pageSize changes) go before its contacts, in
+ * batches of batchSize, so a membership finds its company. Deleted records are passed over: a CRM keeps its contacts. Rate limits: see callHubspot.
  */
 export class HubspotConnector implements Connector {
   readonly type = 'hubspot';
@@ -52,7 +52,7 @@ export class HubspotConnector implements Connector {
     let delivered = 0;
     const park: OnRefusal = (change, err) => this.refusals.refused(change, err, ctx.logger);
     try {
-      for await (const page of this.feed.pages(start, this.config.batchSize, ctx.signal)) {
+      for await (const page of this.feed.pages(start, this.config.pageSize, ctx.signal)) {
         delivered += await this.deliver(page.changes, park, ctx.signal);
         await this.feed.ack(page.through);
         checkpoint = page.through;
@@ -110,16 +110,18 @@ export class HubspotConnector implements Connector {
     }
     let taken = 0;
     for (const object of ['companies', 'contacts'] as const) {
-      const pending = [...byObject[object].values()];
-      if (pending.length === 0) continue;
-      const ids = await this.upsert(object, pending, onRefusal, signal);
-      const unlinked = object === 'contacts' ? await this.associate(pending, ids, onRefusal, signal) : new Set<Change>();
-      for (const p of pending) {
-        if (!ids.has(p.input.id)) continue;
-        for (const c of p.changes) {
-          if (unlinked.has(c)) continue;
-          await this.refusals.delivered(c);
-          taken += 1;
+      const all = [...byObject[object].values()];
+      for (let i = 0; i < all.length; i += this.config.batchSize) {
+        const pending = all.slice(i, i + this.config.batchSize);
+        const ids = await this.upsert(object, pending, onRefusal, signal);
+        const unlinked = object === 'contacts' ? await this.associate(pending, ids, onRefusal, signal) : new Set<Change>();
+        for (const p of pending) {
+          if (!ids.has(p.input.id)) continue;
+          for (const c of p.changes) {
+            if (unlinked.has(c)) continue;
+            await this.refusals.delivered(c);
+            taken += 1;
+          }
         }
       }
     }
