@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { splitUpsertAnswer, toProperties, type UpsertInput } from '../../src/connectors/hubspot-batch';
+import { splitUpsertAnswer, toProperties, type UpsertInput } from '../../../src/connectors/hubspot-batch';
 
 const input = (id: string): UpsertInput => ({ id, idProperty: 'appdirect_id', properties: { name: id } });
 const result = (id: string, hubspotId: string) => ({ id: hubspotId, properties: { appdirect_id: id } });
