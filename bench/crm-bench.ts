@@ -65,7 +65,16 @@ function prebuilt(): Array<{ path: string; body: string }> {
   const companyInputs = Array.from({ length: companies }, (_, i) => ({
     idProperty: 'appdirect_id',
     id: companyUuid(i + 1),
-    properties: { appdirect_id: companyUuid(i + 1), name: `Company ${i + 1}`, city: 'Montreal', country: 'CA' },
+    // What mappings/out/hubspot/company.yaml makes of the fixture's company: the same request bodies as the connector's.
+    properties: {
+      appdirect_id: companyUuid(i + 1),
+      name: `Company ${i + 1}`,
+      phone: '+1 514 555 0100',
+      city: 'Montreal',
+      state: 'QC',
+      zip: 'H2X 1Y4',
+      country: 'CA',
+    },
   }));
   const contactInputs = [];
   const companyOf = new Map<string, string>();
