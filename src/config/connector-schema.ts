@@ -135,6 +135,8 @@ const hubspotConnector = z
   .object({
     type: z.literal('hubspot'),
     ...common,
+    /** The shipped company, user and membership mappings, which put the AppDirect id in `idProperty`. */
+    outputMappings: z.string().min(1).default('mappings/out/hubspot'),
     /** A private app's access token (scopes crm.objects.companies.write, crm.objects.contacts.write); give it through a `_FILE` variable. */
     accessToken: z.string().min(1),
     /** The API's base URL; changed only to point at a test server. */
