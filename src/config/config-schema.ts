@@ -151,6 +151,11 @@ export const configSchema = z
         idleDelayMs: z.number().int().min(10).default(500),
         /** Map on a thread of its own, in parallel with applying (docs/adr/0009-mapping-thread.md). */
         mappingThread: z.boolean().default(true),
+        /**
+         * While deliveries come in to this process, bound an apply transaction to about this many ms by claiming
+         * fewer events; 0 always claims batchSize (docs/adr/0032-intake-first-batch-bound.md).
+         */
+        busyTransactionMs: z.number().int().min(0).max(10_000).default(10),
       })
       .strict()
       .prefault({}),
