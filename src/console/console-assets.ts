@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RequestHandler } from 'express';
+import { AppError } from '../core/app-error';
 
 /** The console's own files (assets/console/ at the package root, beside package.json: the same from src/ and dist/). */
 function packageRoot(): string {
@@ -23,7 +24,7 @@ export function consoleAssets(): RequestHandler {
   const assets = loadAssets();
   return (req, res, next) => {
     const asset = assets.get(String(req.params.name));
-    if (!asset) return next();
+    if (!asset) return next(new AppError('HTTP_NOT_FOUND', 'no such console asset'));
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.type(asset.type).send(asset.body);
   };

@@ -62,6 +62,8 @@ export function consoleSignInRouter(deps: SignInDeps): Router {
       if (!key || !hasScope(key.scopes, 'admin:read')) return refuse('That key is unknown, revoked, or lacks the scope admin:read.');
       const token = newToken();
       const now = deps.clock.now();
+      // Expired sessions go as new ones come (one indexed delete): the table holds about the live sessions only.
+      await deps.sessions.deleteExpired(now);
       await deps.sessions.create(
         { tokenSha256: sha256Hex(token), keyId: key.id, expiresAt: new Date(now.getTime() + deps.idleMinutes * 60_000) },
         now,
