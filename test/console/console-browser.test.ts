@@ -119,12 +119,13 @@ describe('console in Chromium', function () {
 
   it('finds a failed event by resource uuid, reads its error path, retries it and sees it fail again', async () => {
     await page.goto(`${server.url}/console/events`);
+    await shot('events');
     await page.fill('input[name=resource]', BAD);
     await page.click('form.filters button[type=submit]');
     const rows = page.locator('table.events tbody tr');
     assert.equal(await rows.count(), 1);
     assert.match((await rows.first().textContent()) ?? '', /failed/);
-    await shot('events');
+    await shot('events-by-resource');
     await rows.first().locator('a').first().click();
     assert.match((await page.textContent('#error-issues')) ?? '', /widget\.yaml[\s\S]*name[\s\S]*resource\.content\.name/);
     const { id } = await statusOf('d-bad');
