@@ -149,10 +149,10 @@ describe('console in Chromium', function () {
   it('retries a filtered set after a confirmation that says how many', async () => {
     await page.goto(`${server.url}/console/events?status=failed`);
     await page.click('a:has-text("Retry the failed events of this filter")');
-    assert.match((await page.textContent('#retry-count')) ?? '', /^3 event\(s\) with status failed/);
+    assert.match(((await page.textContent('#retry-count')) ?? '').trim(), /^3 event\(s\) with status failed/);
     await shot('retry-confirmation');
     await page.click('button:has-text("Retry 3 event(s)")');
-    assert.match((await page.textContent('#retry-result')) ?? '', /^3 event\(s\) put back in the queue/);
+    assert.match(((await page.textContent('#retry-result')) ?? '').trim(), /^3 event\(s\) put back in the queue/);
     for (const d of ['d-bad', 'd-bad-2', 'd-bad-3']) assert.equal((await statusOf(d)).status, 'accepted');
     assert.equal((await statusOf('d-1')).status, 'done', 'a done event is never re-queued');
     await drain();
