@@ -163,7 +163,7 @@ export const adminIndex = z
 const connectorStatus = z
   .strictObject({
     name: z.string(),
-    type: z.enum(['http', 'file']),
+    type: z.enum(['http', 'file', 'database']),
     enabled: z.boolean(),
     schedule: z.string().nullable().meta({ description: 'Its cron schedule; null when it runs on demand only.' }),
     checkpoint: z.number().int().meta({ description: "Its consumer's cursor (0 when it never ran)." }),
@@ -172,6 +172,7 @@ const connectorStatus = z
     oldestUnackedSeconds: z.number().nullable(),
     ackedAt: time.nullable().meta({ description: 'When it last moved its checkpoint (from the database).' }),
     fellBehindRetention: z.boolean(),
+    parked: z.number().int().optional().meta({ description: 'Changes its destination refused that wait for retry or skip.' }),
     lastRun: z
       .strictObject({
         status: z.enum(['ok', 'failed', 'skipped']),

@@ -28,7 +28,12 @@ export interface AdminRouterDeps {
   feed: FeedService;
   auth: ApiKeyAuth;
   /** The configured connectors, and the last run of each in this process. */
-  connectors: { configs: Readonly<Config['connectors']>; lastOutcome: (name: string) => RunOutcome | undefined };
+  connectors: {
+    configs: Readonly<Config['connectors']>;
+    lastOutcome: (name: string) => RunOutcome | undefined;
+    /** Parked changes per connector (connector_failures). */
+    parked?: () => Promise<ReadonlyMap<string, number>>;
+  };
   /** Mapping preview and tests (the live mappings, their folder, the body bounds). */
   mappings: Omit<AdminMappingsDeps, 'events'>;
 }
@@ -44,6 +49,10 @@ const ADMIN_ENDPOINTS = [
   'GET /rejected',
   'GET /consumers',
   'GET /connectors',
+  'GET /connectors/:name/failures',
+  'GET /connectors/:name/failures/:id',
+  'POST /connectors/:name/failures/:id/retry',
+  'POST /connectors/:name/failures/:id/skip',
   'GET /records/:entity',
   'GET /records/:entity/:key',
   'POST /mappings/preview',
@@ -150,7 +159,14 @@ export function adminRouter(deps: AdminRouterDeps): Router {
 
   router.get(`${BASE}/connectors`, ...read, (_req, res, next) => {
     run(next, async () => {
-      res.json({ connectors: await connectorStatuses(deps.feed, deps.connectors.configs, deps.connectors.lastOutcome) });
+      res.json({
+        connectors: await connectorStatuses(
+          deps.feed,
+          deps.connectors.configs,
+          deps.connectors.lastOutcome,
+          await deps.connectors.parked?.(),
+        ),
+      });
     });
   });
 

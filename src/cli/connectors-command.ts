@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { connectorStatuses } from '../connectors/connector-status';
 import { barProgress, logProgress } from '../connectors/progress-reporter';
+import { AppError } from '../core/app-error';
 import { withDatabase } from './cli-runtime';
+import { parseCountOption } from './time-option';
+import { registerConnectorFailuresCommand } from './connector-failures-command';
 
-/** `appdirect-sync connectors list|run`: the configured downstream connectors, their checkpoints, a run on demand. */
+/** `appdirect-sync connectors list|run|failures|preview`: the configured downstream connectors, their checkpoints, a run on demand. */
 export function registerConnectorsCommand(program: Command): void {
   const connectors = program.command('connectors').description('downstream connectors (config key connectors)');
   connectors
@@ -14,7 +17,7 @@ export function registerConnectorsCommand(program: Command): void {
       await withDatabase(
         command,
         async (c) => {
-          const rows = await connectorStatuses(c.feed, c.config.connectors);
+          const rows = await connectorStatuses(c.feed, c.config.connectors, undefined, await c.stores.connectorFailures.countParked());
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(rows)}\n`);
             return;
@@ -22,9 +25,10 @@ export function registerConnectorsCommand(program: Command): void {
           if (rows.length === 0) process.stdout.write('no connectors configured\n');
           for (const r of rows) {
             const lag = r.behind === 0 ? 'caught up' : `${r.behind} behind, oldest unacked ${r.oldestUnackedSeconds}s old`;
+            const parked = (r.parked ?? 0) > 0 ? `  ${r.parked} parked` : '';
             const when = r.enabled ? (r.schedule ?? 'on demand') : 'disabled';
             process.stdout.write(
-              `${r.name.padEnd(24)} ${r.type.padEnd(5)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}\n`,
+              `${r.name.padEnd(24)} ${r.type.padEnd(8)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}${parked}\n`,
             );
           }
         },
@@ -60,7 +64,34 @@ export function registerConnectorsCommand(program: Command): void {
             process.off('SIGTERM', interrupt);
           }
         },
-        ['db', 'log', `connectors.${name}`],
+        ['db', 'log', 'mappings', `connectors.${name}`],
       );
     });
+  connectors
+    .command('preview <name>')
+    .description('print what the connector would send for a stored change (its output mapping applied), without sending')
+    .requiredOption('--seq <cursor>', 'the cursor (seq) of the change')
+    .action(async (name: string, opts: { seq: string }, command: Command) => {
+      await withDatabase(
+        command,
+        async (c) => {
+          const seq = parseCountOption(opts.seq, '--seq');
+          const change = (await c.feed.read(String(seq - 1), { limit: 1 })).changes[0];
+          if (!change || change.seq !== seq) throw new AppError('FEED_CHANGE_NOT_FOUND', `no change with cursor ${seq} in the feed`);
+          const connector = c.connectorsOnDemand.connector(name);
+          const sends = connector.preview ? await connector.preview(change) : null;
+          const about = {
+            connector: name,
+            type: connector.type,
+            cursor: String(seq),
+            entity: change.entity,
+            key: change.key,
+            kind: change.kind,
+          };
+          process.stdout.write(`${JSON.stringify({ ...about, passedOver: sends === null, sends }, null, 2)}\n`);
+        },
+        ['db', 'log', 'mappings', `connectors.${name}`],
+      );
+    });
+  registerConnectorFailuresCommand(connectors);
 }

@@ -1,6 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { collectMappingTests, formatProblem, loadMappingsSync, previewMapping, runMappingTests } from '../mapping';
+import {
+  collectMappingTests,
+  formatProblem,
+  listOutputMappingDirs,
+  loadMappingsSync,
+  loadOutputMappingsSync,
+  outputMappingJsonSchema,
+  previewMapping,
+  runMappingTests,
+} from '../mapping';
 import { AppError } from '../core/app-error';
 import { mappingJsonSchemas } from '../mapping/mapping-schema';
 import { configFromCli } from './cli-config';
@@ -26,11 +35,19 @@ export function mappingsCheck(dir: string, io: CommandOutput = processOutput): n
   const { mappings } = loadMappingsSync(dir);
   // The test collection loads the files again: its problems already hold every load problem, each once.
   const all = collectMappingTests(dir).problems;
-  for (const p of all) io.err(`${formatProblem(p)}\n`);
   for (const m of mappings) {
     io.out(`ok  ${m.file}  ${m.resourceTypes.join(',')} -> ${m.entity}  version ${m.version}${m.provisional ? '  (provisional)' : ''}\n`);
   }
-  io.out(`${mappings.length} mapping(s) valid, ${all.length} problem(s)\n`);
+  let valid = mappings.length;
+  // Output mappings of the connectors (`<dir>/out/<connector>/<entity>.yaml`), checked the same way.
+  for (const outDir of listOutputMappingDirs(dir)) {
+    const out = loadOutputMappingsSync(outDir);
+    all.push(...collectMappingTests(outDir, loadOutputMappingsSync).problems);
+    for (const m of out.mappings) io.out(`ok  ${m.file}  ${m.entity} -> output  version ${m.version}\n`);
+    valid += out.mappings.length;
+  }
+  for (const p of all) io.err(`${formatProblem(p)}\n`);
+  io.out(`${valid} mapping(s) valid, ${all.length} problem(s)\n`);
   return all.length > 0 ? 1 : 0;
 }
 
@@ -136,8 +153,10 @@ export function registerMappingsCommand(program: Command): void {
     .command('schema')
     .description('print the JSON Schema of mapping files (schema/mapping.schema.json)')
     .option('--tests', 'the schema of *.tests.yaml files instead')
-    .action((opts: { tests?: boolean }) => {
+    .option('--output', 'the schema of output mapping files (schema/output-mapping.schema.json) instead')
+    .action((opts: { tests?: boolean; output?: boolean }) => {
       const schemas = mappingJsonSchemas();
-      process.stdout.write(`${JSON.stringify(schemas[opts.tests ? 'mapping-tests.schema.json' : 'mapping.schema.json'], null, 2)}\n`);
+      const schema = opts.output ? outputMappingJsonSchema() : schemas[opts.tests ? 'mapping-tests.schema.json' : 'mapping.schema.json'];
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 }

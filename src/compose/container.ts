@@ -2,6 +2,7 @@ import { EventRetryService } from '../admin/event-retry-service';
 import type { Express } from 'express';
 import { OauthAdminService } from '../auth/oauth-admin-service';
 import type { Config } from '../config/config-schema';
+import { ConnectorFailureService } from '../connectors/connector-failure-service';
 import type { ConnectorRunner } from '../connectors/connector-runner';
 import { systemClock, type Clock } from '../core/clock';
 import { createLogger, type Logger } from '../core/logger';
@@ -230,6 +231,21 @@ export class Container {
   /** The connectors for `connectors run`: without job locks, as that command has always run them. */
   get connectorsOnDemand(): ConnectorRunner {
     return this.once('connectorsOnDemand', () => createConnectorRunner(this, false));
+  }
+
+  /** Parked changes of the connectors this process schedules (the admin API under `serve`). */
+  get connectorFailures(): ConnectorFailureService {
+    return this.once('connectorFailures', () => this.failureService(this.connectors));
+  }
+
+  /** Parked changes for the CLI, retried through the on-demand connectors (as `connectors run` runs them). */
+  get connectorFailuresOnDemand(): ConnectorFailureService {
+    return this.once('connectorFailuresOnDemand', () => this.failureService(this.connectorsOnDemand));
+  }
+
+  private failureService(runner: ConnectorRunner): ConnectorFailureService {
+    const entitiesOf = (name: string) => this.config.connectors[name]?.entities ?? [];
+    return new ConnectorFailureService(this.stores.connectorFailures, runner, this.feed, this.clock, entitiesOf);
   }
 
   /** Stops what was built, in order: intake, schedules, worker, mapping thread, views, connectors; then the database. */

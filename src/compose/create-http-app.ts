@@ -1,5 +1,8 @@
 import type { Express } from 'express';
 import { adminRouter, type AdminRouterDeps } from '../admin/admin-router';
+import type { AdminAuditEntry } from '../admin/admin-audit-store';
+import { connectorFailuresRouter } from '../admin/connector-failures-router';
+import { withTransaction } from '../db/transaction';
 import { createApp } from '../app';
 import { ApiKeyAuth } from '../auth/api-key-auth';
 import { createBearerAuth } from '../auth/bearer-auth';
@@ -51,7 +54,11 @@ export function createHttpApp(c: Container): Express {
     audit: stores.adminAudit,
     records: stores.records,
     feed: c.feed,
-    connectors: { configs: config.connectors, lastOutcome: (name) => c.connectors.lastOutcome(name) },
+    connectors: {
+      configs: config.connectors,
+      lastOutcome: (name) => c.connectors.lastOutcome(name),
+      parked: () => stores.connectorFailures.countParked(),
+    },
     mappings: {
       mappingFor: (type) => c.mappings.forResourceType(type),
       mappingsDir: config.mappings.dir,
@@ -59,6 +66,8 @@ export function createHttpApp(c: Container): Express {
       maxDepth: config.receiver.maxDepth + 1,
     },
   };
+  // One audit row in its own transaction (a parked change's retry talks to the destination, outside any).
+  const auditNow = (entry: AdminAuditEntry) => withTransaction(db, (trx) => stores.adminAudit.record(trx, entry, clock.now()));
   const gauges = new KnexMetricsStore(db, c.feed);
   const consoleRoutes = config.console.enabled
     ? [
@@ -91,6 +100,7 @@ export function createHttpApp(c: Container): Express {
       feedRouter(c.feed, apiKeyAuth),
       recordsRouter(stores.records, apiKeyAuth),
       adminRouter({ ...admin, auth: apiKeyAuth }),
+      connectorFailuresRouter({ failures: c.connectorFailures, audit: auditNow, auth: apiKeyAuth }),
       ...consoleRoutes,
     ],
   });

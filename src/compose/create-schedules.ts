@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { ConnectorRunner } from '../connectors/connector-runner';
 import { createConnectors } from '../connectors/create-connectors';
+import { createRecordShapes } from './create-record-shapes';
 import type { JobLockStore } from '../jobs/job-lock-store';
 import { JobSchedule } from '../jobs/job-schedule';
 import { ReconcileJob } from '../jobs/reconcile-job';
@@ -46,5 +47,15 @@ export function createJobSchedule(c: Container): JobSchedule {
  * runs under `serve`); `connectors run` has always run without it.
  */
 export function createConnectorRunner(c: Container, locked: boolean): ConnectorRunner {
-  return createConnectors(c.config.connectors, { feed: c.feed, logger: c.logger, scheduler: locked ? c.scheduler : undefined });
+  const metrics = c.metrics;
+  return createConnectors(c.config.connectors, {
+    feed: c.feed,
+    logger: c.logger,
+    failures: c.stores.connectorFailures,
+    layouts: c.stores.csvLayouts,
+    clock: c.clock,
+    scheduler: locked ? c.scheduler : undefined,
+    shapes: (_name, config) => createRecordShapes(c, config),
+    onParked: metrics ? (connector) => metrics.connectors.parked.inc({ connector }) : undefined,
+  });
 }

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { OpenAPIObject } from 'openapi3-ts/oas31';
 import { adminRoutes } from '../admin/admin-routes';
+import { connectorFailuresRoutes } from '../admin/connector-failures-schemas';
 import { packageVersion } from '../core/package-version';
 import { SECURITY_SCHEMES } from '../auth/security-schemes';
 import { tokenRoutes } from '../auth/token-schemas';
@@ -17,7 +18,11 @@ const FAMILIES: ReadonlyArray<{ tag: string; description: string; routes: ApiRou
   { tag: 'oauth', description: 'The token endpoint of the oauth2 webhook mode.', routes: tokenRoutes },
   { tag: 'feed', description: 'The ordered change feed and named consumers (docs/consumers.md).', routes: feedRoutes },
   { tag: 'records', description: 'The current records (docs/consumers.md).', routes: recordsRoutes },
-  { tag: 'admin', description: "The CLI's operator view as JSON (docs/admin-api.md).", routes: adminRoutes },
+  {
+    tag: 'admin',
+    description: "The CLI's operator view as JSON (docs/admin-api.md).",
+    routes: [...adminRoutes, ...connectorFailuresRoutes],
+  },
   { tag: 'operations', description: 'The index, health, readiness, metrics and this document.', routes: [...httpRoutes, ...metricsRoutes] },
 ];
 

@@ -14,6 +14,10 @@ import { KnexOauthUserStore } from '../auth/knex-oauth-user-store';
 import type { OauthClientStore } from '../auth/oauth-client-store';
 import type { OauthTokenStore } from '../auth/oauth-token-store';
 import type { OauthUserStore } from '../auth/oauth-user-store';
+import type { ConnectorFailureStore } from '../connectors/connector-failure-store';
+import { KnexConnectorFailureStore } from '../connectors/knex-connector-failure-store';
+import type { CsvLayoutStore } from '../connectors/csv-layout-store';
+import { KnexCsvLayoutStore } from '../connectors/knex-csv-layout-store';
 import type { Knex } from '../db/create-knex';
 import type { ChangeFeed } from '../feed/change-feed';
 import type { ConsumerStore } from '../feed/consumer-store';
@@ -96,6 +100,12 @@ export class Stores {
   }
   get adminReads(): AdminReadStore {
     return this.once('adminReads', () => new KnexAdminReadStore(this.db));
+  }
+  get connectorFailures(): ConnectorFailureStore {
+    return this.once('connectorFailures', () => new KnexConnectorFailureStore(this.db));
+  }
+  get csvLayouts(): CsvLayoutStore {
+    return this.once('csvLayouts', () => new KnexCsvLayoutStore(this.db));
   }
   get apiKeys(): ApiKeyStore {
     return this.once('apiKeys', () => new KnexApiKeyStore(this.db));

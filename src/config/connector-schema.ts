@@ -55,7 +55,15 @@ const common = {
   enabled: z.boolean().default(true),
   schedule: schedule.optional(),
   entities,
+  /**
+   * A folder of output mappings, one `<entity>.yaml` per entity, from the normalized record to what this connector
+   * sends (docs/mappings.md §9); entities without a file are sent as normalized. Convention: `mappings/out/<name>`.
+   */
+  outputMappings: z.string().min(1).optional(),
 };
+
+/** A change the destination refuses for good: `park` it and go on (default), or `stop` the connector at it. */
+const onRefused = z.enum(['park', 'stop']).default('park');
 
 const httpConnector = z
   .object({
@@ -76,6 +84,7 @@ const httpConnector = z
     timeoutMs: z.number().int().min(100).default(30_000),
     auth: httpAuth.prefault({ type: 'none' }),
     retry,
+    onRefused,
   })
   .strict();
 
@@ -96,11 +105,40 @@ const fileConnector = z
   })
   .strict();
 
+const databaseConnector = z
+  .object({
+    type: z.literal('database'),
+    ...common,
+    /** `pg` (PostgreSQL) or `mysql` (MySQL and MariaDB, through mysql2). */
+    client: z.enum(['pg', 'mysql']),
+    /** The destination: postgres://user@host:5432/db or mysql://user@host:3306/db (the password apart, below). */
+    url: urlString(),
+    /** The destination's password, through a `_FILE` variable; overrides one in the URL. */
+    password: z.string().optional(),
+    /** PostgreSQL: the schema of the tables (created when missing); default the user's search path. */
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+      .optional(),
+    /** Table name = tablePrefix + entity. */
+    tablePrefix: z
+      .string()
+      .regex(/^[a-z0-9_]{0,32}$/, 'lowercase letters, digits and _')
+      .default(''),
+    /** Changes read per feed query and written per statement (per entity). */
+    batchSize: z.number().int().min(1).max(5000).default(500),
+    onRefused,
+  })
+  .strict();
+
 /** `connectors.<name>`: downstream delivery from the change feed, each from its own checkpoint. */
-export const connectorsSchema = z.record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector])).prefault({});
+export const connectorsSchema = z
+  .record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector, databaseConnector]))
+  .prefault({});
 
 export type ConnectorConfig = z.infer<typeof connectorsSchema>[string];
 export type HttpConnectorConfig = z.infer<typeof httpConnector>;
 export type FileConnectorConfig = z.infer<typeof fileConnector>;
+export type DatabaseConnectorConfig = z.infer<typeof databaseConnector>;
 export type HttpAuthConfig = z.infer<typeof httpAuth>;
 export type RetryConfig = z.infer<typeof retry>;

@@ -68,6 +68,24 @@ export class ConnectorRunner {
     return [...this.byName.keys()];
   }
 
+  /** The connector `name`. @throws AppError CONNECTOR_NOT_FOUND when none is configured. */
+  connector(name: string): Connector {
+    const entry = this.byName.get(name);
+    if (!entry) throw new AppError('CONNECTOR_NOT_FOUND', `no connector ${name} is configured`);
+    return entry.connector;
+  }
+
+  /**
+   * Runs `body` as a run of connector `name` would run (never beside one of its runs): for a retry of a parked change.
+   * @throws AppError CONNECTOR_BUSY when a run of it is going (here, or in another instance when locks are on).
+   */
+  async exclusively<T>(name: string, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.connector(name);
+    const outcome = await this.scheduler.exclusive(connectorTaskName(name), undefined, () => body(this.scheduler.signal));
+    if (outcome.status === 'ran') return outcome.value;
+    throw new AppError('CONNECTOR_BUSY', `connector ${name} is running; try again when its run is over`);
+  }
+
   /** The outcome of the last finished run of `name` in this process. */
   lastOutcome(name: string): RunOutcome | undefined {
     return this.outcomes.get(name);

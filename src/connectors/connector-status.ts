@@ -6,7 +6,7 @@ import type { RunOutcome } from './connector-runner';
 /** One configured connector as `connectors list` and `GET /api/v1/admin/connectors` show it. */
 export interface ConnectorStatus {
   name: string;
-  type: 'http' | 'file';
+  type: 'http' | 'file' | 'database';
   enabled: boolean;
   schedule: string | null;
   /** Its consumer's checkpoint (0 when it never ran). */
@@ -17,6 +17,8 @@ export interface ConnectorStatus {
   /** When it last moved its checkpoint (from the database). */
   ackedAt: string | null;
   fellBehindRetention: boolean;
+  /** Changes its destination refused that wait for `connectors failures retry|skip` (when counted). */
+  parked?: number;
   /** The last run in this process, when it ran here (a scheduled run may happen on another instance). */
   lastRun?: { status: RunOutcome['status']; delivered: number; finishedAt: string; error: RunOutcome['error'] | null } | null;
 }
@@ -29,6 +31,7 @@ export async function connectorStatuses(
   feed: Pick<FeedService, 'lag' | 'head'>,
   configs: Readonly<Config['connectors']>,
   lastOutcome?: (name: string) => RunOutcome | undefined,
+  parked?: ReadonlyMap<string, number>,
 ): Promise<ConnectorStatus[]> {
   const lags = new Map((await feed.lag()).map((l) => [l.name, l]));
   const head = await feed.head();
@@ -46,6 +49,7 @@ export async function connectorStatuses(
       ackedAt: lag?.ackedAt?.toISOString() ?? null,
       fellBehindRetention: lag?.fellBehindRetention ?? false,
     };
+    if (parked) status.parked = parked.get(name) ?? 0;
     if (lastOutcome) {
       const o = lastOutcome(name);
       status.lastRun = o

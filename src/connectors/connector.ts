@@ -1,3 +1,4 @@
+import type { Change } from '../feed/change-feed';
 import type { Logger } from '../core/logger';
 
 /** Where a long run reports how far it got: a bar on a terminal, log lines otherwise. */
@@ -32,9 +33,20 @@ export interface RunResult {
  */
 export interface Connector {
   readonly name: string;
-  readonly type: 'http' | 'file';
-  /** Runs until caught up with the feed (or its per-run limit); throws when the downstream refused or failed. */
+  readonly type: 'http' | 'file' | 'database';
+  /** Runs until caught up with the feed (or its per-run limit); throws when the downstream failed (or, with `onRefused: stop`, refused). */
   run(ctx: RunContext): Promise<RunResult>;
+  /**
+   * Delivers one stored change again, alone (`connectors failures retry`); connectors that park changes have it.
+   * @throws the same errors as a run's send: CONNECTOR_REFUSED when the downstream refuses it again.
+   */
+  resend?(change: Change, signal: AbortSignal): Promise<void>;
+  /**
+   * What the connector would send for a stored change, without sending it (`connectors preview`): the request
+   * (http), the row (database) or the CSV line's values (file). Null when the connector would pass it over.
+   * @throws AppError CONNECTOR_OUTPUT_MAPPING_FAILED when its output mapping refuses the record.
+   */
+  preview?(change: Change): Promise<Record<string, unknown> | null>;
 }
 
 /** The consumer whose checkpoint a connector keeps. */

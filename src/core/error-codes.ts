@@ -195,6 +195,10 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'jobs run asked for a job that another instance is running now (it holds the job lock); run it again when that one is done.',
   },
+  FEED_CHANGE_NOT_FOUND: {
+    status: 404,
+    meaning: 'No change with that cursor is in the feed (never written, or purged by retention): connectors preview --seq.',
+  },
   CONNECTOR_NOT_FOUND: { status: 404, meaning: 'No connector with that name is configured under connectors (CLI).' },
   CONNECTOR_DELIVERY_FAILED: {
     status: 502,
@@ -204,7 +208,7 @@ export const ERROR_CODES = {
   CONNECTOR_REFUSED: {
     status: 502,
     meaning:
-      "A connector's downstream refused a change with a 4xx other than 401, 408, 425 and 429; retrying would not help, so the run stops at that change until the downstream or the data is fixed.",
+      "A connector's downstream refused a change with a 4xx other than 401, 408, 425 and 429; retrying would not help. With onRefused: park (the default) the change is parked (connectors failures list) and the connector goes on; with stop the run stops at that change.",
   },
   CONNECTOR_AUTH_FAILED: {
     status: 502,
@@ -215,6 +219,43 @@ export const ERROR_CODES = {
     status: 500,
     meaning:
       'A file connector could not write, fsync or rename its files (disk full, permissions); files of the failed run are removed and the checkpoint stays.',
+  },
+  CONNECTOR_OUTPUT_MAPPING_FAILED: {
+    status: 422,
+    meaning:
+      "A connector's output mapping could not shape a record (a required field missing, a value of the wrong type); the change is parked like a refusal (connectors failures show names the fields).",
+  },
+  CONNECTOR_ROW_REFUSED: {
+    status: 422,
+    meaning:
+      "A database connector's destination refused one row for good (a value too long or out of range for its column); the change is parked like a refusal.",
+  },
+  CONNECTOR_DESTINATION_FAILED: {
+    status: 502,
+    meaning:
+      'A database connector could not reach or write its destination database (connection, lock, schema change refused); the checkpoint stays and the next run writes the same changes again.',
+  },
+  CONNECTOR_BUSY: {
+    status: 409,
+    meaning:
+      'A retry of a parked change was asked for while that connector is running (here, or in another instance); try again when the run is over.',
+  },
+  CONNECTOR_FAILURE_NOT_FOUND: {
+    status: 404,
+    meaning: 'No parked change of that connector has that id (connectors failures show, retry or skip; admin API).',
+  },
+  CONNECTOR_FAILURE_RESOLVED: {
+    status: 409,
+    meaning: 'The parked change was already retried or skipped; it is kept for the record and cannot be resolved twice.',
+  },
+  CONNECTOR_FAILURE_SUPERSEDED: {
+    status: 409,
+    meaning:
+      'A later change of the same record was delivered after this one was parked: re-sending it would put an older state back. Skip it, or retry with force when the destination applies changes in cursor order itself.',
+  },
+  CONNECTOR_RESEND_UNSUPPORTED: {
+    status: 400,
+    meaning: 'The connector does not park changes (file connectors), so it has none to retry.',
   },
   APPDIRECT_API_NOT_CONFIGURED: {
     status: 400,

@@ -16,6 +16,7 @@ export { loadMappings, loadMappingsSync, formatProblem } from './load-mappings';
 export { FileMappingRegistry, MappingLoadError } from './file-mapping-registry';
 export { redactContent } from './redact-content';
 export {
+  collectAllMappingTests,
   collectMappingTests,
   runMappingTest,
   runMappingTests,
@@ -24,3 +25,4 @@ export {
   type RunnableCase,
 } from './mapping-test-runner';
 export { previewMapping, type MappingPreview, type PreviewIssue } from './mapping-preview';
+export { listOutputMappingDirs, loadOutputMappingsSync, OUTPUT_MAPPINGS_SUBDIR, outputMappingJsonSchema } from './output-mapping';

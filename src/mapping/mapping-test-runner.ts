@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { diffJson, formatDiff } from './json-diff';
 import { loadMappingsSync, TEST_FILE_SUFFIX, type LoadedMappingFile } from './load-mappings';
+import { listOutputMappingDirs, loadOutputMappingsSync } from './output-mapping';
 import { testFileSchema, type TestCase } from './mapping-schema';
 import type { CompiledMapping, MappingIssue, MappingLoadProblem } from './mapping-types';
 import { YamlSource } from './yaml-source';
@@ -21,6 +22,12 @@ export interface RunnableCase {
   spec: TestCase;
 }
 
+/** Loaded mapping files with their cases: an inbound folder (loadMappingsSync) or an output one (loadOutputMappingsSync). */
+export interface TestableFiles {
+  files: ReadonlyArray<Pick<LoadedMappingFile, 'file' | 'mapping'> & { definition?: { tests?: TestCase[] } }>;
+  problems: MappingLoadProblem[];
+}
+
 /** The outcome of one case; `failure` explains a mismatch in readable lines. */
 export interface CaseResult {
   name: string;
@@ -33,9 +40,12 @@ export interface CaseResult {
  * Collects every case of the mappings in `dir`. Broken mapping or test files come back as problems (their cases
  * cannot run); a test file whose mapping is missing is a problem too.
  */
-export function collectMappingTests(dir: string): { cases: RunnableCase[]; problems: MappingLoadProblem[] } {
-  const { files, problems } = loadMappingsSync(dir);
-  const byFile = new Map<string, LoadedMappingFile>(files.map((f) => [resolve(f.file), f]));
+export function collectMappingTests(
+  dir: string,
+  load: (dir: string) => TestableFiles = loadMappingsSync,
+): { cases: RunnableCase[]; problems: MappingLoadProblem[] } {
+  const { files, problems } = load(dir);
+  const byFile = new Map<string, TestableFiles['files'][number]>(files.map((f) => [resolve(f.file), f]));
   const cases: RunnableCase[] = [];
   for (const f of files) {
     if (!f.mapping) continue;
@@ -83,7 +93,7 @@ export interface MappingTestRun {
  * `mappings test` prints and `POST /api/v1/admin/mappings/test` answers.
  */
 export async function runMappingTests(dir: string, filter?: string): Promise<MappingTestRun> {
-  const { cases, problems } = collectMappingTests(dir);
+  const { cases, problems } = collectAllMappingTests(dir);
   const results: CaseResult[] = [];
   for (const c of cases) {
     if (filter && !c.name.includes(filter) && !c.file.includes(filter)) continue;
@@ -91,6 +101,19 @@ export async function runMappingTests(dir: string, filter?: string): Promise<Map
   }
   const passed = results.filter((r) => r.passed).length;
   return { results, problems, passed, failed: results.length - passed };
+}
+
+/** The cases of the inbound mappings of `dir` and of every output mapping folder under `<dir>/out/` (issue 15). */
+export function collectAllMappingTests(dir: string): { cases: RunnableCase[]; problems: MappingLoadProblem[] } {
+  const inbound = collectMappingTests(dir);
+  const cases = [...inbound.cases];
+  const problems = [...inbound.problems];
+  for (const outDir of listOutputMappingDirs(dir)) {
+    const out = collectMappingTests(outDir, loadOutputMappingsSync);
+    cases.push(...out.cases);
+    problems.push(...out.problems);
+  }
+  return { cases, problems };
 }
 
 /** Runs one case. Never throws for a mismatch or a bad input file: both are a failed result. */

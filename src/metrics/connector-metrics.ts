@@ -11,6 +11,8 @@ export class ConnectorMetrics {
   readonly runs: Counter<'connector' | 'status' | 'code'>;
   readonly delivered: Counter<'connector'>;
   readonly lastSuccess: Gauge<'connector'>;
+  /** Changes parked because the destination (or the output mapping) refused them for good (issue 15). */
+  readonly parked: Counter<'connector'>;
 
   constructor(registry: Registry, connectors: readonly string[]) {
     const registers = [registry];
@@ -32,9 +34,16 @@ export class ConnectorMetrics {
       labelNames: ['connector'],
       registers,
     });
+    this.parked = new Counter({
+      name: METRIC_NAMES.connectorParked,
+      help: 'Changes a connector of this process parked because the destination refused them for good (or its output mapping did), by connector',
+      labelNames: ['connector'],
+      registers,
+    });
     // Every configured connector shows from the start, so "no success yet" is a 0, not a missing series.
     for (const connector of connectors) {
       this.delivered.inc({ connector }, 0);
+      this.parked.inc({ connector }, 0);
       this.lastSuccess.set({ connector }, 0);
     }
   }

@@ -16,6 +16,7 @@ export const METRIC_NAMES = {
   connectorRuns: 'appdirect_sync_connector_runs_total',
   connectorDelivered: 'appdirect_sync_connector_changes_delivered_total',
   connectorLastSuccess: 'appdirect_sync_connector_last_success_timestamp_seconds',
+  connectorParked: 'appdirect_sync_connector_parked_changes_total',
   authFailures: 'appdirect_sync_auth_failures_total',
   limiterRefusals: 'appdirect_sync_auth_limiter_refusals_total',
   reconcileFindings: 'appdirect_sync_reconcile_findings_total',

@@ -6,6 +6,9 @@ import { eventMix } from '../../bench/lib/event-mix';
 import { preloadInbox } from '../../bench/lib/preload-inbox';
 import type { RunContext } from '../../src/connectors/connector';
 import { silentProgress } from '../../src/connectors/connector';
+import type { ConnectorDeps } from '../../src/connectors/create-connectors';
+import { KnexConnectorFailureStore } from '../../src/connectors/knex-connector-failure-store';
+import { KnexCsvLayoutStore } from '../../src/connectors/knex-csv-layout-store';
 import { systemClock } from '../../src/core/clock';
 import type { Knex } from '../../src/db/create-knex';
 import { ChangeNotifier } from '../../src/feed/change-notifier';
@@ -78,6 +81,11 @@ export async function startDownstream(answer: (req: Omit<ReceivedRequest, 'statu
 /** The change feed service on a database, as main.ts builds it. */
 export function feedOn(db: Knex): FeedService {
   return new FeedService(new KnexChangeFeed(db), new KnexConsumerStore(db), new ChangeNotifier(), systemClock);
+}
+
+/** What createConnector(s) needs on a database: its feed, parked changes in its connector_failures. */
+export function connectorDeps(db: Knex, feed: FeedService = feedOn(db)): ConnectorDeps {
+  return { feed, logger: silentLogger, failures: new KnexConnectorFailureStore(db), layouts: new KnexCsvLayoutStore(db) };
 }
 
 /** A run context for calling connector.run() directly. */

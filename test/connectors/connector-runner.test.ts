@@ -10,7 +10,7 @@ import pino from 'pino';
 import { logProgress } from '../../src/connectors/progress-reporter';
 import { startTestServer, testConfig } from '../helpers/test-runtime';
 import { engineHarness, type EngineHarness, type WidgetEvent } from '../helpers/worker-harness';
-import { drain, feedOn, silentLogger, startDownstream } from './connector-fixtures';
+import { drain, feedOn, silentLogger, startDownstream, connectorDeps } from './connector-fixtures';
 
 function widgets(from: number, count: number): WidgetEvent[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -52,7 +52,7 @@ describe('connector runner: schedules, isolation, no overlap', function () {
     });
     try {
       const config = testConfig({ connectors: { crm: { type: 'http', mode: 'record', url: `${downstream.url}/w/{key}` } } }).connectors;
-      const runner = createConnectors(config, { feed, logger: silentLogger });
+      const runner = createConnectors(config, connectorDeps(harness.db, feed));
       const first = runner.run('crm');
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(downstream.requests.length, 0, 'the first request is held by the downstream');
@@ -81,7 +81,7 @@ describe('connector runner: schedules, isolation, no overlap', function () {
         manual: { type: 'file', dir: join(dir, 'manual') },
       },
     }).connectors;
-    const runner = createConnectors(config, { feed, logger: silentLogger });
+    const runner = createConnectors(config, connectorDeps(harness.db, feed));
     const brokenRuns = new Set<number>();
     const waitFor = async (what: string, ok: () => Promise<boolean>) => {
       for (let i = 0; i < 100; i++) {
@@ -115,10 +115,11 @@ describe('connector runner: schedules, isolation, no overlap', function () {
   it('refuses an unknown connector by name', async () => {
     const runner = new ConnectorRunner([], silentLogger);
     await assert.rejects(runner.run('nope'), (err: { code?: string; message: string }) => err.code === 'CONNECTOR_NOT_FOUND');
-    const one = createConnector('x', testConfig({ connectors: { x: { type: 'file', dir } } }).connectors.x!, {
-      feed,
-      logger: silentLogger,
-    });
+    const one = createConnector(
+      'x',
+      testConfig({ connectors: { x: { type: 'file', dir } } }).connectors.x!,
+      connectorDeps(harness.db, feed),
+    );
     assert.equal(one.type, 'file');
   });
 });

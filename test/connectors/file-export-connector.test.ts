@@ -14,7 +14,7 @@ import type { FeedService } from '../../src/feed/feed-service';
 import { runCli } from '../helpers/run-cli';
 import { testConfig } from '../helpers/test-runtime';
 import { engineHarness } from '../helpers/worker-harness';
-import { drain, feedOn, mixChanges, parseCsv, ROOT, silentLogger } from './connector-fixtures';
+import { drain, feedOn, mixChanges, parseCsv, ROOT, silentLogger, connectorDeps } from './connector-fixtures';
 
 const pad = (n: number) => String(n).padStart(12, '0');
 const finalFiles = (dir: string) =>
@@ -66,7 +66,7 @@ describe('file export connector', function () {
   const runner = (name: string, raw: Record<string, unknown>) => {
     const config = testConfig({ connectors: { [name]: raw } }).connectors[name];
     assert.ok(config);
-    return new ConnectorRunner([{ connector: createConnector(name, config, { feed, logger: silentLogger }) }], silentLogger);
+    return new ConnectorRunner([{ connector: createConnector(name, config, connectorDeps(db, feed)) }], silentLogger);
   };
   const checkpointOf = async (name: string) => (await feed.readFor(consumerNameOf(name), { limit: 1 })).consumer.cursor;
 

@@ -12,7 +12,7 @@ import type { Change } from '../../src/feed/change-feed';
 import { adminFor } from '../helpers/oauth-fixtures';
 import { testConfig, startTestServer, type TestServer } from '../helpers/test-runtime';
 import { engineHarness, type EngineHarness, type WidgetEvent } from '../helpers/worker-harness';
-import { drain, silentLogger, startDownstream, type Downstream, type ReceivedRequest } from './connector-fixtures';
+import { drain, silentLogger, startDownstream, type Downstream, type ReceivedRequest, connectorDeps } from './connector-fixtures';
 
 const FAST_RETRY = { attempts: 5, baseMs: 1, maxMs: 5 };
 
@@ -86,7 +86,7 @@ describe('http push connector against a real downstream', function () {
 
   const checkpointOf = async (name: string) => (await server.runtime.feed.readFor(consumerNameOf(name), { limit: 1 })).consumer.cursor;
   const connector = (name: string, raw: Record<string, unknown>) =>
-    createConnector(name, connectorConfig(name, raw), { feed: server.runtime.feed, logger: silentLogger });
+    createConnector(name, connectorConfig(name, raw), connectorDeps(server.runtime.db, server.runtime.feed));
   const runOnce = (name: string, raw: Record<string, unknown>) =>
     new ConnectorRunner([{ connector: connector(name, raw) }], silentLogger).run(name);
 
@@ -225,9 +225,15 @@ describe('http push connector against a real downstream', function () {
     assert.equal(await checkpointOf('partial'), changes[changes.length - 1]?.seq, 'a DELETE answered 404 counts as done');
   });
 
-  it('stops at a 4xx without retrying it, and at a refused static token', async () => {
+  it('onRefused: stop stops at a 4xx without retrying it, and at a refused static token', async () => {
     downstream = await startDownstream((r) => (r.headers.authorization ? 401 : 422));
-    const refused = await runOnce('strict', { type: 'http', mode: 'record', url: `${downstream.url}/w/{key}`, retry: FAST_RETRY });
+    const refused = await runOnce('strict', {
+      type: 'http',
+      mode: 'record',
+      url: `${downstream.url}/w/{key}`,
+      retry: FAST_RETRY,
+      onRefused: 'stop',
+    });
     assert.deepEqual([refused.status, refused.error?.code, downstream.requests.length], ['failed', 'CONNECTOR_REFUSED', 1]);
     const badToken = await runOnce('strict2', {
       type: 'http',

@@ -43,7 +43,7 @@ forEachDatabase('GET /metrics', (ctx) => {
         metrics: { cacheMs: 0 },
         connectors: {
           push: { type: 'http', mode: 'batch', url: `${downstream.url}/changes` },
-          refused: { type: 'http', mode: 'batch', url: `${refusing.url}/changes`, retry: { attempts: 1 } },
+          refused: { type: 'http', mode: 'batch', url: `${refusing.url}/changes`, retry: { attempts: 1 }, onRefused: 'stop' },
         },
       };
     }, clock);
@@ -198,7 +198,8 @@ forEachDatabase('GET /metrics', (ctx) => {
       sampleValue(s, 'appdirect_sync_consumer_last_ack_timestamp_seconds', { consumer: 'connector:push' }),
       asDate(push.acked_at ?? 0).getTime() / 1000,
     );
-    assert.equal(refusing.requests.length, 1);
+    // The refused batch, then its first change alone (a refused batch is split to find the refused change), refused too.
+    assert.equal(refusing.requests.length, 2);
     assert.equal(
       sampleValue(s, 'appdirect_sync_connector_runs_total', { connector: 'refused', status: 'failed', code: 'CONNECTOR_REFUSED' }),
       1,

@@ -11,6 +11,7 @@ import { adminFor } from '../helpers/oauth-fixtures';
 import { openApiResponseValidator, type RecordedAnswer } from '../helpers/openapi-validator';
 import { forEachDatabase } from '../helpers/test-databases';
 import { startTestServer, type TestServer } from '../helpers/test-runtime';
+import { KnexConnectorFailureStore } from '../../src/connectors/knex-connector-failure-store';
 import { WIDGET_MAPPING, widgetBody } from '../helpers/worker-harness';
 
 const TOKEN = 'openapi-responses-token';
@@ -255,6 +256,33 @@ forEachDatabase('OpenAPI document: every answer conforms', (ctx) => {
     assert.deepEqual([run.ok, run.passed, run.failed], [false, 1, 1]);
     assert.equal((await call('POST', TEST, {}, { key: reader, body: { filter: 'maps a name' }, expect: 200 })).ok, true);
     await call('POST', TEST, {}, { key: reader, body: '{not json', expect: 400 });
+  });
+
+  it('admin: parked connector changes, list, show, retry, skip and their refusals', async () => {
+    const F = '/api/v1/admin/connectors/{name}/failures';
+    const change = (await server.runtime.feed.read('0', { limit: 1 })).changes[0];
+    assert.ok(change);
+    // A file connector parks only what its output mapping refuses; one such change, as the store keeps it.
+    await new KnexConnectorFailureStore(server.runtime.db).park(
+      'files',
+      change,
+      {
+        code: 'CONNECTOR_OUTPUT_MAPPING_FAILED',
+        message: 'the output mapping refused it',
+        response: 'MAPPING_REQUIRED_FIELD_MISSING Title',
+      },
+      new Date(),
+    );
+    const { failures } = await call('GET', F, { name: 'files' }, { key: keys['admin:read'], expect: 200 });
+    const id = (failures as Array<{ id: number }>)[0]?.id ?? 0;
+    await call('GET', `${F}?state=bogus`, { name: 'files' }, { key: keys['admin:read'], expect: 400 });
+    await call('GET', F, { name: 'nope' }, { key: keys['admin:read'], expect: 404 });
+    await call('GET', `${F}/{id}`, { name: 'files', id }, { key: keys['admin:read'], expect: 200 });
+    await call('GET', `${F}/{id}`, { name: 'files', id: 999_999 }, { key: keys['admin:read'], expect: 404 });
+    await call('POST', `${F}/{id}/retry`, { name: 'files', id }, { key: keys['admin:write'], body: {}, expect: 400 });
+    await call('POST', `${F}/{id}/skip`, { name: 'files', id }, { key: keys['admin:read'], expect: 403 });
+    await call('POST', `${F}/{id}/skip`, { name: 'files', id }, { key: keys['admin:write'], expect: 200 });
+    await call('POST', `${F}/{id}/skip`, { name: 'files', id }, { key: keys['admin:write'], expect: 409 });
   });
 
   it('the index, health, readiness, metrics and the document itself', async () => {
