@@ -75,6 +75,8 @@ export function createHttpApp(c: Container): Express {
           admin,
           snapshot: () => gauges.snapshot(),
           mappingList: () => c.mappings.all(),
+          connectorFailures: c.connectorFailures,
+          auditNow,
           sessions: stores.consoleSessions,
           apiKeys: stores.apiKeys,
           limiter,

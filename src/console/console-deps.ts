@@ -1,6 +1,8 @@
 import type { AdminRouterDeps } from '../admin/admin-router';
 import type { ApiKeyStore } from '../auth/api-key-store';
+import type { AdminAuditEntry } from '../admin/admin-audit-store';
 import type { ConsoleSessionStore } from '../auth/console-session-store';
+import type { ConnectorFailureService } from '../connectors/connector-failure-service';
 import type { Clock } from '../core/clock';
 import type { FailedAuthLimiter } from '../http/failed-auth-limiter';
 import type { CompiledMapping } from '../mapping';
@@ -14,6 +16,10 @@ export interface ConsoleDeps {
   admin: Omit<AdminRouterDeps, 'auth'>;
   /** Events by status, the oldest waiting event, consumers' lag and records per entity (the metrics' reads). */
   snapshot: () => Promise<DbSnapshot>;
+  /** Parked connector changes: list, retry, skip (what `connectors failures` and the admin API call). */
+  connectorFailures: ConnectorFailureService;
+  /** Writes one admin_audit row in its own transaction (a parked change's retry talks to the destination first). */
+  auditNow: (entry: AdminAuditEntry) => Promise<void>;
   /** The loaded mappings, to choose one in the playground. */
   mappingList: () => CompiledMapping[];
   sessions: ConsoleSessionStore;

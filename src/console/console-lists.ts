@@ -95,7 +95,8 @@ export function consoleListsRouter(deps: ConsoleDeps): Router {
 
   router.get('/consumers', (_req, res, next) => {
     runAsync(next, async () => {
-      const [lags, statuses] = await Promise.all([feed.lag(), connectorStatuses(feed, connectors.configs, connectors.lastOutcome)]);
+      const parked = await connectors.parked?.();
+      const [lags, statuses] = await Promise.all([feed.lag(), connectorStatuses(feed, connectors.configs, connectors.lastOutcome, parked)]);
       const body = html`<section aria-labelledby="h-consumers">
           <h2 id="h-consumers">Feed consumers</h2>
           ${
@@ -141,6 +142,7 @@ export function consoleListsRouter(deps: ConsoleDeps): Router {
                       <th scope="col">Enabled</th>
                       <th scope="col">Checkpoint</th>
                       <th scope="col">Behind</th>
+                      <th scope="col">Parked changes</th>
                       <th scope="col">Last run here</th>
                     </tr>
                   </thead>
@@ -153,6 +155,9 @@ export function consoleListsRouter(deps: ConsoleDeps): Router {
                           <td>${c.enabled ? 'yes' : 'no'}</td>
                           <td class="num">${c.checkpoint}</td>
                           <td class="num">${c.behind}</td>
+                          <td>
+                            <a href="${`/console/connectors/${encodeURIComponent(c.name)}/failures`}">${parked?.get(c.name) ?? 0} parked</a>
+                          </td>
                           <td>
                             ${c.lastRun ? html`${c.lastRun.status}, ${c.lastRun.delivered} delivered${c.lastRun.error ? html`, <code>${c.lastRun.error.code}</code>` : ''}` : 'not run in this process'}
                           </td>

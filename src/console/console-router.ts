@@ -3,6 +3,7 @@ import { AppError } from '../core/app-error';
 import { toAppError } from '../http/error-handler';
 import { runAsync } from '../http/run-async';
 import { consoleAssets } from './console-assets';
+import { consoleConnectorsRouter } from './console-connectors';
 import type { ConsoleDeps } from './console-deps';
 import { consoleEventsRouter } from './console-events';
 import { page } from './console-layout';
@@ -62,6 +63,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
   pages.use(consoleEventsRouter(deps));
   pages.use(consoleListsRouter(deps));
+  pages.use(consoleConnectorsRouter(deps));
   pages.use(consoleRecordsRouter(deps));
   pages.use(consolePlaygroundRouter(deps));
   pages.use((req, _res, next) => next(new AppError('HTTP_NOT_FOUND', `no console page ${req.path}`)));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { newApiKey } from '../../src/auth/api-key-auth';
 import type { ApiScope } from '../../src/auth/api-key-store';
+import { startDownstream, type Downstream } from '../connectors/connector-fixtures';
 import { launchChromium, SCREENSHOT_DIR, type TestBrowser } from '../helpers/chromium';
 import { startTestServer, type TestServer } from '../helpers/test-runtime';
 import { WIDGET_MAPPING } from '../helpers/worker-harness';
@@ -22,6 +23,9 @@ describe('console in Chromium', function () {
   let server: TestServer;
   let browser: TestBrowser;
   let page: Page;
+  let downstream: Downstream;
+  /** Record keys the CRM stand-in refuses (409): their changes are parked by the connector. */
+  const refused = new Set(['w-1', 'w-2']);
   const keys: Record<string, string> = {};
 
   const post = async (body: unknown) =>
@@ -47,6 +51,7 @@ describe('console in Chromium', function () {
 
   before(async function () {
     browser = await launchChromium(this);
+    downstream = await startDownstream((r) => (refused.has(r.path.split('/').pop() ?? '') ? 409 : 200));
     server = await startTestServer((dir) => {
       mkdirSync(join(dir, 'mappings'));
       writeFileSync(join(dir, 'mappings', 'widget.yaml'), WIDGET_MAPPING);
@@ -65,6 +70,7 @@ describe('console in Chromium', function () {
       return {
         mappings: { dir: join(dir, 'mappings') },
         worker: { mappingThread: false },
+        connectors: { crm: { type: 'http', mode: 'record', url: `${downstream.url}/w/{key}`, retry: { attempts: 1 } } },
         sources: { shop: { auth: { mode: 'token', tokens: [{ name: 'one', sha256: createHash('sha256').update(TOKEN).digest('hex') }] } } },
       };
     });
@@ -76,10 +82,12 @@ describe('console in Chromium', function () {
     }
     assert.equal((await post(widget('d-1', 'w-1', { name: 'one', qty: 1 }))).status, 200);
     assert.equal((await post(widget('d-2', 'w-1', { name: 'two', qty: 2 }, 'CHANGED', 2))).status, 200);
+    assert.equal((await post(widget('d-w2', 'w-2', { name: 'second', qty: 2 }))).status, 200);
     assert.equal((await post(widget('d-bad', BAD, { qty: 1 }))).status, 200);
     assert.equal((await post(widget('d-bad-2', 'w-bad-0002', { qty: 2 }))).status, 200);
     assert.equal((await post(widget('d-bad-3', 'w-bad-0003', { qty: 3 }))).status, 200);
     await drain();
+    assert.equal((await server.runtime.connectors.run('crm')).status, 'ok', 'the connector parks the two refused changes');
     assert.equal((await post(widget('d-1', 'w-1', { name: 'other', qty: 9 }))).status, 200, 'a conflicting re-send');
     assert.equal((await post({ uuid: 'no-resource' })).status, 400, 'a rejected delivery');
     page = await browser.context.newPage();
@@ -88,6 +96,7 @@ describe('console in Chromium', function () {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await downstream?.close();
   });
 
   it('signs in with an admin:write key, by keyboard, and shows the overview under a strict CSP with no violation', async () => {
@@ -211,6 +220,37 @@ describe('console in Chromium', function () {
     await shot('consumers');
   });
 
+  it('retries a parked connector change (refused again, then taken) and skips another, each audited', async () => {
+    await page.goto(`${server.url}/console/consumers`);
+    await page.click('a:has-text("3 parked")'); // w-1 created and updated, w-2 created: all refused
+    const rows = page.locator('table.failures tbody tr');
+    assert.equal(await rows.count(), 3);
+    assert.match((await rows.first().textContent()) ?? '', /widget w-1[\s\S]*HTTP 409/);
+    await shot('connector-failures');
+    await page.click('button[aria-label^="Retry parked change"] >> nth=0');
+    assert.match((await page.textContent('.notice')) ?? '', /refused the change again/);
+    assert.match((await rows.first().textContent()) ?? '', /widget w-1[\s\S]*\b2\b/, 'one more attempt counted');
+    refused.delete('w-1');
+    await page.click('button[aria-label^="Retry parked change"] >> nth=0');
+    assert.match((await page.textContent('.notice')) ?? '', /the destination took it/);
+    assert.equal(await rows.count(), 2, 'that change is no longer parked');
+    page.once('dialog', (d) => void d.accept()); // the Skip button asks first
+    await page.click('button[aria-label^="Skip parked change"] >> nth=-1');
+    assert.match((await page.textContent('.notice')) ?? '', /skipped/);
+    assert.equal(await rows.count(), 1);
+    assert.match((await rows.first().textContent()) ?? '', /widget w-1/, 'w-2 was skipped, w-1 updated still waits');
+    await page.click('.tabs a:has-text("skipped")');
+    assert.match((await page.textContent('table.failures')) ?? '', /widget w-2[\s\S]*skipped/);
+    const audit = (await server.runtime.db('admin_audit').where('route', 'like', 'POST /console/connectors/%').orderBy('id')) as Array<{
+      route: string;
+    }>;
+    assert.deepEqual(
+      audit.map((a) => a.route),
+      ['POST /console/connectors/:name/failures/:id/retry', 'POST /console/connectors/:name/failures/:id/skip'],
+      'the taken retry and the skip are audited (a refused retry changed nothing but its count)',
+    );
+  });
+
   it('an admin:read key sees but cannot retry, even with its own CSRF token', async () => {
     await page.click('button:has-text("Sign out")');
     await page.waitForURL(/\/console\/sign-in$/);
@@ -225,6 +265,23 @@ describe('console in Chromium', function () {
     assert.equal(res.status(), 403);
     assert.match(await res.text(), /API_INSUFFICIENT_SCOPE/);
     assert.equal((await statusOf('d-bad')).status, 'failed');
+    await page.goto(`${server.url}/console/connectors/crm/failures`);
+    assert.equal(await page.locator('table.failures tbody tr').count(), 1, 'a reader sees the parked change');
+    assert.equal(
+      await page
+        .locator('button')
+        .filter({ hasText: /Retry|Skip/ })
+        .count(),
+      0,
+      'but gets no button',
+    );
+    const parkedId = ((await server.runtime.db('connector_failures').where({ state: 'parked' }).first()) as { id: number }).id;
+    const skip = await page.request.post(`${server.url}/console/connectors/crm/failures/${parkedId}/skip`, {
+      form: { _csrf: csrf },
+      maxRedirects: 0,
+    });
+    assert.equal(skip.status(), 403);
+    assert.equal(((await server.runtime.db('connector_failures').where({ id: parkedId }).first()) as { state: string }).state, 'parked');
   });
 
   after(() => {
