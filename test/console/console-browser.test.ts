@@ -139,7 +139,22 @@ describe('console in Chromium', function () {
     assert.match((await page.textContent('#error-issues')) ?? '', /widget\.yaml[\s\S]*name[\s\S]*resource\.content\.name/);
     const { id } = await statusOf('d-bad');
     await shot('event');
-    await page.click('button:has-text("Retry this event")');
+    // By keyboard: Tab reaches the button (the first stop is the skip link), Enter presses it.
+    let tabs = 0;
+    const focused = async () =>
+      (
+        (await page
+          .locator(':focus')
+          .textContent({ timeout: 1000 })
+          .catch(() => '')) ?? ''
+      ).trim();
+    do {
+      await page.keyboard.press('Tab');
+      tabs += 1;
+    } while ((await focused()) !== 'Retry this event' && tabs < 40);
+    assert.ok(tabs < 40, 'Tab reaches the retry button');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.notice');
     assert.match((await page.textContent('.notice')) ?? '', /put back in the queue/);
     assert.match((await page.textContent('#event-status')) ?? '', /accepted/);
     assert.equal((await statusOf('d-bad')).status, 'accepted');
