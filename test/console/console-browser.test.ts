@@ -43,6 +43,7 @@ describe('console in Chromium', function () {
   const signIn = async (key: string) => {
     await page.goto(`${server.url}/console`);
     assert.match(page.url(), /\/console\/sign-in$/, 'without a session the console sends the browser to sign in');
+    await shot('sign-in');
     // The key field has the focus: typing and Enter sign in, without a mouse.
     await page.keyboard.type(key);
     await page.keyboard.press('Enter');
@@ -223,6 +224,7 @@ describe('console in Chromium', function () {
     assert.match((await page.textContent('main table')) ?? '', /RECEIVER_BAD_ENVELOPE[\s\S]*no-resource/);
     await shot('rejected');
     await page.goto(`${server.url}/console/records`);
+    await shot('records');
     await page.click('a:has-text("widget")');
     await page.fill('input[name=key]', 'w-1');
     await page.press('input[name=key]', 'Enter');
