@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the MariaDB the database-connector tests use answers before the tests start (127.0.0.1:3306, root,
-# empty password, database `test`). Idempotent; silent when it already answers or was started. It never installs
-# anything: the machine brings MariaDB.
+# empty password, database `test`). Idempotent; silent when it already answers or was started. When no server is
+# installed and we run as root with apt-get, it installs Debian's mariadb-server (as ensure-promtool.sh does).
 #
 # Without MariaDB a developer still gets a test run (the [mariadb] variants are skipped with a warning); under
 # CI=true or REQUIRE_MARIADB=1 that is an error, so CI never passes without having run them.
@@ -22,6 +22,14 @@ unavailable() {
   note "$1 The [mariadb] variants of the database connector tests will be skipped."
   exit 0
 }
+
+if [[ ! -x /usr/sbin/mariadbd ]] && [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+  note "MariaDB is not installed: installing the mariadb-server package."
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server mariadb-client >/dev/null 2>&1; then
+    apt-get update >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server mariadb-client >/dev/null 2>&1 || true
+  fi
+fi
 
 client="$(command -v mariadb || command -v mysql || true)"
 [[ -n "$client" ]] || unavailable "no MariaDB client (mariadb, mysql) is installed."

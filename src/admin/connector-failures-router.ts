@@ -1,8 +1,9 @@
-import express, { Router, type Response } from 'express';
+import express, { Router } from 'express';
 import type { ApiKeyAuth } from '../auth/api-key-auth';
 import type { ConnectorFailureService } from '../connectors/connector-failure-service';
 import { failureJson } from '../connectors/failure-json';
 import type { AdminAuditEntry } from './admin-audit-store';
+import { actorOf, run } from './admin-handler';
 import { parseInput } from '../http/parse-input';
 import { failureListQuery, failurePath, failureRetryBody, failuresPath } from './connector-failures-schemas';
 
@@ -76,13 +77,4 @@ export function connectorFailuresRouter(deps: ConnectorFailuresRouterDeps): Rout
   });
 
   return router;
-}
-
-function run(next: (err?: unknown) => void, body: () => Promise<void>): void {
-  body().catch(next);
-}
-
-function actorOf(res: Response): { keyId: string; keyName: string } {
-  const caller = res.locals.apiCaller as { keyId: string; keyName: string };
-  return { keyId: caller.keyId, keyName: caller.keyName };
 }

@@ -31,7 +31,7 @@ export function compileMapping(
   const drop = def.drop ?? [];
   const plans = compileFields(def.fields, ['fields'], drop, problems);
   if (plans.length === 0) problems.push({ path: ['fields'], message: 'a mapping needs at least one field' });
-  const links = compileLinks(def.links ?? {}, problems);
+  const links = compileLinks(def.links ?? {}, new Set(Object.keys(def.fields)), problems);
   if (problems.length > 0) return { mapping: undefined, problems };
 
   const keyPath = def.key ?? DEFAULT_KEY_PATH;
@@ -85,7 +85,7 @@ export function compileMapping(
       field,
     });
     const finish = (data: Record<string, unknown>): MapResult => {
-      const found = links.length > 0 ? runLinks(links, root, linkIssue, ctx.errors) : {};
+      const found = links.length > 0 ? runLinks(links, root, data, linkIssue, ctx.errors) : {};
       return ctx.errors.length > 0
         ? { ok: false, errors: ctx.errors }
         : { ok: true, key: key as string, data, links: found, mappingVersion: version };

@@ -17,18 +17,26 @@ export interface LinkPlan {
   /** The target's id, which may be its external id. */
   readId?: PathReader;
   match?: string;
+  /** A field of the mapped record holding the target's key, tried last (a key that only an expression reads). */
+  field?: string;
   /** The paths as written, for issues. */
   source: string;
 }
 
 /** Compiles the `links` of a mapping file, in name order (so the stored document stays sorted). */
-export function compileLinks(specs: Record<string, LinkSpec>, problems: CompileProblem[]): LinkPlan[] {
+export function compileLinks(specs: Record<string, LinkSpec>, fields: ReadonlySet<string>, problems: CompileProblem[]): LinkPlan[] {
   return Object.entries(specs)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, spec]) => {
       const href = listOf(spec.href);
       const from = listOf(spec.from);
-      if (href.length + from.length === 0) problems.push({ path: ['links', name], message: `link ${name} needs href or from` });
+      if (href.length + from.length === 0 && spec.field === undefined)
+        problems.push({ path: ['links', name], message: `link ${name} needs href, from or field` });
+      if (spec.field !== undefined && !fields.has(spec.field))
+        problems.push({
+          path: ['links', name, 'field'],
+          message: `link ${name} names field ${spec.field}, which the mapping does not declare`,
+        });
       for (const p of [...href, ...from]) {
         if (namesIn(p).some((s) => FORBIDDEN_SEGMENTS.has(s)))
           problems.push({ path: ['links', name], message: `path ${p} reaches into the object prototype` });
@@ -41,7 +49,8 @@ export function compileLinks(specs: Record<string, LinkSpec>, problems: CompileP
         readHref: href.length > 0 ? firstOf(href.map((p) => hrefReader(compilePath(p)))) : undefined,
         readId: from.length > 0 ? firstOf(from.map(compilePath)) : undefined,
         match: spec.match,
-        source: [...href.map((p) => `href ${p}`), ...from].join(' | '),
+        field: spec.field,
+        source: [...href.map((p) => `href ${p}`), ...from, ...(spec.field === undefined ? [] : [`field ${spec.field}`])].join(' | '),
       };
     });
 }
@@ -58,6 +67,7 @@ export function describeLinks(plans: readonly LinkPlan[]): LinkDescriptor[] {
 export function runLinks(
   plans: readonly LinkPlan[],
   root: unknown,
+  data: Record<string, unknown>,
   issue: (field: string, path: string, problem: string) => MappingIssue,
   errors: MappingIssue[],
 ): RecordLinks {
@@ -65,7 +75,9 @@ export function runLinks(
   for (const plan of plans) {
     const byHref = plan.readHref?.(root, root);
     const fromHref = byHref !== undefined && byHref !== null;
-    const raw = fromHref ? byHref : plan.readId?.(root, root);
+    const byId = fromHref ? undefined : plan.readId?.(root, root);
+    const fromId = byId !== undefined && byId !== null;
+    const raw = fromHref ? byHref : fromId || plan.field === undefined ? byId : data[plan.field];
     if (raw === undefined || raw === null) continue;
     const key = typeof raw === 'string' ? raw : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : undefined;
     if (key === undefined || key === '' || key.length > MAX_LINK_KEY) {
@@ -73,7 +85,7 @@ export function runLinks(
       continue;
     }
     const link: RecordLink = { entity: plan.entity, key };
-    if (!fromHref && plan.match !== undefined) link.match = plan.match;
+    if (fromId && plan.match !== undefined) link.match = plan.match;
     out[plan.name] = link;
   }
   return out;

@@ -85,6 +85,11 @@ export const linkSchema = z.strictObject({
   description: z.string().optional(),
   href: sourcePaths.optional().describe("Path(s) to the target's href; its last path segment is the target's key."),
   from: sourcePaths.optional().describe("Path(s) to the target's id, tried after href."),
+  field: fieldName
+    .optional()
+    .describe(
+      "A field of this record whose value is the target's key, tried last: for a key that only an expression can read, e.g. a segment in the middle of resource.url.",
+    ),
   match: fieldName
     .optional()
     .describe('A field of the target record that may hold the id read by `from` instead of its key, e.g. externalId.'),

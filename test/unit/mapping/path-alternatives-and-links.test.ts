@@ -90,6 +90,26 @@ describe('from: [a, b], href:, path selectors and links', () => {
     ]);
   });
 
+  it('links by a field of the record last, for a key only an expression reads (a segment inside resource.url)', async () => {
+    const byField = compileYaml(`
+resourceType: MEMBERSHIP
+entity: membership
+fields:
+  companyUuid: { type: string, expr: '$split(resource.url, "/")[-3]' }
+links:
+  company: { entity: company, from: resource.content.company.uuid, field: companyUuid }
+`);
+    const url = 'https://x/api/account/v1/companies/c-1/users/u-1';
+    const fromField = await byField.map(envelope({}, { resource: { type: 'MEMBERSHIP', uuid: 'u-1', url, content: {} } }));
+    assert.ok(fromField.ok, JSON.stringify(fromField));
+    assert.deepEqual(fromField.links.company, { entity: 'company', key: 'c-1' });
+    const fromPath = await byField.map(
+      envelope({}, { resource: { type: 'MEMBERSHIP', uuid: 'u-1', url, content: { company: { uuid: 'c-2' } } } }),
+    );
+    assert.ok(fromPath.ok);
+    assert.deepEqual(fromPath.links.company, { entity: 'company', key: 'c-2' }, 'a path that holds a value wins over the field');
+  });
+
   it('refuses a link key that is not an id, naming the link', () => {
     const r = mapping.map(envelope({ company: { id: { nested: 1 } } })) as MapResult;
     assert.ok(!r.ok);
@@ -142,6 +162,7 @@ fields:
 links:
   company: { entity: company }
   user: { entity: user, href: resource.content.user.href, match: externalId }
+  edition: { entity: edition, field: editionId }
 `,
         ),
       );
@@ -152,11 +173,15 @@ links:
         messages.join('\n'),
       );
       assert.ok(
-        messages.some((m) => /^6: links.company: link company needs href or from/.test(m)),
+        messages.some((m) => /^6: links.company: link company needs href, from or field/.test(m)),
         messages.join('\n'),
       );
       assert.ok(
         messages.some((m) => /link user has match but no from path/.test(m)),
+        messages.join('\n'),
+      );
+      assert.ok(
+        messages.some((m) => /link edition names field editionId, which the mapping does not declare/.test(m)),
         messages.join('\n'),
       );
     } finally {
