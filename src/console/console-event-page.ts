@@ -64,6 +64,7 @@ export async function eventPage(deps: ConsoleDeps, id: number, caller: ConsoleCa
     ${errorSection(event)}
     <section aria-labelledby="h-envelope">
       <h2 id="h-envelope">Envelope</h2>
+      ${event.payloadPurgedAt ? '' : html`<p><a href="${`/console/playground?eventId=${event.id}`}">Map it in the playground</a></p>`}
       ${envelope(event)}
     </section>
     <section aria-labelledby="h-record">

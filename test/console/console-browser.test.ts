@@ -208,6 +208,12 @@ describe('console in Chromium', function () {
     await page.click('button:has-text("Map it")');
     await page.waitForSelector('#preview-record');
     assert.deepEqual(JSON.parse((await page.textContent('#preview-record')) ?? ''), { name: 'fine', qty: 4 });
+    const { id } = await statusOf('d-bad');
+    await page.goto(`${server.url}/console/events/${id}`);
+    await page.click('a:has-text("Map it in the playground")'); // a stored delivery, picked from its event
+    await page.click('button:has-text("Map it")');
+    await page.waitForSelector('#preview-errors');
+    assert.match((await page.textContent('#preview-errors')) ?? '', /widget\.yaml[\s\S]*resource\.content\.name/);
     await page.click('button:has-text("Run tests")');
     await page.waitForSelector('.test-results');
     const tests = (await page.textContent('#playground-result')) ?? '';
