@@ -131,3 +131,30 @@ describe('console sessions over HTTP', () => {
     assert.match(missing.headers.get('content-type') ?? '', /^text\/html/);
   });
 });
+
+// Guessing keys at the sign-in form is limited like guessing them at the API (the `api` family of the limiter).
+describe('console sign-in under the failed-auth limit', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ auth: { failedAuth: { max: 2, windowMs: 60_000 } } });
+  });
+  after(() => server?.close());
+
+  it('refuses a third attempt from the same address before looking at the key', async () => {
+    const attempt = async () => {
+      const form = await fetch(`${server.url}/console/sign-in`);
+      const pre = /ads_console_pre=([^;]+)/.exec(form.headers.getSetCookie().join('\n'))?.[1] ?? '';
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+      return fetch(`${server.url}/console/sign-in`, {
+        method: 'POST',
+        headers: { cookie: `ads_console_pre=${pre}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ apiKey: 'ads_guess_guess', _csrf: csrf }).toString(),
+      });
+    };
+    assert.equal((await attempt()).status, 401);
+    assert.equal((await attempt()).status, 401);
+    const third = await attempt();
+    assert.equal(third.status, 429);
+    assert.match(await third.text(), /AUTH_RATE_LIMITED/, 'a page with the catalogued code');
+  });
+});
