@@ -16,7 +16,7 @@ describe('console html template', () => {
     const inner = html`<b>${'<i>'}</b>`;
     assert.equal(
       html`<p>${inner}${[html`<br />`, '<br>']}${null}${undefined}${false}${0}</p>`.text,
-      '<p><b>&lt;i&gt;</b><br>&lt;br&gt;0</p>',
+      '<p><b>&lt;i&gt;</b><br />&lt;br&gt;0</p>',
     );
     assert.equal(html`${trusted('<rect/>')}`.text, '<rect/>');
   });
