@@ -244,6 +244,20 @@ export const configSchema = z
         path: ['mainPort'],
       })
       .prefault({}),
+    /** The operations console at /console (docs/console.md): sign-in with an API key, a session cookie. */
+    console: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** A session ends after this many minutes without a request (each request moves the expiry). */
+        sessionIdleMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(60),
+      })
+      .strict()
+      .prefault({}),
     sources: z.record(sourceName, source).prefault({}),
     /** Downstream delivery from the change feed (docs/consumers.md). */
     connectors: connectorsSchema,
