@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import { eventListQuery } from '../admin/admin-schemas';
-import type { EventFilter } from '../inbox/event-admin-store';
 import { EVENT_STATUSES, type EventStatus } from '../inbox/inbox-queue';
 import { parseInput } from '../http/parse-input';
 import { html, type SafeHtml } from './html';
@@ -24,18 +23,6 @@ export function parseEventQuery(raw: Record<string, unknown>): EventQuery {
     flat[field] = Array.isArray(v) ? v.join(',') : v;
   }
   return parseInput(eventListQuery, flat, 'query');
-}
-
-export function filterOf(q: EventQuery): EventFilter {
-  return {
-    statuses: q.status,
-    resourceTypes: q.type,
-    source: q.source,
-    resourceUuid: q.resource,
-    deliveryUuid: q.delivery,
-    since: q.since,
-    until: q.until,
-  };
 }
 
 /** The query's filters as form fields (hidden, to carry them through a confirmation; or as a query string). */

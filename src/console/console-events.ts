@@ -7,10 +7,11 @@ import { parseInput } from '../http/parse-input';
 import { runAsync } from '../http/run-async';
 import type { ConsoleDeps } from './console-deps';
 import { eventPage } from './console-event-page';
-import { filterForm, filterOf, filterParams, hiddenFields, parseEventQuery, RETRIABLE_STATUSES } from './console-event-filters';
+import { filterForm, filterParams, hiddenFields, parseEventQuery, RETRIABLE_STATUSES } from './console-event-filters';
 import { nextPageLink, page, statusBadge, time } from './console-layout';
 import { callerOf, requireCsrf, requireWrite } from './console-session';
 import { html } from './html';
+import { eventFilterOf } from '../admin/event-filter-of';
 
 const PAGE_SIZE = 50;
 /** A filtered retry's confirmation counts at most this many events ("more than 10000" beyond). */
@@ -33,7 +34,7 @@ export function consoleEventsRouter(deps: ConsoleDeps): Router {
     runAsync(next, async () => {
       const q = parseEventQuery(req.query);
       const limit = q.limit ?? PAGE_SIZE;
-      const list = await events.list({ ...filterOf(q), limit, beforeId: q.cursor });
+      const list = await events.list({ ...eventFilterOf(q), limit, beforeId: q.cursor });
       const caller = callerOf(res);
       const retryHref = `/console/events/retry?${filterParams(q).toString()}`;
       const body = html`${filterForm(q)}
@@ -47,7 +48,7 @@ export function consoleEventsRouter(deps: ConsoleDeps): Router {
     runAsync(next, async () => {
       const q = parseEventQuery(req.query);
       const statuses = retriableOf(q.status);
-      const matching = await events.list({ ...filterOf(q), statuses, limit: COUNT_LIMIT + 1 });
+      const matching = await events.list({ ...eventFilterOf(q), statuses, limit: COUNT_LIMIT + 1 });
       const count = matching.length > COUNT_LIMIT ? `more than ${COUNT_LIMIT}` : String(matching.length);
       const caller = callerOf(res);
       const body = html`<p id="retry-count" role="status">
@@ -66,7 +67,7 @@ export function consoleEventsRouter(deps: ConsoleDeps): Router {
   router.post('/events/retry', form, requireCsrf(), requireWrite(), (req, res, next) => {
     runAsync(next, async () => {
       const q = parseEventQuery(req.body as Record<string, unknown>);
-      const filter: EventFilter = { ...filterOf(q), statuses: retriableOf(q.status) };
+      const filter: EventFilter = { ...eventFilterOf(q), statuses: retriableOf(q.status) };
       const caller = callerOf(res);
       const request = JSON.parse(JSON.stringify({ ...filter })) as Record<string, unknown>;
       const result = await retry.retry(filter, { actor: caller, route: 'POST /console/events/retry', request });
