@@ -5,11 +5,11 @@ import { AppError } from '../core/app-error';
 import { parseInput } from '../http/parse-input';
 import { runAsync } from '../http/run-async';
 import type { StoredRecord } from '../records/record-store';
-import { diffJson } from '../mapping/json-diff';
 import type { ConsoleDeps } from './console-deps';
 import { page, time, versionText } from './console-layout';
 import { callerOf } from './console-session';
 import { html, prettyJson } from './html';
+import { historyTable } from './console-history';
 
 const PAGE_SIZE = 50;
 
@@ -92,38 +92,7 @@ export function consoleRecordsRouter(deps: ConsoleDeps): Router {
         </p>
         <pre>${prettyJson(recordJson(record).data)}</pre>
         <h2>History, newest first</h2>
-        <table class="history">
-          <thead>
-            <tr>
-              <th scope="col">Seq</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Event</th>
-              <th scope="col">At</th>
-              <th scope="col">What changed</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${history.map((c, i) => {
-              const before = history[i + 1];
-              const changes = before ? diffJson(before.data, c.data) : [];
-              return html`<tr>
-                <td>${c.seq}</td>
-                <td>${c.kind}</td>
-                <td>${c.inboxEventId ? html`<a href="${`/console/events/${c.inboxEventId}`}">${c.inboxEventId}</a>` : c.cause}</td>
-                <td>${time(c.createdAt)}</td>
-                <td>
-                  ${
-                    before
-                      ? html`<ul>
-                          ${changes.slice(0, 20).map((d) => html`<li><code>${d.path || '(root)'}</code>: ${JSON.stringify(d.expected) ?? '—'} → ${JSON.stringify(d.actual) ?? '—'}</li>`)}
-                        </ul>`
-                      : 'first version shown'
-                  }
-                </td>
-              </tr>`;
-            })}
-          </tbody>
-        </table>`;
+        ${historyTable(history)}`;
       res.type('html').send(page({ title: `${entity} ${key}`, active: 'records', caller: callerOf(res), body }).text);
     });
   });
