@@ -95,7 +95,12 @@ export function createHttpApp(c: Container): Express {
     trustProxy: config.server.trustProxy,
     timer: metrics?.middleware(),
     routers: [
-      indexRouter({ service: 'appdirect-sync', version: packageVersion(), metricsOnMainPort: metricsRoutes.length > 0 }),
+      indexRouter({
+        service: 'appdirect-sync',
+        version: packageVersion(),
+        metricsOnMainPort: metricsRoutes.length > 0,
+        console: config.console.enabled,
+      }),
       openapiRouter(buildOpenApiDocument()),
       ...metricsRoutes,
       bearerAuth.tokenRouter,
