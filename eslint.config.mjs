@@ -52,5 +52,10 @@ export default defineConfig(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The console's one browser script (served as is, no build step): the browser's globals, not Node's.
+    files: ['assets/console/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly' } },
+  },
   prettier,
 );

@@ -6,6 +6,7 @@ import autocannon from 'autocannon';
 import { subscriptionDelivery } from './lib/appdirect-bodies';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process';
 import { argValue } from './lib/bench-args';
+import { peakRssMb } from './lib/peak-rss';
 
 /**
  * bench:ingest — the receiver (token auth, SQLite with synchronous=FULL, group commit) against a bare express
@@ -88,7 +89,7 @@ async function startReceiver(dir: string, variant: Variant) {
   );
 }
 
-function summary(variant: Variant, pairs: { base: Run; recv: Run }[]) {
+function summary(variant: Variant, pairs: { base: Run; recv: Run }[], rssMb: number | undefined) {
   const ratioOf = (p: { base: Run; recv: Run }) => p.recv.reqPerSec / p.base.reqPerSec;
   const median = [...pairs].sort((a, b) => ratioOf(a) - ratioOf(b))[Math.floor(pairs.length / 2)] as { base: Run; recv: Run };
   return {
@@ -107,6 +108,8 @@ function summary(variant: Variant, pairs: { base: Run; recv: Run }[]) {
     seconds,
     with_worker: withWorker,
     metrics: variant.metrics,
+    // The service's high-water mark over the whole run (all rounds, all its threads): issue 18's memory target.
+    peak_rss_mb: rssMb,
   };
 }
 
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
       `bench:ingest ${connections} connections, ${seconds} s per drive, ${rounds} rounds, ${cpus().length} cores (${cpus()[0]?.model})\n`,
     );
     const bare = await startBare();
-    const services: { variant: Variant; svc: ServiceProcess; pairs: { base: Run; recv: Run }[] }[] = [];
+    const services: { variant: Variant; svc: ServiceProcess; pairs: { base: Run; recv: Run }[]; rssMb?: number }[] = [];
     for (const variant of variants) services.push({ variant, svc: await startReceiver(dir, variant), pairs: [] });
     // Alternating drives, so a noisy neighbour hits both sides alike; each receiver is measured against the bare
     // drive just before it, and with several receivers their order turns every round. The median round is reported.
@@ -135,10 +138,11 @@ async function main(): Promise<void> {
     }
     bare.stop();
     for (const s of services) {
+      s.rssMb = peakRssMb(s.svc.child.pid); // read before the stop: the process's VmHWM goes with it
       s.svc.child.kill('SIGTERM');
       await s.svc.exited;
     }
-    for (const s of services) process.stdout.write(`${JSON.stringify(summary(s.variant, s.pairs))}\n`);
+    for (const s of services) process.stdout.write(`${JSON.stringify(summary(s.variant, s.pairs, s.rssMb))}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

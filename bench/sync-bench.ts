@@ -2,20 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pino from 'pino';
-import { systemClock } from '../src/core/clock';
 import { createKnex } from '../src/db/create-knex';
 import { migrateLatest } from '../src/db/migration-source';
-import { WalCheckpointer } from '../src/db/wal-checkpointer';
-import { FileMappingRegistry } from '../src/mapping';
-import { InlinePlanner } from '../src/worker/event-planner';
-import { SyncWorker } from '../src/worker/sync-worker';
-import { ThreadedPlanner } from '../src/worker/threaded-planner';
 import { eventMix } from './lib/event-mix';
 import { preloadInbox } from './lib/preload-inbox';
 import { argValue } from './lib/bench-args';
-import { createInboxQueue } from '../src/inbox/create-inbox-stores';
-import { createRecordStore } from '../src/records/create-record-stores';
+import { drainInProcess, type DrainResult } from './lib/drain-in-process';
 
 /**
  * bench:sync — drain N pre-loaded AppDirect-shaped events (five types, 10% re-sends, 10% late) through the
@@ -29,53 +21,21 @@ const inlineMapping = process.argv.includes('--inline-mapping');
 const rounds = Number(argValue('--rounds') ?? 3);
 const ROOT = join(__dirname, '..', '..');
 
-async function drain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; statuses: Record<string, number>; changes: number }> {
+async function drain(dir: string, bodies: Buffer[]): Promise<DrainResult> {
   const filename = join(dir, 'sync.db');
   const db = createKnex({ client: 'sqlite', filename, pool: { max: 1 } });
-  await migrateLatest(db);
-  await preloadInbox(db, bodies);
-  const logger = pino({ level: 'silent' });
-  // As `serve` and `worker` run: WAL checkpoints on their own thread.
-  const checkpoints = new WalCheckpointer(db, filename, logger);
-  await checkpoints.start();
-  const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), logger);
-  // As `serve` and `worker` run it by default: mapping on its own thread (--inline-mapping: on this one).
-  const planner = inlineMapping ? new InlinePlanner(mappings) : new ThreadedPlanner(join(ROOT, 'mappings'), mappings, logger);
-  const worker = new SyncWorker(
-    db,
-    createInboxQueue(db),
-    createRecordStore(db),
-    mappings,
-    systemClock,
-    logger,
-    {
-      batchSize: batch,
-      leaseMs: 600_000,
-      maxAttempts: 5,
-      backoffBaseMs: 100,
-      backoffMaxMs: 1000,
-      idleDelayMs: 10,
-    },
-    planner,
-  );
-  // As in a running service, whose worker starts its mapping thread at boot: the clock starts once it is up.
-  await planner.start();
-  const started = process.hrtime.bigint();
-  let lastReport = Date.now();
-  const totals = await worker.drain((sofar) => {
-    if (Date.now() - lastReport < 2000) return;
-    process.stderr.write(`  drained ${sofar.claimed}/${bodies.length}\n`);
-    lastReport = Date.now();
-  });
-  const processed = totals.claimed;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const rows = (await db('inbox_events').select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: number }[];
-  const changes = Number(((await db('changes').count({ n: '*' })) as { n: number }[])[0]?.n ?? 0);
-  await planner.close();
-  mappings.close();
-  await checkpoints.stop();
-  await db.destroy();
-  return { perSec: processed / seconds, statuses: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])), changes };
+  try {
+    await migrateLatest(db);
+    await preloadInbox(db, bodies);
+    return await drainInProcess(db, ROOT, {
+      batch,
+      inlineMapping,
+      sqliteFilename: filename,
+      onProgress: (n) => process.stderr.write(`  drained ${n}/${bodies.length}\n`),
+    });
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** The floor: one record-sized row per event, plain prepared INSERTs, one transaction per batch. */

@@ -17,6 +17,7 @@ import { adminRecordsRouter } from './admin-records-router';
 import { eventDetailJson, recordJson } from './admin-render';
 import { eventIdParam, eventListQuery, eventRetryBody, pageQuery } from './admin-schemas';
 import type { EventRetryService } from './event-retry-service';
+import { eventFilterOf } from './event-filter-of';
 
 /** What the admin API reads and drives: the same stores and services as the CLI (src/compose builds them). */
 export interface AdminRouterDeps {
@@ -84,7 +85,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     runAsync(next, async () => {
       const q = parseInput(eventListQuery, req.query, 'query');
       const limit = q.limit ?? DEFAULT_LIMIT;
-      const filter: EventFilter = { ...filterOf(q), limit, beforeId: q.cursor };
+      const filter: EventFilter = { ...eventFilterOf(q), limit, beforeId: q.cursor };
       const events = await deps.events.list(filter);
       res.json({ events, nextCursor: nextCursor(events, limit) });
     });
@@ -122,7 +123,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     runAsync(next, async () => {
       const b = parseInput(eventRetryBody, req.body, 'body');
       if (!b.ids && !b.status) throw new AppError('API_BAD_REQUEST', 'body parameter ids or status: give event ids or a status filter');
-      const filter: EventFilter = { ...filterOf(b), ids: b.ids };
+      const filter: EventFilter = { ...eventFilterOf(b), ids: b.ids };
       const request = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
       const result: RequeueResult = await deps.retry.retry(filter, { actor: actorOf(res), route: 'POST /events/retry', request });
       res.json(result);
@@ -182,24 +183,4 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   });
 
   return router;
-}
-
-function filterOf(q: {
-  status?: EventFilter['statuses'];
-  type?: string[];
-  source?: string;
-  resource?: string;
-  delivery?: string;
-  since?: Date;
-  until?: Date;
-}): EventFilter {
-  return {
-    statuses: q.status,
-    resourceTypes: q.type,
-    source: q.source,
-    resourceUuid: q.resource,
-    deliveryUuid: q.delivery,
-    since: q.since,
-    until: q.until,
-  };
 }

@@ -45,7 +45,8 @@ export function buildOpenApiDocument(): OpenAPIObject {
       description:
         'Receives AppDirect webhooks durably, keeps versioned records and a gap-free change feed for downstream connectors. ' +
         'Every error is `{ "error": { "code", "message", "requestId" } }` with a code of docs/errors.md, except the token ' +
-        'endpoint, whose refusals follow RFC 6749.',
+        'endpoint, whose refusals follow RFC 6749. The operations console under `/console` is a browser UI (HTML pages ' +
+        'behind a session cookie, docs/console.md) over the same services as the admin API, and is not described here.',
     },
     tags: FAMILIES.map(({ tag, description }) => ({ name: tag, description })),
   });

@@ -6,6 +6,8 @@ import type { BackfillCheckpointStore } from '../backfill/backfill-checkpoint-st
 import { KnexBackfillCheckpointStore } from '../backfill/knex-backfill-checkpoint-store';
 import type { ApiKeyStore } from '../auth/api-key-store';
 import { KnexApiKeyStore } from '../auth/knex-api-key-store';
+import type { ConsoleSessionStore } from '../auth/console-session-store';
+import { KnexConsoleSessionStore } from '../auth/knex-console-session-store';
 import { KnexOauthClientStore } from '../auth/knex-oauth-client-store';
 import { KnexOauthTokenStore } from '../auth/knex-oauth-token-store';
 import { KnexOauthUserStore } from '../auth/knex-oauth-user-store';
@@ -107,6 +109,9 @@ export class Stores {
   }
   get apiKeys(): ApiKeyStore {
     return this.once('apiKeys', () => new KnexApiKeyStore(this.db));
+  }
+  get consoleSessions(): ConsoleSessionStore {
+    return this.once('consoleSessions', () => new KnexConsoleSessionStore(this.db));
   }
   get oauthClients(): OauthClientStore {
     return this.once('oauthClients', () => new KnexOauthClientStore(this.db));

@@ -151,6 +151,11 @@ export const configSchema = z
         idleDelayMs: z.number().int().min(10).default(500),
         /** Map on a thread of its own, in parallel with applying (docs/adr/0009-mapping-thread.md). */
         mappingThread: z.boolean().default(true),
+        /**
+         * While deliveries come in to this process, bound an apply transaction to about this many ms by claiming
+         * fewer events; 0 always claims batchSize (docs/adr/0032-intake-first-batch-bound.md).
+         */
+        busyTransactionMs: z.number().int().min(0).max(10_000).default(10),
       })
       .strict()
       .prefault({}),
@@ -238,6 +243,20 @@ export const configSchema = z
         message: 'metrics.mainPort false needs metrics.port, or /metrics is served nowhere (use metrics.enabled false)',
         path: ['mainPort'],
       })
+      .prefault({}),
+    /** The operations console at /console (docs/console.md): sign-in with an API key, a session cookie. */
+    console: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** A session ends after this many minutes without a request (each request moves the expiry). */
+        sessionIdleMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(60),
+      })
+      .strict()
       .prefault({}),
     sources: z.record(sourceName, source).prefault({}),
     /** Downstream delivery from the change feed (docs/consumers.md). */

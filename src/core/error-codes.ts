@@ -160,6 +160,15 @@ export const ERROR_CODES = {
   },
   API_BAD_REQUEST: { status: 400, meaning: 'A query parameter or body field of the downstream API is malformed; the message names it.' },
   API_NOT_FOUND: { status: 404, meaning: 'No record with that entity and key.' },
+  CONSOLE_SIGN_IN_FAILED: {
+    status: 401,
+    meaning: 'The console sign-in got an API key that is unknown, revoked or without admin:read, or a stale sign-in form.',
+  },
+  CONSOLE_SESSION_REQUIRED: { status: 401, meaning: 'A console request without a live session (never signed in, signed out or expired).' },
+  CONSOLE_CSRF_INVALID: {
+    status: 403,
+    meaning: 'A console mutation without the CSRF token of its session (a stale page, or a request forged by another site).',
+  },
   FEED_CURSOR_EXPIRED: {
     status: 410,
     meaning:

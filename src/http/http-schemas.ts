@@ -25,6 +25,7 @@ const serviceIndex = z
       changes: z.string(),
       records: z.string(),
       openapi: z.string(),
+      console: z.string().optional().meta({ description: 'The operations console in a browser, when console.enabled.' }),
     }),
     docs: z
       .strictObject({ adminApi: z.string(), operations: z.string(), consumers: z.string(), configuration: z.string() })
@@ -32,7 +33,7 @@ const serviceIndex = z
   })
   .meta({ id: 'ServiceIndex' });
 
-/** `GET /` and `GET /admin` answer the same index (the console of a later issue will be at /console). */
+/** `GET /` and `GET /admin` answer the same index (the console, when enabled, is linked from it). */
 const indexRoute = (path: string, operationId: string): ApiRoute => ({
   method: 'get',
   path,

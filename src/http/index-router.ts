@@ -7,11 +7,13 @@ export interface IndexInfo {
   version: string;
   /** Whether the main port serves /metrics (metrics enabled, and not moved to metrics.port alone). */
   metricsOnMainPort: boolean;
+  /** Whether the browser console is served at /console (console.enabled). */
+  console: boolean;
 }
 
 /**
  * `GET /` and `GET /admin`: a small JSON index for a person (or a script) who points a browser at the service: its
- * name, version, and where health, readiness, metrics, the admin API, the OpenAPI document and the docs are. Both answer the same index,
+ * name, version, and where health, readiness, metrics, the admin API, the console, the OpenAPI document and the docs are. Both answer the same index,
  * so neither is ever a 404. It names no secret and needs no key.
  */
 export function indexRouter(info: IndexInfo): Router {
@@ -27,6 +29,7 @@ export function indexRouter(info: IndexInfo): Router {
       changes: '/api/v1/changes',
       records: '/api/v1/records/{entity}',
       openapi: OPENAPI_PATH,
+      ...(info.console ? { console: '/console' } : {}),
     },
     docs: {
       adminApi: 'docs/admin-api.md',

@@ -14,6 +14,7 @@ import type { EventPlan } from './plan-event';
 import type { ContentCompleter } from './resource-refetcher';
 import { completeThenPlan, type RefetchStepDeps } from './refetch-step';
 import { addResult, emptyResult, type TickResult } from './tick-result';
+import { AdaptiveBatchBound } from './adaptive-batch-bound';
 
 export interface SyncWorkerOptions {
   batchSize: number;
@@ -22,6 +23,11 @@ export interface SyncWorkerOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   idleDelayMs: number;
+  /**
+   * While this process's intake is busy, claim so few events that an apply transaction lasts about this long; 0: always
+   * batchSize (see AdaptiveBatchBound, ADR 0032).
+   */
+  busyTransactionMs?: number;
 }
 
 /** Batches claimed ahead of the one being applied: while one is applied, the next is being mapped. */
@@ -60,6 +66,7 @@ export class SyncWorker {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private readonly bound: AdaptiveBatchBound;
 
   constructor(
     private readonly db: Knex,
@@ -71,7 +78,9 @@ export class SyncWorker {
     private readonly options: SyncWorkerOptions,
     private readonly planner: EventPlanner = new InlinePlanner(mappings),
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.bound = new AdaptiveBatchBound(options.batchSize, options.busyTransactionMs ?? 0);
+  }
 
   /** Claims and processes one batch, without claiming ahead. Callable without the loop (tests, `events retry --now`, `remap`). */
   async tick(): Promise<TickResult> {
@@ -89,7 +98,7 @@ export class SyncWorker {
     const totals = emptyResult(0);
     const inFlight: PlannedBatch[] = [];
     for (let i = 0; i < PIPELINE_DEPTH; i++) {
-      const batch = await this.queue.claim(this.options.batchSize, this.options.leaseMs, this.clock.now());
+      const batch = await this.queue.claim(this.bound.size(), this.options.leaseMs, this.clock.now());
       if (batch.length === 0) break;
       inFlight.push(this.planned(batch));
     }
@@ -124,8 +133,12 @@ export class SyncWorker {
     })();
   }
 
-  /** Wakes an idle worker: the receiver calls it after a commit so new events are applied at once. */
+  /**
+   * Wakes an idle worker: the receiver calls it after a commit so new events are applied at once. It also tells the
+   * worker that the intake is busy, which bounds its next claims (busyTransactionMs).
+   */
   notify(): void {
+    this.bound.intakeCommitted();
     this.wake?.();
   }
 
@@ -235,10 +248,11 @@ export class SyncWorker {
     claimNext: boolean,
   ): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
     const now = this.clock.now();
-    return withTransaction(this.db, async (trx) => {
+    const started = performance.now();
+    const applied = await withTransaction(this.db, async (trx) => {
       // First: on PostgreSQL the change-append lock, taken by records.write, is held to commit, so nothing that
       // can wait comes after it.
-      const next = claimNext ? await this.queue.claim(this.options.batchSize, this.options.leaseMs, now, trx) : [];
+      const next = claimNext ? await this.queue.claim(this.bound.size(), this.options.leaseMs, now, trx) : [];
       const held = await this.queue.stillHeld(
         trx,
         plans.map((p) => p.event.id),
@@ -272,6 +286,8 @@ export class SyncWorker {
       await this.queue.complete(trx, completions, now);
       return { completions, changes: writes.filter((w) => w.change !== null).length, next };
     });
+    this.bound.observe(plans.length, performance.now() - started);
+    return applied;
   }
 
   /** Exponential backoff, capped, with jitter: between half and all of the ceiling, so retries spread out. */

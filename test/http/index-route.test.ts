@@ -30,6 +30,10 @@ describe('GET / and /admin', () => {
     for (const link of ['metrics', 'admin', 'changes']) {
       assert.equal((await fetch(`${server.url}${index.links[link]}`)).status, 401, link);
     }
+    // The console (enabled by default): its sign-in page answers without a session.
+    assert.equal(index.links.console, '/console');
+    const consolePage = await fetch(`${server.url}${index.links.console}`, { redirect: 'manual' });
+    assert.ok([200, 302, 303].includes(consolePage.status), `console answers ${consolePage.status}`);
     for (const doc of Object.values(index.docs)) assert.ok(readFileSync(join(__dirname, '..', '..', doc), 'utf8').length > 0, doc);
   });
 });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
 import { buildOpenApiDocument, openApiJson } from '../../src/compose/openapi-document';
+import { CONSOLE_PATH } from '../../src/console/console-router';
 import { runCli } from '../helpers/run-cli';
 import { startTestServer, type TestServer } from '../helpers/test-runtime';
 
@@ -11,13 +12,34 @@ const TOKEN = 'openapi-test-webhook-token';
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
   handle?: { stack?: Layer[] };
+  regexp?: RegExp & { fast_slash?: boolean };
 }
 
-/** Every route the express app answers, as "METHOD /path/{param}", found by walking its router stack. */
+/** A router mounted at `path` (app.use(path, router)), as opposed to one mounted at '/'. */
+function mountedAt(layer: Layer, path: string): boolean {
+  return !!layer.handle?.stack && !!layer.regexp && !layer.regexp.fast_slash && layer.regexp.test(path);
+}
+
+/**
+ * Every route the express app answers, as "METHOD /path/{param}", found by walking its router stack. The one router
+ * mounted at /console (the browser console, ADR 0034) is left out and its route count returned apart.
+ */
 function expressRoutes(app: Express): string[] {
+  return walkRoutes(app).api;
+}
+
+function walkRoutes(app: Express): { api: string[]; consoleRoutes: number; otherMounts: number } {
   const found: string[] = [];
+  let consoleRoutes = 0;
+  let otherMounts = 0;
+  const count = (stack: Layer[]): number => stack.reduce((n, l) => n + (l.route ? 1 : l.handle?.stack ? count(l.handle.stack) : 0), 0);
   const walk = (stack: Layer[]) => {
     for (const layer of stack) {
+      if (mountedAt(layer, CONSOLE_PATH)) {
+        consoleRoutes += count(layer.handle?.stack ?? []);
+        continue;
+      }
+      if (layer.handle?.stack && layer.regexp && !layer.regexp.fast_slash) otherMounts += 1;
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
         for (const path of paths) {
@@ -25,11 +47,11 @@ function expressRoutes(app: Express): string[] {
             found.push(`${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
           }
         }
-      } else if (layer.handle?.stack) walk(layer.handle.stack); // a mounted Router: every router of this app is at '/'
+      } else if (layer.handle?.stack) walk(layer.handle.stack); // a Router mounted at '/' (the console's is apart)
     }
   };
   walk((app as unknown as { _router: { stack: Layer[] } })._router.stack);
-  return found.sort();
+  return { api: found.sort(), consoleRoutes, otherMounts };
 }
 
 function documentedRoutes(): string[] {
@@ -56,6 +78,15 @@ describe('OpenAPI document', () => {
     const served = expressRoutes(server.runtime.app);
     assert.ok(served.length >= 20, `the router walk found the routes (${served.length})`);
     assert.deepEqual(documentedRoutes(), served);
+  });
+
+  it('leaves out only the console, a browser UI mounted at /console, and says so (ADR 0034)', () => {
+    const { api, consoleRoutes, otherMounts } = walkRoutes(server.runtime.app);
+    assert.ok(consoleRoutes >= 10, `the console's pages were found under ${CONSOLE_PATH} (${consoleRoutes})`);
+    assert.equal(otherMounts, 0, 'no other router is mounted under a path: its routes would print without their prefix');
+    assert.ok(!api.some((r) => r.includes(CONSOLE_PATH)), 'no console page is outside the console router');
+    assert.ok(!Object.keys(buildOpenApiDocument().paths ?? {}).some((p) => p.startsWith(CONSOLE_PATH)));
+    assert.match(String(buildOpenApiDocument().info.description), /`\/console` is a browser UI/);
   });
 
   it('is served at /openapi.json without authentication, equal to docs/openapi.json, with no secret of the instance', async () => {
