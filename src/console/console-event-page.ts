@@ -3,6 +3,7 @@ import { AppError } from '../core/app-error';
 import type { EventDetail } from '../inbox/event-admin-store';
 import type { ConsoleDeps } from './console-deps';
 import { historyTable } from './console-history';
+import { issuesTable } from './console-issues';
 import { page, statusBadge, time, versionText } from './console-layout';
 import type { ConsoleCaller } from './console-session';
 import { html, prettyJson, type SafeHtml } from './html';
@@ -96,33 +97,7 @@ function errorSection(event: EventDetail): SafeHtml {
   return html`<section aria-labelledby="h-error" class="error">
     <h2 id="h-error">Error <code>${event.errorCode}</code></h2>
     ${typeof detail.message === 'string' ? html`<p>${detail.message}${typeof detail.file === 'string' ? html` (in <code>${detail.file}</code>)` : ''}</p>` : ''}
-    ${
-      issues.length > 0
-        ? html`<table id="error-issues">
-            <thead>
-              <tr>
-                <th scope="col">Code</th>
-                <th scope="col">Mapping file</th>
-                <th scope="col">Field</th>
-                <th scope="col">Path</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${issues.map(
-                (i) =>
-                  html`<tr>
-                    <td>${String(i.code ?? '')}</td>
-                    <td><code>${String(i.file ?? '')}</code></td>
-                    <td><code>${String(i.field ?? '')}</code></td>
-                    <td><code class="error-path">${String(i.path ?? '')}</code></td>
-                    <td>${String(i.message ?? '')}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-        : html`<pre>${prettyJson(event.errorDetail)}</pre>`
-    }
+    ${issues.length > 0 ? issuesTable('error-issues', issues) : html`<pre>${prettyJson(event.errorDetail)}</pre>`}
   </section>`;
 }
 

@@ -10,6 +10,7 @@ import type { ConsoleDeps } from './console-deps';
 import { page } from './console-layout';
 import { callerOf, requireCsrf } from './console-session';
 import { html, prettyJson, type SafeHtml } from './html';
+import { issuesTable } from './console-issues';
 
 const previewForm = z.object({
   delivery: z.string().optional(),
@@ -162,29 +163,7 @@ function previewResult(p: MappingPreview): SafeHtml {
       <pre id="preview-record">${prettyJson({ ...p.data, ...(Object.keys(p.links).length ? { links: p.links } : {}) })}</pre>`;
   }
   return html`<h2>✗ Not mapped${p.mapping ? html` by <code>${p.mapping}</code>` : ''}</h2>
-    <table id="preview-errors">
-      <thead>
-        <tr>
-          <th scope="col">Code</th>
-          <th scope="col">Mapping file</th>
-          <th scope="col">Field</th>
-          <th scope="col">Path</th>
-          <th scope="col">Message</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${p.errors.map(
-          (e) =>
-            html`<tr>
-              <td>${e.code}</td>
-              <td><code>${e.file}</code></td>
-              <td><code>${e.field}</code></td>
-              <td><code class="error-path">${e.path}</code></td>
-              <td>${e.message}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    ${issuesTable('preview-errors', p.errors)}`;
 }
 
 function testsResult(t: MappingTestRun): SafeHtml {
