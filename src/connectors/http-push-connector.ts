@@ -8,6 +8,7 @@ import type { ConnectorFeed } from './connector-feed';
 import type { HttpSender, OutgoingRequest } from './http-sender';
 import type { RecordShapes } from './record-shapes';
 import type { RefusalPolicy } from './refusal-policy';
+import { runFeedPages } from './run-feed-pages';
 
 /**
  * Pushes the change feed to a downstream HTTP API, from the connector's checkpoint:
@@ -34,23 +35,10 @@ export class HttpPushConnector implements Connector {
     private readonly refusals: RefusalPolicy,
   ) {}
 
-  async run(ctx: RunContext): Promise<RunResult> {
-    const start = await this.feed.checkpoint();
-    ctx.progress.start(Math.max(0, (await this.feed.head()) - start));
-    await this.refusals.begin();
-    let checkpoint = start;
-    let delivered = 0;
-    try {
-      for await (const page of this.feed.pages(start, this.config.batchSize, ctx.signal)) {
-        delivered += await this.deliverPage(page.changes, checkpoint, ctx);
-        await this.feed.ack(page.through);
-        checkpoint = page.through;
-        ctx.progress.update(checkpoint - start);
-      }
-    } finally {
-      ctx.progress.stop();
-    }
-    return { delivered, checkpoint };
+  run(ctx: RunContext): Promise<RunResult> {
+    return runFeedPages(this.feed, this.refusals, this.config.batchSize, ctx, (changes, checkpoint) =>
+      this.deliverPage(changes, checkpoint, ctx),
+    );
   }
 
   /** Sends one stored change again (a retry of a parked change), in the connector's mode. */

@@ -8,6 +8,7 @@ import { splitUpsertAnswer, toProperties, type BatchError, type UpsertInput } fr
 import { callHubspot } from './hubspot-call';
 import type { RecordShapes } from './record-shapes';
 import type { RefusalPolicy } from './refusal-policy';
+import { runFeedPages } from './run-feed-pages';
 
 type ObjectType = 'companies' | 'contacts';
 
@@ -44,24 +45,9 @@ export class HubspotConnector implements Connector {
     private readonly refusals: RefusalPolicy,
   ) {}
 
-  async run(ctx: RunContext): Promise<RunResult> {
-    const start = await this.feed.checkpoint();
-    ctx.progress.start(Math.max(0, (await this.feed.head()) - start));
-    await this.refusals.begin();
-    let checkpoint = start;
-    let delivered = 0;
+  run(ctx: RunContext): Promise<RunResult> {
     const park: OnRefusal = (change, err) => this.refusals.refused(change, err, ctx.logger);
-    try {
-      for await (const page of this.feed.pages(start, this.config.pageSize, ctx.signal)) {
-        delivered += await this.deliver(page.changes, park, ctx.signal);
-        await this.feed.ack(page.through);
-        checkpoint = page.through;
-        ctx.progress.update(checkpoint - start);
-      }
-    } finally {
-      ctx.progress.stop();
-    }
-    return { delivered, checkpoint };
+    return runFeedPages(this.feed, this.refusals, this.config.pageSize, ctx, (changes) => this.deliver(changes, park, ctx.signal));
   }
 
   async resend(change: Change, signal: AbortSignal): Promise<void> {
