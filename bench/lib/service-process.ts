@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -28,7 +28,7 @@ export async function startServiceProcess(
   // The process runs in `dir`; unless told otherwise it uses the shipped mappings of this checkout.
   const mappings = { dir: join(BIN, '..', '..', 'mappings') };
   writeFileSync(configFile, stringify({ environment: 'test', server: { host: '127.0.0.1', port: 0 }, mappings, ...config }));
-  const child = spawn(process.execPath, [BIN, '--config-dir', dir, '--config', configFile, ...args], {
+  const child = spawn(process.execPath, [...startScriptNodeArgs(), ...serviceNodeArgs(), BIN, '--config-dir', dir, '--config', configFile, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: dir,
   });
@@ -62,6 +62,24 @@ export async function startServiceProcess(
     });
   });
   return { child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+}
+
+/**
+ * The Node.js flags of package.json's `start` script (`node <flags> bin/appdirect-sync.js serve`), so that the service
+ * a bench starts runs with the heap settings `npm start` gives it (docs/adr/0039-intake-memory-and-threads.md).
+ */
+export function startScriptNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(BIN, '..', '..', 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const m = /\bnode\s+(.*?)\s*bin\/appdirect-sync\.js/.exec(pkg.scripts?.start ?? '');
+  return (m?.[1] ?? '').split(/\s+/).filter((a) => a.startsWith('--'));
+}
+
+/**
+ * Node.js flags for the service process only (not the load generator), from BENCH_SERVICE_NODE_ARGS, space-separated:
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the service, or a V8 heap flag to measure it alone.
+ */
+function serviceNodeArgs(): string[] {
+  return (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 }
 
 function findBin(from: string): string {

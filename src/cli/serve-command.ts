@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { boundHeapGrowth } from '../core/heap-limits';
 import { buildRuntime } from '../main';
 import { configFromCli } from './cli-config';
 
@@ -8,6 +9,8 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('run migrations, then serve the receiver, the APIs, the worker and the schedules')
     .action(async (_opts, command: Command) => {
+      // First: bounds how far the service's heaps grow past what they keep (ADR 0039).
+      boundHeapGrowth();
       const config = configFromCli(command, 'all');
       const runtime = await buildRuntime(config);
       await runtime.checkpoints.start();

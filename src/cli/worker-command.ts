@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { boundHeapGrowth } from '../core/heap-limits';
 import { buildRuntime } from '../main';
 import { configFromCli, RUNTIME_WITHOUT_SERVER } from './cli-config';
 
@@ -13,6 +14,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--once', 'process every due event, then exit')
     .action(async (opts: { once?: boolean }, command: Command) => {
       // The sources too: their appdirectApi re-fetches content-less deliveries and schedules the reconcile jobs.
+      // First: bounds how far the service's heaps grow past what they keep (ADR 0039).
+      boundHeapGrowth();
       const config = configFromCli(command, [...RUNTIME_WITHOUT_SERVER, 'sources', 'metrics']);
       const runtime = await buildRuntime(config);
       if (opts.once) {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import type { Logger } from '../core/logger';
+import { CHECKPOINT_THREAD_LIMITS } from '../core/heap-limits';
 import { threadEntry } from '../core/thread-entry';
 import { dialectOf } from './create-knex';
 
@@ -50,6 +51,7 @@ export class WalCheckpointer {
     const worker = new Worker(threadEntry(__dirname, 'wal-checkpointer-thread'), {
       eval: true,
       workerData: { filename: this.filename, intervalMs: this.intervalMs } satisfies CheckpointerThreadData,
+      resourceLimits: CHECKPOINT_THREAD_LIMITS,
     });
     // Never what keeps the process alive.
     worker.unref();

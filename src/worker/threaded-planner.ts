@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../core/app-error';
 import type { Logger } from '../core/logger';
+import { MAPPING_THREAD_LIMITS } from '../core/heap-limits';
 import { threadEntry } from '../core/thread-entry';
 import type { ClaimedEvent } from '../inbox/inbox-queue';
 import type { MappingRegistry } from '../mapping';
@@ -95,6 +96,7 @@ export class ThreadedPlanner implements EventPlanner {
       const worker = new Worker(threadEntry(__dirname, 'planner-thread'), {
         eval: true,
         workerData: { mappingsDir: this.mappingsDir } satisfies PlannerThreadData,
+        resourceLimits: MAPPING_THREAD_LIMITS,
       });
       worker.unref();
       let ready = false;

@@ -1,0 +1,33 @@
+import { setFlagsFromString } from 'node:v8';
+import type { ResourceLimits } from 'node:worker_threads';
+
+/**
+ * How much V8 lets a heap grow past what its last full collection kept, in percent, in a long-running service.
+ *
+ * @remarks Under load the receiver promotes short-lived garbage into the old generation (about 3 MB per scavenge at
+ * 5k deliveries/s) and, by default, V8 lets the old generation grow to four or five times what survives before it
+ * collects: 30–35 MB live became 150 MB of heap and ~270 MB of resident memory in bench:ingest. Growing by at most
+ * 20% collects more often (each full collection is incremental, 5–10 ms of which on the thread) and bounds that.
+ * V8 reads this flag each time it sets a heap's limit, so setting it at start applies to every isolate made after
+ * (docs/adr/0039-intake-memory-and-threads.md). It is a soft bound: no heap is ever refused memory it needs.
+ */
+export const SERVICE_HEAP_GROWING_PERCENT = 20;
+
+/** Sets the service's heap growth bound (SERVICE_HEAP_GROWING_PERCENT); `serve` and `worker` call it first. */
+export function boundHeapGrowth(percent = SERVICE_HEAP_GROWING_PERCENT): void {
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
+
+/**
+ * Heap limits of the service's helper threads. The young generation is what grows under load (16 MB semi-spaces by
+ * default, per isolate); a thread that only maps a batch at a time does not need more than a few MB of it.
+ * @remarks Only the young generation is bounded for the mapping thread: an old-generation limit would be a hard one
+ * (the thread is ended when it is reached), and a batch of large deliveries must map whatever its size.
+ */
+export const MAPPING_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+
+/**
+ * The WAL checkpointer thread runs one PRAGMA per interval and holds no data: a hard limit is safe there, and if it
+ * were ever reached the thread ends and checkpoints go back to the commits, logged, as for any other failure of it.
+ */
+export const CHECKPOINT_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 };
