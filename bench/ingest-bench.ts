@@ -7,6 +7,7 @@ import { subscriptionDelivery } from './lib/appdirect-bodies';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process';
 import { argValue } from './lib/bench-args';
 import { peakRssMb } from './lib/peak-rss';
+import { processCpuMs } from './lib/process-cpu';
 
 /**
  * bench:ingest — the receiver (token auth, SQLite with synchronous=FULL, group commit) against a bare express
@@ -28,9 +29,11 @@ interface Run {
   p99: number;
   non2xx: number;
   total: number;
+  /** CPU the service process used per delivery during the timed drive (all its threads), in µs. */
+  cpuUsPerRequest?: number;
 }
 
-async function drive(url: string, headers: Record<string, string>): Promise<Run> {
+async function drive(url: string, headers: Record<string, string>, pid?: number): Promise<Run> {
   let i = 0;
   const options = {
     url,
@@ -40,8 +43,12 @@ async function drive(url: string, headers: Record<string, string>): Promise<Run>
     requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: subscriptionDelivery(i++) }) }],
   };
   await autocannon({ ...options, duration: 1 }); // warm-up: JIT, page cache, WAL file
+  const cpuBefore = processCpuMs(pid);
   const result = await autocannon({ ...options, duration: seconds });
+  const cpuAfter = processCpuMs(pid);
+  const cpuMs = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
   return {
+    cpuUsPerRequest: cpuMs !== undefined && result.requests.total > 0 ? Math.round((cpuMs * 1000) / result.requests.total) : undefined,
     reqPerSec: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -101,6 +108,8 @@ function summary(variant: Variant, pairs: { base: Run; recv: Run }[], rssMb: num
     bare_req_s: Math.round(median.base.reqPerSec),
     receiver_p50_ms: median.recv.p50,
     bare_p99_ms: median.base.p99,
+    // The service's CPU (all threads) per delivery in each round: steadier than a throughput on a shared machine.
+    cpu_us_per_delivery: pairs.map((p) => p.recv.cpuUsPerRequest),
     receiver_errors: pairs.reduce((n, p) => n + p.recv.non2xx, 0),
     ratios: pairs.map((p) => Number(ratioOf(p).toFixed(3))),
     p99s_ms: pairs.map((p) => p.recv.p99),
@@ -129,10 +138,10 @@ async function main(): Promise<void> {
       for (const s of order) {
         process.stderr.write(`round ${round}: bare express, then ${s.variant.name}...\n`);
         const base = await drive(bare.url, {});
-        const recv = await drive(`${s.svc.url}/webhooks/bench`, { 'x-appdirect-webhook-token': TOKEN });
+        const recv = await drive(`${s.svc.url}/webhooks/bench`, { 'x-appdirect-webhook-token': TOKEN }, s.svc.child.pid);
         s.pairs.push({ base, recv });
         process.stdout.write(
-          `round ${round}  bare ${base.reqPerSec.toFixed(0)} req/s p99 ${base.p99} ms | ${s.variant.name} ${recv.reqPerSec.toFixed(0)} req/s p50 ${recv.p50} ms p99 ${recv.p99} ms, errors ${recv.non2xx} | ratio ${(recv.reqPerSec / base.reqPerSec).toFixed(3)}\n`,
+          `round ${round}  bare ${base.reqPerSec.toFixed(0)} req/s p99 ${base.p99} ms | ${s.variant.name} ${recv.reqPerSec.toFixed(0)} req/s p50 ${recv.p50} ms p99 ${recv.p99} ms, errors ${recv.non2xx}, ${recv.cpuUsPerRequest ?? '?'} µs CPU per delivery | ratio ${(recv.reqPerSec / base.reqPerSec).toFixed(3)}\n`,
         );
       }
     }

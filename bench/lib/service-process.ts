@@ -28,10 +28,14 @@ export async function startServiceProcess(
   // The process runs in `dir`; unless told otherwise it uses the shipped mappings of this checkout.
   const mappings = { dir: join(BIN, '..', '..', 'mappings') };
   writeFileSync(configFile, stringify({ environment: 'test', server: { host: '127.0.0.1', port: 0 }, mappings, ...config }));
-  const child = spawn(process.execPath, [...startScriptNodeArgs(), ...serviceNodeArgs(), BIN, '--config-dir', dir, '--config', configFile, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: dir,
-  });
+  const child = spawn(
+    process.execPath,
+    [...startScriptNodeArgs(), ...serviceNodeArgs(), BIN, '--config-dir', dir, '--config', configFile, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+    },
+  );
   let out = '';
   let listening = false;
   // A benchmark drops the per-request log lines once the service is up, rather than hold them all in memory.
@@ -66,7 +70,7 @@ export async function startServiceProcess(
 
 /**
  * The Node.js flags of package.json's `start` script (`node <flags> bin/appdirect-sync.js serve`), so that the service
- * a bench starts runs with the heap settings `npm start` gives it (docs/adr/0039-intake-memory-and-threads.md).
+ * a bench starts runs with the heap settings `npm start` gives it (docs/adr/0039-service-memory.md).
  */
 export function startScriptNodeArgs(): string[] {
   const pkg = JSON.parse(readFileSync(join(BIN, '..', '..', 'package.json'), 'utf8')) as { scripts?: { start?: string } };

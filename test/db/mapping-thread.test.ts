@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { eventMix } from '../../bench/lib/event-mix';
+import { MAPPING_THREAD_LIMITS } from '../../src/core/heap-limits';
 import type { ClaimedEvent } from '../../src/inbox/inbox-queue';
 import { FileMappingRegistry } from '../../src/mapping';
 import type { ResourceAction } from '../../src/domain/envelope';
@@ -127,6 +128,8 @@ describe('mapping thread (ThreadedPlanner)', () => {
     await planner.start();
     const thread = await (planner as unknown as { worker?: Promise<Worker> }).worker;
     assert.ok(thread, 'the thread is up before the first batch');
+    const young = thread.resourceLimits?.maxYoungGenerationSizeMb;
+    assert.equal(young, MAPPING_THREAD_LIMITS.maxYoungGenerationSizeMb, 'a bounded young generation (ADR 0039)');
     const events = claimed([delivery('d1', 'WIDGET', 'ADDED', { name: 'a', qty: 1 })]);
     assert.deepEqual(await planner.plan(events), await new InlinePlanner(mappings).plan(events));
     assert.equal(await (planner as unknown as { worker?: Promise<Worker> }).worker, thread, 'the same thread, not a second one');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
+import { CHECKPOINT_THREAD_LIMITS } from '../../src/core/heap-limits';
 import { createKnex, type Knex } from '../../src/db/create-knex';
 import { WalCheckpointer } from '../../src/db/wal-checkpointer';
 
@@ -46,6 +47,8 @@ describe('WAL checkpointer (SQLite)', () => {
     checkpointer = new WalCheckpointer(db, file, silent, 20);
     await checkpointer.start();
     assert.equal(await autocheckpoint(db), 10_000, 'the connection keeps only a safety net');
+    const thread = (checkpointer as unknown as { worker: Worker }).worker;
+    assert.equal(thread.resourceLimits?.maxOldGenerationSizeMb, CHECKPOINT_THREAD_LIMITS.maxOldGenerationSizeMb, 'a small heap (ADR 0039)');
     // Writes that stay below the safety net: without the thread they would sit in the WAL only.
     const before = statSync(file).size;
     await db.transaction(async (trx) => {
