@@ -16,12 +16,11 @@ export const SERVICE_HEAP_GROWING_PERCENT = 50;
 
 /**
  * Sets the service's heap growth bound (SERVICE_HEAP_GROWING_PERCENT); `serve` and `worker` call it first. An
- * operator's own `--heap-growing-percent` (on node's command line or in NODE_OPTIONS) is left as it is: then it
- * returns false.
+ * operator's own `--heap-growing-percent` on node's command line is left as it is: then it returns false. (Node
+ * refuses this V8 flag in NODE_OPTIONS, so the command line is the one place it can come from.)
  */
 export function boundHeapGrowth(percent = SERVICE_HEAP_GROWING_PERCENT): boolean {
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (given.some((flag) => /^--heap[-_]growing[-_]percent\b/.test(flag))) return false;
+  if (process.execArgv.some((flag) => /^--heap[-_]growing[-_]percent\b/.test(flag))) return false;
   setFlagsFromString(`--heap-growing-percent=${percent}`);
   return true;
 }
