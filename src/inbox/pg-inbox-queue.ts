@@ -33,7 +33,12 @@ export class PgInboxQueue extends KnexInboxQueue {
   }
 
   protected async completePlain(trx: Tx, completions: PlainCompletion[], processedAt: string): Promise<void> {
-    const params: unknown[] = [processedAt, completions.map((c) => c.id), completions.map((c) => c.status), completions.map((c) => c.mappingVersion)];
+    const params: unknown[] = [
+      processedAt,
+      completions.map((c) => c.id),
+      completions.map((c) => c.status),
+      completions.map((c) => c.mappingVersion),
+    ];
     await trx.raw(COMPLETE, params as Knex.RawBinding[]);
   }
 }

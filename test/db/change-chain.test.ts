@@ -26,7 +26,10 @@ function write(ref: RecordRef, timestamp: number, kind: 'created' | 'updated' | 
 
 /** Each change's prev_seq, by seq. */
 async function links(ctx: { db: import('knex').Knex }): Promise<Record<number, number | null>> {
-  const rows = (await ctx.db('changes').select('seq', 'prev_seq').orderBy('seq')) as { seq: number | string; prev_seq: number | string | null }[];
+  const rows = (await ctx.db('changes').select('seq', 'prev_seq').orderBy('seq')) as {
+    seq: number | string;
+    prev_seq: number | string | null;
+  }[];
   return Object.fromEntries(rows.map((r) => [Number(r.seq), r.prev_seq === null ? null : Number(r.prev_seq)]));
 }
 
