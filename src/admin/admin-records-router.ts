@@ -21,7 +21,7 @@ export interface AdminRecordsDeps {
  * - `GET /api/v1/admin/records/:entity?source=&deleted=&since=&limit=&cursor=` — a page ordered by source and key;
  * - `GET /api/v1/admin/records/:entity/:key?source=&limit=` — the record and its versions, newest first, each with
  *   the change it made (kind, data, the event that caused it).
- * @remarks The history walks changes_record_seq_index (migration 010): one record's changes, not the entity's.
+ * @remarks The history walks the record's chain of changes (migration 018, ADR 0038): one record's changes, not the entity's.
  */
 export function adminRecordsRouter(deps: AdminRecordsDeps, read: RequestHandler[]): Router {
   const router = Router();

@@ -17,11 +17,33 @@ export class KnexAdminReadStore implements AdminReadStore {
     return row ? { source: row.source, entity: row.entity, key: row.record_key } : undefined;
   }
 
+  /**
+   * Walks the record's chain of changes (records.last_change_seq, then changes.prev_seq; ADR 0038), newest first, at
+   * most `limit` steps: one primary-key look-up per change, however many changes the store holds. A chain ends where
+   * retention purged the older changes.
+   */
   async history(ref: RecordRef, limit: number): Promise<RecordChange[]> {
-    const rows = (await this.db('changes')
-      .where({ entity: ref.entity, source: ref.source, record_key: ref.key })
-      .orderBy('seq', 'desc')
-      .limit(limit)) as Array<Record<string, unknown>>;
+    const { entity, source, key } = ref;
+    const rows = (await this.db
+      .withRecursive('chain', ['seq', 'depth'], (q) =>
+        q
+          .select('last_change_seq', this.db.raw('1'))
+          .from('records')
+          .where({ entity, source, record_key: key })
+          .whereNotNull('last_change_seq')
+          .unionAll((step) =>
+            step
+              .select('c.prev_seq', this.db.raw('chain.depth + 1'))
+              .from('chain')
+              .join('changes as c', 'c.seq', 'chain.seq')
+              .whereNotNull('c.prev_seq')
+              .andWhere('chain.depth', '<', limit),
+          ),
+      )
+      .select('changes.*')
+      .from('chain')
+      .join('changes', 'changes.seq', 'chain.seq')
+      .orderBy('changes.seq', 'desc')) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
       seq: asNumber(r.seq as Id),
       kind: r.kind as string,

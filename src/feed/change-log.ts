@@ -30,8 +30,32 @@ export interface ChangeLog {
    * lock other rows before appending, so every writer takes its locks in the same order.
    */
   lockAppends(trx: Tx): Promise<void>;
-  /** Appends the changes, in order, inside `trx`. */
-  append(trx: Tx, changes: NewChange[], now: Date): Promise<void>;
+  /**
+   * Appends the changes, in order, inside `trx`, each linked to its record's previous change (`prev_seq`: an earlier
+   * change of this call, else the record's `last_change_seq`), and returns their seqs in the same order. The caller
+   * then points each record's `last_change_seq` at its newest seq, in the same transaction (docs/adr/0038-change-chain.md).
+   */
+  append(trx: Tx, changes: NewChange[], now: Date): Promise<number[]>;
+}
+
+/**
+ * Links the changes of one append to each other: a change's `prev_seq` is the seq of the same record's change appended
+ * just before it in this append, or, for the record's first one, null here and the record's `last_change_seq` in SQL.
+ */
+export class ChangeChain {
+  private readonly last = new Map<string, number>();
+
+  prev(c: NewChange): number | null {
+    return this.last.get(recordOf(c)) ?? null;
+  }
+
+  appended(c: NewChange, seq: number): void {
+    this.last.set(recordOf(c), seq);
+  }
+}
+
+function recordOf(c: NewChange): string {
+  return `${c.source}\u0000${c.entity}\u0000${c.key}`;
 }
 
 /** The `changes` row of a new change (its seq comes from the database). */

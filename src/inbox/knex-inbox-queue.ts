@@ -65,7 +65,7 @@ export abstract class KnexInboxQueue implements InboxQueue {
 
   async complete(trx: Tx, completions: EventCompletion[], now: Date): Promise<void> {
     const processedAt = now.toISOString();
-    const plain = new Map<string, number[]>();
+    const plain: PlainCompletion[] = [];
     for (const c of completions) {
       if (c.errorCode !== undefined) {
         await trx('inbox_events')
@@ -78,19 +78,13 @@ export abstract class KnexInboxQueue implements InboxQueue {
           });
         continue;
       }
-      const key = `${c.status}\u0000${c.mappingVersion ?? ''}`;
-      const ids = plain.get(key) ?? [];
-      ids.push(c.id);
-      plain.set(key, ids);
+      plain.push({ id: c.id, status: c.status, mappingVersion: c.mappingVersion ?? null });
     }
-    for (const [key, ids] of plain) {
-      const [status, mappingVersion] = key.split('\u0000') as [EventCompletion['status'], string];
-      await this.completeAll(trx, ids, status, processedAt, mappingVersion || null);
-    }
+    if (plain.length > 0) await this.completePlain(trx, plain, processedAt);
   }
 
-  /** Ends the events `ids` with `status` and no error, releasing their lease. */
-  protected abstract completeAll(trx: Tx, ids: number[], status: string, processedAt: string, mappingVersion: string | null): Promise<void>;
+  /** Ends the events with their status and no error, releasing their lease. */
+  protected abstract completePlain(trx: Tx, completions: PlainCompletion[], processedAt: string): Promise<void>;
 
   async retryLater(
     trx: Tx,
@@ -118,6 +112,13 @@ export abstract class KnexInboxQueue implements InboxQueue {
       }
     }
   }
+}
+
+/** A completion without an error: most of them, written together. */
+export interface PlainCompletion {
+  id: number;
+  status: EventCompletion['status'];
+  mappingVersion: string | null;
 }
 
 /** The columns that end an event and release its lease. */

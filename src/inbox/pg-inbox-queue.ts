@@ -1,13 +1,21 @@
-import { chunks } from '../db/chunks';
+import type { Knex } from 'knex';
 import { asNumber } from '../db/column-values';
 import type { Tx } from '../db/transaction';
-import { CLAIMABLE, CLAIMED_COLUMNS, KnexInboxQueue, released, type ClaimRow } from './knex-inbox-queue';
+import { CLAIMABLE, CLAIMED_COLUMNS, KnexInboxQueue, type ClaimRow, type PlainCompletion } from './knex-inbox-queue';
 
 // Concurrent workers skip each other's rows instead of waiting or double-claiming; the bodies come in the same statement.
 const CLAIM = `with claimed as (
     update inbox_events set claim_ticket = ?, lease_until = ? where id in (${CLAIMABLE} for update skip locked)
     returning ${CLAIMED_COLUMNS})
   select claimed.*, p.body from claimed left join inbox_payloads p on p.event_id = claimed.id`;
+// A batch's ids go in as one array, whatever their number: one round trip each.
+const HELD = `select id from inbox_events where id = any(?::bigint[]) and claim_ticket = ? and status = 'accepted' for update`;
+// Every plain completion of a batch in one statement, whatever its statuses and mapping versions.
+const COMPLETE = `update inbox_events e
+  set status = u.status, processed_at = ?::timestamptz, mapping_version = u.mapping_version, claim_ticket = null,
+      lease_until = null, next_attempt_at = null, error_code = null, error_detail = null
+  from unnest(?::bigint[], ?::text[], ?::text[]) as u(id, status, mapping_version)
+  where e.id = u.id`;
 
 /**
  * InboxQueue on PostgreSQL: a claim is one statement (FOR UPDATE SKIP LOCKED, bodies joined), so it needs no
@@ -20,19 +28,17 @@ export class PgInboxQueue extends KnexInboxQueue {
   }
 
   async stillHeld(trx: Tx, ids: number[], ticket: string): Promise<Set<number>> {
-    const held = new Set<number>();
-    for (const chunk of chunks(ids, 500)) {
-      const q = trx('inbox_events').select('id').whereIn('id', chunk).andWhere({ claim_ticket: ticket, status: 'accepted' }).forUpdate();
-      for (const r of (await q) as { id: number | string }[]) held.add(asNumber(r.id));
-    }
-    return held;
+    const { rows } = (await trx.raw(HELD, [ids, ticket])) as { rows: { id: number | string }[] };
+    return new Set(rows.map((r) => asNumber(r.id)));
   }
 
-  protected async completeAll(trx: Tx, ids: number[], status: string, processedAt: string, mappingVersion: string | null): Promise<void> {
-    for (const chunk of chunks(ids, 500)) {
-      await trx('inbox_events')
-        .whereIn('id', chunk)
-        .update({ ...released(status, processedAt), mapping_version: mappingVersion, error_code: null, error_detail: null });
-    }
+  protected async completePlain(trx: Tx, completions: PlainCompletion[], processedAt: string): Promise<void> {
+    const params: unknown[] = [
+      processedAt,
+      completions.map((c) => c.id),
+      completions.map((c) => c.status),
+      completions.map((c) => c.mappingVersion),
+    ];
+    await trx.raw(COMPLETE, params as Knex.RawBinding[]);
   }
 }

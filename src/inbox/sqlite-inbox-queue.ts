@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { asNumber } from '../db/column-values';
 import { prepared, sqliteConnectionOf, withSqliteConnection } from '../db/sqlite-statements';
 import type { Tx } from '../db/transaction';
-import { CLAIMABLE, CLAIMED_COLUMNS, KnexInboxQueue, type ClaimRow } from './knex-inbox-queue';
+import { CLAIMABLE, CLAIMED_COLUMNS, KnexInboxQueue, type ClaimRow, type PlainCompletion } from './knex-inbox-queue';
 
 const CLAIM = `update inbox_events set claim_ticket = ?, lease_until = ? where id in (${CLAIMABLE}) returning ${CLAIMED_COLUMNS}`;
 const BODIES = 'select event_id, body from inbox_payloads where event_id in (select value from json_each(?))';
@@ -29,8 +29,17 @@ export class SqliteInboxQueue extends KnexInboxQueue {
     return new Set(rows.map((r) => r.id));
   }
 
-  protected async completeAll(trx: Tx, ids: number[], status: string, processedAt: string, mappingVersion: string | null): Promise<void> {
-    prepared(await sqliteConnectionOf(trx), COMPLETE).run(status, processedAt, mappingVersion, JSON.stringify(ids));
+  /** One prepared statement per (status, mapping version): a batch has a handful of them. */
+  protected async completePlain(trx: Tx, completions: PlainCompletion[], processedAt: string): Promise<void> {
+    const groups = new Map<string, { status: string; mappingVersion: string | null; ids: number[] }>();
+    for (const c of completions) {
+      const key = `${c.status}\u0000${c.mappingVersion ?? ''}`;
+      const group = groups.get(key) ?? { status: c.status, mappingVersion: c.mappingVersion, ids: [] };
+      group.ids.push(c.id);
+      groups.set(key, group);
+    }
+    const complete = prepared(await sqliteConnectionOf(trx), COMPLETE);
+    for (const g of groups.values()) complete.run(g.status, processedAt, g.mappingVersion, JSON.stringify(g.ids));
   }
 }
 

@@ -28,16 +28,24 @@ export abstract class KnexRecordStore implements RecordStore {
 
   async write(trx: Tx, writes: RecordWrite[], now: Date): Promise<void> {
     const nowIso = now.toISOString();
-    const changes = writes.filter((w) => w.change !== null).map(newChange);
+    const changed = writes.filter((w) => w.change !== null);
+    // Changes first: on PostgreSQL the append lock is held to commit, and the records' own locks came before it (load).
+    // They link to the records' last_change_seq as it stands before this batch's upserts.
+    const seqs = await this.changeLog.append(trx, changed.map(newChange), now);
+    const lastChange = new Map<string, number>();
+    changed.forEach((w, i) => lastChange.set(refKey(w.ref), seqs[i] as number));
     // Several events of one batch may touch one record: only its last state is written.
     const finalStates = new Map<string, RecordInsert>();
-    for (const w of writes) finalStates.set(refKey(w.ref), recordRow(w, nowIso));
-    // Changes first: on PostgreSQL the append lock is held to commit, and the records' own locks came before it (load).
-    await this.changeLog.append(trx, changes, now);
+    for (const w of writes) {
+      const key = refKey(w.ref);
+      finalStates.set(key, recordRow(w, nowIso, lastChange.get(key) ?? null));
+    }
     await this.upsert(trx, [...finalStates.values()]);
   }
 
-  /** Inserts or replaces the records, inside `trx`. */
+  /**
+   * Inserts or replaces the records, inside `trx`. A null `last_change_seq` (no change this batch) keeps the stored one.
+   */
   protected abstract upsert(trx: Tx, records: RecordInsert[]): Promise<void>;
 
   async get(ref: RecordRef): Promise<StoredRecord | undefined> {
@@ -93,7 +101,7 @@ export function toState(row: StateRow): RecordState {
   };
 }
 
-function recordRow(w: RecordWrite, nowIso: string) {
+function recordRow(w: RecordWrite, nowIso: string, lastChangeSeq: number | null) {
   return {
     source: w.ref.source,
     entity: w.ref.entity,
@@ -110,6 +118,7 @@ function recordRow(w: RecordWrite, nowIso: string) {
     deleted: w.next.deleted,
     created_at: nowIso,
     updated_at: nowIso,
+    last_change_seq: lastChangeSeq,
   };
 }
 

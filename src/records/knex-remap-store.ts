@@ -94,7 +94,11 @@ export class KnexRemapStore implements RemapStore {
       changes.push(remapChange(u, u.change));
       result.changed++;
     }
-    await this.changeLog.append(trx, changes, now);
+    const seqs = await this.changeLog.append(trx, changes, now);
+    // The chain of each record's changes (ADR 0038): the record now points at the change just appended.
+    for (const [i, c] of changes.entries()) {
+      await trx('records').where({ source: c.source, entity: c.entity, record_key: c.key }).update({ last_change_seq: seqs[i] });
+    }
     return result;
   }
 

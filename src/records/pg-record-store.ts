@@ -1,47 +1,72 @@
+import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
-import { chunks } from '../db/chunks';
 import type { Tx } from '../db/transaction';
 import type { RecordState } from './apply-event';
 import { KnexRecordStore, toState, type RecordInsert } from './knex-record-store';
 import type { DbRecordRow } from './record-rows';
 import { refKey, type RecordRef } from './record-store';
 
-const MERGED_COLUMNS = [
-  'data',
-  'raw_content',
-  'event_uuid',
-  'event_timestamp',
-  'event_action',
-  'mapping_version',
-  'data_timestamp',
-  'data_action',
-  'data_uuid',
-  'deleted',
-  'updated_at',
-];
+/** The batch's records in one statement, however many: their identities go in as three arrays (unnest). */
+const LOAD = `select r.source, r.entity, r.record_key, r.data, r.raw_content, r.event_uuid, r.event_timestamp, r.event_action,
+    r.mapping_version, r.data_timestamp, r.data_action, r.data_uuid, r.deleted
+  from unnest(?::text[], ?::text[], ?::text[]) as u(source, entity, record_key)
+  join records r on r.entity = u.entity and r.source = u.source and r.record_key = u.record_key`;
+
+/** The batch's record writes in one statement: one array per column (unnest). Keys are unique within a batch. */
+const UPSERT = `insert into records
+    (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version,
+     data_timestamp, data_action, data_uuid, deleted, last_change_seq, created_at, updated_at)
+  select u.*, ?::timestamptz, ?::timestamptz
+  from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[],
+    ?::bigint[], ?::text[], ?::text[], ?::boolean[], ?::bigint[])
+    as u(source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version,
+      data_timestamp, data_action, data_uuid, deleted, last_change_seq)
+  on conflict (entity, source, record_key) do update set
+    data = excluded.data, raw_content = excluded.raw_content, event_uuid = excluded.event_uuid,
+    event_timestamp = excluded.event_timestamp, event_action = excluded.event_action,
+    mapping_version = excluded.mapping_version, data_timestamp = excluded.data_timestamp,
+    data_action = excluded.data_action, data_uuid = excluded.data_uuid, deleted = excluded.deleted,
+    updated_at = excluded.updated_at, last_change_seq = coalesce(excluded.last_change_seq, records.last_change_seq)`;
 
 /**
- * RecordStore on PostgreSQL: rows go in multi-row statements, and the records of a batch are locked first
- * (lockRecords), so two workers cannot apply events to one record at once.
+ * RecordStore on PostgreSQL: a batch's records are read in one statement and written in one (arrays, unnest), and
+ * locked first (lockRecords), so two workers cannot apply events to one record at once.
  */
 export class PgRecordStore extends KnexRecordStore {
   async load(trx: Tx, refs: RecordRef[]): Promise<Map<string, RecordState>> {
     const out = new Map<string, RecordState>();
     await lockRecords(trx, refs.map(refKey));
-    for (const chunk of chunks(refs, 300)) {
-      const rows = (await trx('records').whereIn(
-        ['source', 'entity', 'record_key'],
-        chunk.map((r) => [r.source, r.entity, r.key]),
-      )) as DbRecordRow[];
-      for (const row of rows) out.set(refKey({ source: row.source, entity: row.entity, key: row.record_key }), toState(row));
-    }
+    if (refs.length === 0) return out;
+    const params = [refs.map((r) => r.source), refs.map((r) => r.entity), refs.map((r) => r.key)];
+    const { rows } = (await trx.raw(LOAD, params)) as { rows: DbRecordRow[] };
+    for (const row of rows) out.set(refKey({ source: row.source, entity: row.entity, key: row.record_key }), toState(row));
     return out;
   }
 
   protected async upsert(trx: Tx, records: RecordInsert[]): Promise<void> {
-    for (const chunk of chunks(records, 500)) {
-      await trx('records').insert(chunk).onConflict(['source', 'entity', 'record_key']).merge(MERGED_COLUMNS);
-    }
+    const first = records[0];
+    if (!first) return;
+    const column = <K extends keyof RecordInsert>(name: K) => records.map((r) => r[name]);
+    // Columns of nullable values: the pg driver sends each JS array as one PostgreSQL array, nulls as NULL.
+    const params: unknown[] = [
+      first.created_at,
+      first.updated_at,
+      column('source'),
+      column('entity'),
+      column('record_key'),
+      column('data'),
+      column('raw_content'),
+      column('event_uuid'),
+      column('event_timestamp'),
+      column('event_action'),
+      column('mapping_version'),
+      column('data_timestamp'),
+      column('data_action'),
+      column('data_uuid'),
+      column('deleted'),
+      column('last_change_seq'),
+    ];
+    await trx.raw(UPSERT, params as Knex.RawBinding[]);
   }
 }
 

@@ -10,15 +10,15 @@ const STATE_COLUMNS =
 const SELECT_STATE = `select ${STATE_COLUMNS} from records where source = ? and entity = ? and record_key = ?`;
 const UPSERT = `insert into records
   (source, entity, record_key, data, raw_content, event_uuid, event_timestamp, event_action, mapping_version,
-   data_timestamp, data_action, data_uuid, deleted, created_at, updated_at)
+   data_timestamp, data_action, data_uuid, deleted, created_at, updated_at, last_change_seq)
   values (@source, @entity, @record_key, @data, @raw_content, @event_uuid, @event_timestamp, @event_action, @mapping_version,
-   @data_timestamp, @data_action, @data_uuid, @deleted, @created_at, @updated_at)
+   @data_timestamp, @data_action, @data_uuid, @deleted, @created_at, @updated_at, @last_change_seq)
   on conflict (source, entity, record_key) do update set
     data = excluded.data, raw_content = excluded.raw_content, event_uuid = excluded.event_uuid,
     event_timestamp = excluded.event_timestamp, event_action = excluded.event_action,
     mapping_version = excluded.mapping_version, data_timestamp = excluded.data_timestamp,
     data_action = excluded.data_action, data_uuid = excluded.data_uuid, deleted = excluded.deleted,
-    updated_at = excluded.updated_at`;
+    updated_at = excluded.updated_at, last_change_seq = coalesce(excluded.last_change_seq, records.last_change_seq)`;
 
 /**
  * RecordStore on SQLite: the per-row statements are prepared once per connection (the worker writes thousands of
