@@ -1,5 +1,5 @@
-import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
-import { listPages, type ListedPage } from '../appdirect-api/list-pages';
+import type { AppdirectApiClient, RawApiResponse } from '../appdirect-api/appdirect-api-client';
+import { listDecodedPages, listPages } from '../appdirect-api/list-pages';
 import { RESOURCE_LISTINGS, type ResourceListing } from '../appdirect-api/resource-catalog';
 import { BACKFILL_ENTITIES, type BackfillEntity } from '../config/appdirect-api-schema';
 import { AppError } from '../core/app-error';
@@ -7,7 +7,9 @@ import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { InboxStore } from '../inbox/inbox-store';
 import type { BackfillCheckpoint, BackfillCheckpointStore } from './backfill-checkpoint-store';
-import { snapshotDelivery, snapshotTimestamp, type SnapshotDelivery } from './snapshot-delivery';
+import type { SnapshotDelivery } from './snapshot-delivery';
+import type { SnapshotPage } from './snapshot-page';
+import type { SnapshotPreparer } from './snapshot-preparer';
 
 /** What one entity's listing did. `unchanged`: listed items whose snapshot the inbox already held. */
 export interface EntityOutcome {
@@ -60,12 +62,11 @@ export interface BackfillDeps {
   commitItems: number;
   /** Wakes a worker of this process after a commit. */
   onAccepted?: () => void;
+  /** Parses listed pages into deliveries (on a thread of its own under the composition root). */
+  snapshots: SnapshotPreparer;
 }
 
-type OnPages = (pages: ListedPage[], parent: string | undefined, total: number | undefined) => Promise<void>;
-
-/** The longest resource id the inbox stores (ENVELOPE_LIMITS.resourceUuid). */
-const MAX_RESOURCE_ID = 255;
+type OnPages = (pages: SnapshotPage[], parent: string | undefined, total: number | undefined) => Promise<void>;
 
 /**
  * Lists every resource of an entity through the marketplace's REST API and commits each item to the inbox as a
@@ -133,8 +134,8 @@ export class BackfillService {
     const query: Record<string, string> = {};
     if (options.since !== undefined && listing.lastModifiedFilter) query[listing.lastModifiedFilter] = String(options.since);
 
-    const onPages = async (pages: ListedPage[], parent: string | undefined, total: number | undefined) => {
-      await this.commitPages(listing, pages, parent, outcome);
+    const onPages = async (pages: SnapshotPage[], parent: string | undefined, total: number | undefined) => {
+      await this.commitPages(listing, pages, outcome);
       // A per-company list's end is not the listing's: resuming there re-reads that company (harmlessly), never starts over.
       checkpoint.nextIndex = pages[pages.length - 1]?.next ?? (listing.perCompany ? 0 : null);
       checkpoint.listed = outcome.listed;
@@ -170,15 +171,29 @@ export class BackfillService {
     onPages: OnPages,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    let held: ListedPage[] = [];
+    let held: SnapshotPage[] = [];
     let heldItems = 0;
-    for await (const page of listPages(this.deps.api, listing, path, query, this.deps.pageSize, from)) {
+    const base = this.deps.api.base.toString();
+    const decode = (response: RawApiResponse, index: number) =>
+      this.deps.snapshots.prepare({
+        entity: listing.entity,
+        path,
+        index,
+        pageSize: this.deps.pageSize,
+        parent,
+        bytes: response.bytes,
+        serverDate: response.serverDate,
+        roundTripMs: response.roundTripMs,
+        localNow: this.deps.clock.now().getTime(),
+        baseUrl: base,
+      });
+    for await (const page of listDecodedPages(this.deps.api, listing, path, query, this.deps.pageSize, from, decode)) {
       signal?.throwIfAborted();
       held.push(page);
-      heldItems += page.items.length;
+      heldItems += page.listed;
       if (heldItems < this.deps.commitItems && page.next !== null) continue;
       // A per-company list's total is that company's, not the entity's.
-      await onPages(held, parent, parent === undefined ? totalOf(page.response.body) : undefined);
+      await onPages(held, parent, parent === undefined ? page.total : undefined);
       held = [];
       heldItems = 0;
     }
@@ -208,18 +223,24 @@ export class BackfillService {
     }
   }
 
-  /** Some pages' items as deliveries, those the inbox lacks committed in one transaction. */
-  private async commitPages(
-    listing: ResourceListing,
-    pages: ListedPage[],
-    parent: string | undefined,
-    outcome: EntityOutcome,
-  ): Promise<void> {
-    const localNow = this.deps.clock.now().getTime();
+  /** Some pages' deliveries, those the inbox lacks committed in one transaction. */
+  private async commitPages(listing: ResourceListing, pages: SnapshotPage[], outcome: EntityOutcome): Promise<void> {
     const byUuid = new Map<string, SnapshotDelivery>();
     for (const page of pages) {
       outcome.pages += 1;
-      this.addDeliveries(listing, page, parent, outcome, localNow, byUuid);
+      outcome.listed += page.listed;
+      outcome.listedAt ??= page.listedAt;
+      if (page.skipped > 0) {
+        outcome.skipped += page.skipped;
+        this.deps.logger.warn(
+          { source: this.deps.source, entity: listing.entity, index: page.index, skipped: page.skipped },
+          'listed item without a usable id skipped',
+        );
+      }
+      for (const delivery of page.deliveries) {
+        outcome.ids?.add(delivery.resourceUuid);
+        byUuid.set(delivery.uuid, delivery);
+      }
     }
     const known = await this.deps.inbox.knownDeliveryUuids(this.deps.source, [...byUuid.keys()]);
     const fresh = [...byUuid.values()].filter((d) => !known.has(d.uuid));
@@ -245,34 +266,6 @@ export class BackfillService {
     outcome.accepted += outcomes.filter((o) => o.status === 'accepted').length;
     this.deps.onAccepted?.();
   }
-
-  private addDeliveries(
-    listing: ResourceListing,
-    page: ListedPage,
-    parent: string | undefined,
-    outcome: EntityOutcome,
-    localNow: number,
-    byUuid: Map<string, SnapshotDelivery>,
-  ): void {
-    for (const item of page.items) {
-      outcome.listed += 1;
-      const id = listing.idOf(item, parent);
-      if (id === undefined || id.length > MAX_RESOURCE_ID) {
-        outcome.skipped += 1;
-        this.deps.logger.warn(
-          { source: this.deps.source, entity: listing.entity, index: page.index },
-          'listed item without a usable id skipped',
-        );
-        continue;
-      }
-      outcome.ids?.add(id);
-      const timestamp = snapshotTimestamp(page.response, item, localNow);
-      // The listing's own time is its first read, by the marketplace's clock, not an item's lastModified.
-      outcome.listedAt ??= snapshotTimestamp(page.response, {}, localNow);
-      const delivery = snapshotDelivery(listing, item, id, timestamp, this.deps.api.base);
-      byUuid.set(delivery.uuid, delivery);
-    }
-  }
 }
 
 /**
@@ -285,11 +278,4 @@ export function checkedEntities(names: readonly string[]): BackfillEntity[] {
     throw new AppError('BACKFILL_UNKNOWN_ENTITY', `unknown entity ${JSON.stringify(unknown)}; entities: ${BACKFILL_ENTITIES.join(', ')}`);
   }
   return BACKFILL_ENTITIES.filter((e) => names.includes(e));
-}
-
-/** The size of the whole listing, when the page says: `page.totalElements` (Spring) or `total` (orders). */
-function totalOf(body: unknown): number | undefined {
-  const b = body as { page?: { totalElements?: unknown }; total?: unknown } | null;
-  const n = Number(b?.page?.totalElements ?? b?.total);
-  return Number.isFinite(n) ? n : undefined;
 }

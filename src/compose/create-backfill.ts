@@ -30,6 +30,7 @@ export function createBackfill(c: Container, source: string, wake: boolean): Bac
     pageSize: c.config.sources[source]?.appdirectApi?.pageSize ?? 100,
     commitItems: c.config.sources[source]?.appdirectApi?.commitItems ?? 500,
     onAccepted: worker ? () => worker.wakeUp() : undefined,
+    snapshots: c.snapshots,
   });
 }
 
