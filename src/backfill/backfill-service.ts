@@ -242,13 +242,10 @@ export class BackfillService {
         byUuid.set(delivery.uuid, delivery);
       }
     }
-    const known = await this.deps.inbox.knownDeliveryUuids(this.deps.source, [...byUuid.keys()]);
-    const fresh = [...byUuid.values()].filter((d) => !known.has(d.uuid));
-    outcome.unchanged += byUuid.size - fresh.length;
-    if (fresh.length === 0) return;
+    if (byUuid.size === 0) return;
     const receivedAt = this.deps.clock.now();
-    const outcomes = await this.deps.inbox.acceptBatch(
-      fresh.map((d) => ({
+    const accepted = await this.deps.inbox.acceptNew(
+      [...byUuid.values()].map((d) => ({
         source: this.deps.source,
         envelope: {
           uuid: d.uuid,
@@ -263,7 +260,9 @@ export class BackfillService {
         receivedAt,
       })),
     );
-    outcome.accepted += outcomes.filter((o) => o.status === 'accepted').length;
+    outcome.accepted += accepted;
+    outcome.unchanged += byUuid.size - accepted;
+    if (accepted === 0) return;
     this.deps.onAccepted?.();
   }
 }

@@ -62,6 +62,12 @@ export interface InboxStore {
   recordRejection(rejection: NewRejection, keep: number): Promise<void>;
   listRejections(limit: number): Promise<RejectedDelivery[]>;
   getEvent(source: string, deliveryUuid: string): Promise<StoredInboxEvent | undefined>;
+  /**
+   * Commits, in one transaction, the deliveries whose (source, uuid) the inbox does not hold yet, and says how many
+   * it added. For backfill's snapshots, whose uuid names their content (ADR 0027): a uuid already held is the same
+   * content listed again, neither a duplicate to report nor a conflict to keep. Durable when it resolves, as acceptBatch.
+   */
+  acceptNew(deliveries: NewDelivery[]): Promise<number>;
   /** Of `uuids`, those the inbox already holds for `source` (backfill skips them: same uuid, same content). */
   knownDeliveryUuids(source: string, uuids: readonly string[]): Promise<Set<string>>;
   countEvents(): Promise<number>;

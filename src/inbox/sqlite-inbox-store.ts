@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { waitWhileBusy } from '../db/busy-wait';
 import { prepared, withSqliteConnection } from '../db/sqlite-statements';
-import { decideOutcomes, deliveryKey, inboxRows } from './accept-decisions';
+import { decideOutcomes, deliveryKey, inboxRows, type InboxInsert } from './accept-decisions';
 import type { AcceptOutcome, NewDelivery } from './inbox-store';
 import { KnexInboxStore } from './knex-inbox-store';
 
@@ -27,6 +27,75 @@ export class SqliteInboxStore extends KnexInboxStore {
     // Each attempt takes the connection and gives it back, so other queries run while the batch waits for the lock.
     return waitWhileBusy(() => withSqliteConnection(this.db, (conn) => acceptOnSqlite(conn, deliveries)), arrived + this.lockWaitMs);
   }
+
+  /** Set-wise: multi-row INSERT … ON CONFLICT DO NOTHING statements, no look-up before or after (acceptNewOnSqlite). */
+  override async acceptNew(deliveries: NewDelivery[]): Promise<number> {
+    if (deliveries.length === 0) return 0;
+    const arrived = Math.min(...deliveries.map((d) => d.receivedAt.getTime()));
+    return waitWhileBusy(() => withSqliteConnection(this.db, (conn) => acceptNewOnSqlite(conn, deliveries)), arrived + this.lockWaitMs);
+  }
+}
+
+/** Rows per multi-row statement: 11 parameters a row, far under SQLite's bound-parameter limit (32,766). */
+const ROWS_PER_STATEMENT = 50;
+const EVENT_COLUMNS = `(source, delivery_uuid, resource_type, resource_uuid, resource_action, event_timestamp, body_sha256,
+   envelope, principal, status, received_at)`;
+
+/** A multi-row statement for `rows` rows, prepared once per connection and size. */
+function eventsInsert(conn: Database.Database, rows: number): Database.Statement {
+  const values = Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return prepared(
+    conn,
+    `insert into inbox_events ${EVENT_COLUMNS} values ${values} on conflict (source, delivery_uuid) do nothing returning id, source, delivery_uuid`,
+  );
+}
+
+function payloadsInsert(conn: Database.Database, rows: number): Database.Statement {
+  return prepared(conn, `insert into inbox_payloads (event_id, body) values ${Array<string>(rows).fill('(?, ?)').join(', ')}`);
+}
+
+/**
+ * The inserts of acceptNew on SQLite: the deliveries in statements of up to ROWS_PER_STATEMENT rows each (a full
+ * statement and one for the rest are prepared once per connection), the payloads of those it added likewise, in one
+ * transaction. RETURNING names each added row, so a uuid the inbox held (or one repeated in the batch) adds nothing.
+ */
+function acceptNewOnSqlite(conn: Database.Database, deliveries: NewDelivery[]): number {
+  return conn.transaction(() => {
+    const rows = inboxRows(deliveries);
+    const bodies = new Map<string, Buffer>();
+    // A uuid repeated in the batch is inserted at its first occurrence, with that occurrence's body.
+    for (const d of deliveries)
+      if (!bodies.has(deliveryKey(d.source, d.envelope.uuid))) bodies.set(deliveryKey(d.source, d.envelope.uuid), d.body);
+    let added = 0;
+    for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
+      const part = rows.slice(at, at + ROWS_PER_STATEMENT);
+      const inserted = eventsInsert(conn, part.length).all(part.flatMap(rowValues)) as {
+        id: number;
+        source: string;
+        delivery_uuid: string;
+      }[];
+      if (inserted.length === 0) continue;
+      payloadsInsert(conn, inserted.length).run(inserted.flatMap((r) => [r.id, bodies.get(deliveryKey(r.source, r.delivery_uuid))]));
+      added += inserted.length;
+    }
+    return added;
+  })();
+}
+
+function rowValues(r: InboxInsert): unknown[] {
+  return [
+    r.source,
+    r.delivery_uuid,
+    r.resource_type,
+    r.resource_uuid,
+    r.resource_action,
+    r.event_timestamp,
+    r.body_sha256,
+    r.envelope,
+    r.principal,
+    r.status,
+    r.received_at,
+  ];
 }
 
 const INSERT = `insert into inbox_events
