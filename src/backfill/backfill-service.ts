@@ -2,10 +2,12 @@ import type { AppdirectApiClient, RawApiResponse } from '../appdirect-api/appdir
 import { listDecodedPages, listPages } from '../appdirect-api/list-pages';
 import { RESOURCE_LISTINGS, type ResourceListing } from '../appdirect-api/resource-catalog';
 import { BACKFILL_ENTITIES, type BackfillEntity } from '../config/appdirect-api-schema';
+import type { Knex } from 'knex';
 import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
-import type { InboxStore } from '../inbox/inbox-store';
+import { withTransaction } from '../db/transaction';
+import type { InboxStore, NewDelivery } from '../inbox/inbox-store';
 import type { BackfillCheckpoint, BackfillCheckpointStore } from './backfill-checkpoint-store';
 import type { SnapshotDelivery } from './snapshot-delivery';
 import type { SnapshotPage } from './snapshot-page';
@@ -64,6 +66,8 @@ export interface BackfillDeps {
   onAccepted?: () => void;
   /** Parses listed pages into deliveries (on a thread of its own under the composition root). */
   snapshots: SnapshotPreparer;
+  /** For the transaction that commits some pages' deliveries together with the checkpoint after them. */
+  db: Knex;
 }
 
 type OnPages = (pages: SnapshotPage[], parent: string | undefined, total: number | undefined) => Promise<void>;
@@ -135,12 +139,12 @@ export class BackfillService {
     if (options.since !== undefined && listing.lastModifiedFilter) query[listing.lastModifiedFilter] = String(options.since);
 
     const onPages = async (pages: SnapshotPage[], parent: string | undefined, total: number | undefined) => {
-      await this.commitPages(listing, pages, outcome);
       // A per-company list's end is not the listing's: resuming there re-reads that company (harmlessly), never starts over.
-      checkpoint.nextIndex = pages[pages.length - 1]?.next ?? (listing.perCompany ? 0 : null);
+      const nextIndex = pages[pages.length - 1]?.next ?? (listing.perCompany ? 0 : null);
+      await this.commitPages(listing, pages, outcome, options.resume ? { ...checkpoint, nextIndex } : undefined);
+      checkpoint.nextIndex = nextIndex;
       checkpoint.listed = outcome.listed;
       checkpoint.accepted = outcome.accepted;
-      if (options.resume) await this.deps.checkpoints.save(checkpoint, this.deps.clock.now());
       options.onProgress?.({ entity, listed: outcome.listed, accepted: outcome.accepted, total });
       await options.afterPage?.();
     };
@@ -223,8 +227,16 @@ export class BackfillService {
     }
   }
 
-  /** Some pages' deliveries, those the inbox lacks committed in one transaction. */
-  private async commitPages(listing: ResourceListing, pages: SnapshotPage[], outcome: EntityOutcome): Promise<void> {
+  /**
+   * Some pages' deliveries, those the inbox lacks, committed in one transaction, with `position` (the checkpoint
+   * after these pages, when the listing keeps one) saved in the same transaction: one commit, one fsync.
+   */
+  private async commitPages(
+    listing: ResourceListing,
+    pages: SnapshotPage[],
+    outcome: EntityOutcome,
+    position: BackfillCheckpoint | undefined,
+  ): Promise<void> {
     const byUuid = new Map<string, SnapshotDelivery>();
     for (const page of pages) {
       outcome.pages += 1;
@@ -242,24 +254,29 @@ export class BackfillService {
         byUuid.set(delivery.uuid, delivery);
       }
     }
-    if (byUuid.size === 0) return;
     const receivedAt = this.deps.clock.now();
-    const accepted = await this.deps.inbox.acceptNew(
-      [...byUuid.values()].map((d) => ({
-        source: this.deps.source,
-        envelope: {
-          uuid: d.uuid,
-          timestamp: d.timestamp,
-          resourceType: listing.resourceType,
-          resourceUuid: d.resourceUuid,
-          resourceAction: 'ADDED',
-        },
-        body: d.body,
-        bodySha256: d.bodySha256,
-        principal: `backfill:${listing.entity}`,
-        receivedAt,
-      })),
-    );
+    const deliveries = [...byUuid.values()].map((d): NewDelivery => ({
+      source: this.deps.source,
+      envelope: {
+        uuid: d.uuid,
+        timestamp: d.timestamp,
+        resourceType: listing.resourceType,
+        resourceUuid: d.resourceUuid,
+        resourceAction: 'ADDED',
+      },
+      body: d.body,
+      bodySha256: d.bodySha256,
+      principal: `backfill:${listing.entity}`,
+      receivedAt,
+    }));
+    // May run twice (a SQLite lock met, withTransaction): it only writes, and the counts move after the commit.
+    const accepted = await withTransaction(this.deps.db, async (trx) => {
+      const added = deliveries.length === 0 ? 0 : await this.deps.inbox.acceptNew(trx, deliveries);
+      if (position) {
+        await this.deps.checkpoints.save({ ...position, listed: outcome.listed, accepted: outcome.accepted + added }, receivedAt, trx);
+      }
+      return added;
+    });
     outcome.accepted += accepted;
     outcome.unchanged += byUuid.size - accepted;
     if (accepted === 0) return;

@@ -31,6 +31,7 @@ export function createBackfill(c: Container, source: string, wake: boolean): Bac
     commitItems: c.config.sources[source]?.appdirectApi?.commitItems ?? 500,
     onAccepted: worker ? () => worker.wakeUp() : undefined,
     snapshots: c.snapshots,
+    db: c.db,
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { deliveryKey } from './accept-decisions';
 import { withPayloadBody } from './payload-join';
 import { asDate, asNumber } from '../db/column-values';
+import type { Tx } from '../db/transaction';
 import type { DbInboxEventRow, DbRejectedDeliveryRow } from './inbox-rows';
 import type { AcceptOutcome, InboxStore, NewDelivery, NewRejection, RejectedDelivery, StoredInboxEvent } from './inbox-store';
 
@@ -16,26 +16,7 @@ export abstract class KnexInboxStore implements InboxStore {
 
   abstract acceptBatch(deliveries: NewDelivery[]): Promise<AcceptOutcome[]>;
 
-  /** Those of the deliveries the inbox lacks, through acceptBatch; SQLite has a set-wise statement of its own. */
-  async acceptNew(deliveries: NewDelivery[]): Promise<number> {
-    const bySource = new Map<string, string[]>();
-    for (const d of deliveries) {
-      const uuids = bySource.get(d.source);
-      if (uuids) uuids.push(d.envelope.uuid);
-      else bySource.set(d.source, [d.envelope.uuid]);
-    }
-    // Held ones are skipped, and a uuid repeated in the batch after its first occurrence: neither is a conflict here.
-    const skip = new Set<string>();
-    for (const [source, uuids] of bySource) for (const u of await this.knownDeliveryUuids(source, uuids)) skip.add(deliveryKey(source, u));
-    const fresh = deliveries.filter((d) => {
-      const key = deliveryKey(d.source, d.envelope.uuid);
-      if (skip.has(key)) return false;
-      skip.add(key);
-      return true;
-    });
-    if (fresh.length === 0) return 0;
-    return (await this.acceptBatch(fresh)).filter((o) => o.status === 'accepted').length;
-  }
+  abstract acceptNew(trx: Tx, deliveries: NewDelivery[]): Promise<number>;
 
   async recordRejection(r: NewRejection, keep: number): Promise<void> {
     await this.db.transaction(async (trx) => {

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { waitWhileBusy } from '../db/busy-wait';
-import { prepared, withSqliteConnection } from '../db/sqlite-statements';
+import { prepared, sqliteConnectionOf, withSqliteConnection } from '../db/sqlite-statements';
+import type { Tx } from '../db/transaction';
 import { decideOutcomes, deliveryKey, inboxRows, type InboxInsert } from './accept-decisions';
 import type { AcceptOutcome, NewDelivery } from './inbox-store';
 import { KnexInboxStore } from './knex-inbox-store';
@@ -28,11 +29,9 @@ export class SqliteInboxStore extends KnexInboxStore {
     return waitWhileBusy(() => withSqliteConnection(this.db, (conn) => acceptOnSqlite(conn, deliveries)), arrived + this.lockWaitMs);
   }
 
-  /** Set-wise: multi-row INSERT … ON CONFLICT DO NOTHING statements, no look-up before or after (acceptNewOnSqlite). */
-  override async acceptNew(deliveries: NewDelivery[]): Promise<number> {
-    if (deliveries.length === 0) return 0;
-    const arrived = Math.min(...deliveries.map((d) => d.receivedAt.getTime()));
-    return waitWhileBusy(() => withSqliteConnection(this.db, (conn) => acceptNewOnSqlite(conn, deliveries)), arrived + this.lockWaitMs);
+  /** Set-wise, on the transaction's connection: multi-row INSERT … ON CONFLICT DO NOTHING, no look-up (insertNewOnSqlite). */
+  async acceptNew(trx: Tx, deliveries: NewDelivery[]): Promise<number> {
+    return deliveries.length === 0 ? 0 : insertNewOnSqlite(await sqliteConnectionOf(trx), deliveries);
   }
 }
 
@@ -55,31 +54,29 @@ function payloadsInsert(conn: Database.Database, rows: number): Database.Stateme
 }
 
 /**
- * The inserts of acceptNew on SQLite: the deliveries in statements of up to ROWS_PER_STATEMENT rows each (a full
- * statement and one for the rest are prepared once per connection), the payloads of those it added likewise, in one
- * transaction. RETURNING names each added row, so a uuid the inbox held (or one repeated in the batch) adds nothing.
+ * The inserts of acceptNew on SQLite: the deliveries in statements of up to ROWS_PER_STATEMENT rows each (prepared
+ * once per connection and row count), the payloads of those it added likewise, inside the caller's transaction.
+ * RETURNING names each added row, so a uuid the inbox held (or one repeated in the batch) adds nothing.
  */
-function acceptNewOnSqlite(conn: Database.Database, deliveries: NewDelivery[]): number {
-  return conn.transaction(() => {
-    const rows = inboxRows(deliveries);
-    const bodies = new Map<string, Buffer>();
-    // A uuid repeated in the batch is inserted at its first occurrence, with that occurrence's body.
-    for (const d of deliveries)
-      if (!bodies.has(deliveryKey(d.source, d.envelope.uuid))) bodies.set(deliveryKey(d.source, d.envelope.uuid), d.body);
-    let added = 0;
-    for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
-      const part = rows.slice(at, at + ROWS_PER_STATEMENT);
-      const inserted = eventsInsert(conn, part.length).all(part.flatMap(rowValues)) as {
-        id: number;
-        source: string;
-        delivery_uuid: string;
-      }[];
-      if (inserted.length === 0) continue;
-      payloadsInsert(conn, inserted.length).run(inserted.flatMap((r) => [r.id, bodies.get(deliveryKey(r.source, r.delivery_uuid))]));
-      added += inserted.length;
-    }
-    return added;
-  })();
+function insertNewOnSqlite(conn: Database.Database, deliveries: NewDelivery[]): number {
+  const rows = inboxRows(deliveries);
+  const bodies = new Map<string, Buffer>();
+  // A uuid repeated in the batch is inserted at its first occurrence, with that occurrence's body.
+  for (const d of deliveries)
+    if (!bodies.has(deliveryKey(d.source, d.envelope.uuid))) bodies.set(deliveryKey(d.source, d.envelope.uuid), d.body);
+  let added = 0;
+  for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
+    const part = rows.slice(at, at + ROWS_PER_STATEMENT);
+    const inserted = eventsInsert(conn, part.length).all(part.flatMap(rowValues)) as {
+      id: number;
+      source: string;
+      delivery_uuid: string;
+    }[];
+    if (inserted.length === 0) continue;
+    payloadsInsert(conn, inserted.length).run(inserted.flatMap((r) => [r.id, bodies.get(deliveryKey(r.source, r.delivery_uuid))]));
+    added += inserted.length;
+  }
+  return added;
 }
 
 function rowValues(r: InboxInsert): unknown[] {
