@@ -16,6 +16,7 @@ import { SyncWorker } from '../src/worker/sync-worker';
 import { ThreadedPlanner } from '../src/worker/threaded-planner';
 import { argValue } from './lib/bench-args';
 import { eventMix } from './lib/event-mix';
+import { mainThreadCpuMs } from './lib/main-thread-cpu';
 import { preloadInbox } from './lib/preload-inbox';
 
 /**
@@ -34,7 +35,7 @@ const logger = pino({ level: 'silent' });
 const WORKER = { batchSize: 500, leaseMs: 600_000, maxAttempts: 5, backoffBaseMs: 100, backoffMaxMs: 1000, idleDelayMs: 10 };
 
 /** bench:sync's measurement: pre-load N AppDirect-shaped webhook events, then drain them through the worker. */
-async function syncDrain(dir: string, bodies: Buffer[]): Promise<number> {
+async function syncDrain(dir: string, bodies: Buffer[]): Promise<{ perSec: number; mainCpuMs: number | undefined }> {
   const db = createKnex({ client: 'sqlite', filename: join(dir, 'sync.db'), pool: { max: 1 } });
   await migrateLatest(db);
   await preloadInbox(db, bodies);
@@ -42,17 +43,33 @@ async function syncDrain(dir: string, bodies: Buffer[]): Promise<number> {
   const planner = new ThreadedPlanner(MAPPINGS, mappings, logger);
   const worker = new SyncWorker(db, createInboxQueue(db), createRecordStore(db), mappings, systemClock, logger, WORKER, planner);
   await planner.start();
+  const cpuBefore = mainThreadCpuMs();
   const started = process.hrtime.bigint();
   const totals = await worker.drain();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const mainCpuMs = cpuDelta(cpuBefore);
   await planner.close();
   mappings.close();
   await db.destroy();
-  return totals.claimed / seconds;
+  return { perSec: totals.claimed / seconds, mainCpuMs };
+}
+
+function cpuDelta(before: number | undefined): number | undefined {
+  const now = mainThreadCpuMs();
+  return before === undefined || now === undefined ? undefined : now - before;
+}
+
+interface BackfillRound {
+  perSec: number;
+  listed: number;
+  records: number;
+  /** Seconds from the first request until the listing was committed to the inbox (the worker still applying). */
+  listedSeconds: number;
+  mainCpuMs: number | undefined;
 }
 
 /** A full backfill of companies, subscriptions, orders and invoices from the fake, applied by the running worker. */
-async function backfill(dir: string, companies: number): Promise<{ perSec: number; listed: number; records: number }> {
+async function backfill(dir: string, companies: number): Promise<BackfillRound> {
   const market = await startMarketplace(companies);
   const config = configSchema.parse({
     environment: 'test',
@@ -70,17 +87,20 @@ async function backfill(dir: string, companies: number): Promise<{ perSec: numbe
   const c = new Container(config, { logger });
   await c.migrate();
   await c.planner.start();
+  const cpuBefore = mainThreadCpuMs();
   const started = process.hrtime.bigint();
   c.worker.start(); // as under `serve`: the worker applies pages while the next ones are listed
   const outcomes = await c.backfill('shop', true).run(['company', 'subscription', 'order', 'invoice']);
+  const listedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   await c.worker.stop();
   while ((await c.worker.drain()).claimed > 0);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const mainCpuMs = cpuDelta(cpuBefore);
   const records = Number(((await c.db('records').count({ n: '*' })) as { n: number }[])[0]?.n ?? 0);
   await c.close();
   market.stop();
   const listed = outcomes.reduce((n, o) => n + o.listed, 0);
-  return { perSec: listed / seconds, listed, records };
+  return { perSec: listed / seconds, listed, records, listedSeconds, mainCpuMs };
 }
 
 /**
@@ -123,15 +143,17 @@ async function main(): Promise<void> {
     seed: 42,
     fixturesDir: join(MAPPINGS, 'fixtures'),
   });
-  const results: { sync: number; backfill: Awaited<ReturnType<typeof backfill>> }[] = [];
+  const results: { sync: number; syncCpuMs: number | undefined; backfill: BackfillRound }[] = [];
   for (let round = 1; round <= rounds; round++) {
     const dir = mkdtempSync(join(tmpdir(), 'bench-backfill-'));
     try {
-      const sync = await syncDrain(dir, bodies);
+      const drained = await syncDrain(dir, bodies);
+      const sync = drained.perSec;
       const b = await backfill(dir, companies);
-      results.push({ sync, backfill: b });
+      results.push({ sync, syncCpuMs: drained.mainCpuMs, backfill: b });
       process.stdout.write(
-        `round ${round}  sync drain ${sync.toFixed(0).padStart(6)} events/s | backfill ${b.perSec.toFixed(0).padStart(6)} items/s | ratio ${(b.perSec / sync).toFixed(3)}  listed ${b.listed} records ${b.records}\n`,
+        `round ${round}  sync drain ${sync.toFixed(0).padStart(6)} events/s | backfill ${b.perSec.toFixed(0).padStart(6)} items/s | ratio ${(b.perSec / sync).toFixed(3)}  listed ${b.listed} records ${b.records}` +
+          ` | listed in ${b.listedSeconds.toFixed(2)} s | main-thread CPU: drain ${drained.mainCpuMs ?? '?'} ms, backfill ${b.mainCpuMs ?? '?'} ms\n`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -140,7 +162,18 @@ async function main(): Promise<void> {
   const median = [...results].sort((a, b) => a.backfill.perSec / a.sync - b.backfill.perSec / b.sync)[Math.floor(results.length / 2)];
   if (!median) return;
   process.stdout.write(
-    `${JSON.stringify({ bench: 'backfill', items_per_s: Math.round(median.backfill.perSec), sync_events_per_s: Math.round(median.sync), ratio: Number((median.backfill.perSec / median.sync).toFixed(3)), items: companies * 4, rounds })}\n`,
+    `${JSON.stringify({
+      bench: 'backfill',
+      items_per_s: Math.round(median.backfill.perSec),
+      sync_events_per_s: Math.round(median.sync),
+      ratio: Number((median.backfill.perSec / median.sync).toFixed(3)),
+      // Main-thread CPU of the backfill over the drain's, same items: what the wall-clock ratio would be with the cores to itself.
+      main_cpu_ratio:
+        median.syncCpuMs && median.backfill.mainCpuMs ? Number((median.syncCpuMs / median.backfill.mainCpuMs).toFixed(3)) : undefined,
+      ratios: results.map((r) => Number((r.backfill.perSec / r.sync).toFixed(3))),
+      items: companies * 4,
+      rounds,
+    })}\n`,
   );
 }
 

@@ -16,6 +16,12 @@ export interface ApiResponse {
   roundTripMs: number;
 }
 
+/** One answered GET with its body as the bytes that came (backfill parses them off the main thread). */
+export interface RawApiResponse extends Omit<ApiResponse, 'body'> {
+  /** The body; empty for 204 No Content. */
+  bytes: Buffer;
+}
+
 export interface AppdirectApiClientOptions {
   /** Waits between attempts; tests pass one that does not sleep. */
   sleep?: (ms: number) => Promise<void>;
@@ -74,6 +80,16 @@ export class AppdirectApiClient {
    * APPDIRECT_API_AUTH_FAILED, APPDIRECT_API_RESPONSE_TOO_LARGE, APPDIRECT_API_BAD_RESPONSE.
    */
   async get(pathOrUrl: string, query: Record<string, string> = {}, maxAttempts = this.config.maxAttempts): Promise<ApiResponse> {
+    const { bytes, ...rest } = await this.getBytes(pathOrUrl, query, maxAttempts);
+    return { ...rest, body: parseJsonBody(bytes, new URL(pathOrUrl, this.base).pathname) };
+  }
+
+  /**
+   * As get(), with the body left as the bytes that came: a backfill parses its pages on a thread of their own
+   * (src/backfill/snapshot-preparer.ts). Parse them with parseJsonBody.
+   * @throws AppError as get(), but never APPDIRECT_API_BAD_RESPONSE.
+   */
+  async getBytes(pathOrUrl: string, query: Record<string, string> = {}, maxAttempts = this.config.maxAttempts): Promise<RawApiResponse> {
     const url = new URL(pathOrUrl, this.base);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     let renewedToken = false;
@@ -130,7 +146,7 @@ export class AppdirectApiClient {
       await res.body?.cancel();
       return { kind: 'retry', reason: `HTTP ${res.status}`, status: res.status, retryAfter: res.headers.get('retry-after') ?? undefined };
     }
-    if (res.status === 204) return { kind: 'ok', response: this.response(res, [], started) };
+    if (res.status === 204) return { kind: 'ok', response: this.response(res, Buffer.alloc(0), started) };
     if (res.status < 200 || res.status >= 300) {
       const text = (await readBounded(res, 4096, url.pathname).catch(() => Buffer.alloc(0))).toString('utf8');
       const error = new AppError('APPDIRECT_API_REFUSED', `${url.pathname}: HTTP ${res.status}${appdirectCode(text)}`, {
@@ -138,21 +154,15 @@ export class AppdirectApiClient {
       });
       return { kind: 'refused', error };
     }
-    const raw = await readBounded(res, this.config.maxResponseBytes, url.pathname);
-    let body: unknown;
-    try {
-      body = raw.length === 0 ? null : JSON.parse(raw.toString('utf8'));
-    } catch {
-      return { kind: 'refused', error: new AppError('APPDIRECT_API_BAD_RESPONSE', `${url.pathname}: the response is not JSON`) };
-    }
-    return { kind: 'ok', response: this.response(res, body, started) };
+    const bytes = await readBounded(res, this.config.maxResponseBytes, url.pathname);
+    return { kind: 'ok', response: this.response(res, bytes, started) };
   }
 
-  private response(res: Response, body: unknown, started: number): ApiResponse {
+  private response(res: Response, bytes: Buffer, started: number): RawApiResponse {
     const date = res.headers.get('date');
     const parsed = date === null ? NaN : Date.parse(date);
     return {
-      body,
+      bytes,
       headers: res.headers,
       serverDate: Number.isFinite(parsed) ? parsed : undefined,
       roundTripMs: Math.ceil(performance.now() - started),
@@ -172,10 +182,23 @@ export class AppdirectApiClient {
 }
 
 type Attempt =
-  | { kind: 'ok'; response: ApiResponse }
+  | { kind: 'ok'; response: RawApiResponse }
   | { kind: 'unauthorized'; token: string }
   | { kind: 'refused'; error: AppError }
   | { kind: 'retry'; reason: string; status: number | undefined; retryAfter?: string };
+
+/**
+ * A response body as JSON: null for an empty one (204 No Content).
+ * @throws AppError APPDIRECT_API_BAD_RESPONSE when it is not JSON.
+ */
+export function parseJsonBody(bytes: Uint8Array, what: string): unknown {
+  if (bytes.length === 0) return null;
+  try {
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch {
+    throw new AppError('APPDIRECT_API_BAD_RESPONSE', `${what}: the response is not JSON`);
+  }
+}
 
 /** AppDirect's error bodies are `{"code":"404","message":"..."}`: the code and message, cut short, name no secret. */
 function appdirectCode(text: string): string {

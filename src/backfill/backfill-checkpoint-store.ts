@@ -1,3 +1,5 @@
+import type { Tx } from '../db/transaction';
+
 /** Where one entity's listing of one source stands. */
 export interface BackfillCheckpoint {
   source: string;
@@ -17,11 +19,12 @@ export interface BackfillCheckpoint {
 }
 
 /**
- * The backfill_checkpoints table, owned by src/backfill: each page's position is saved after its deliveries are
- * committed to the inbox, so an interrupted backfill continues at the first page not committed.
+ * The backfill_checkpoints table, owned by src/backfill: each page's position is saved in the transaction that
+ * commits its deliveries to the inbox, so an interrupted backfill continues at the first page not committed.
  */
 export interface BackfillCheckpointStore {
   get(source: string, entity: string): Promise<BackfillCheckpoint | undefined>;
   list(source?: string): Promise<BackfillCheckpoint[]>;
-  save(checkpoint: BackfillCheckpoint, now: Date): Promise<void>;
+  /** Saves it, in `trx` when given (backfill saves a position in the transaction that commits its pages). */
+  save(checkpoint: BackfillCheckpoint, now: Date, trx?: Tx): Promise<void>;
 }

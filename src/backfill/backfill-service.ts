@@ -1,13 +1,17 @@
-import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
-import { listPages, type ListedPage } from '../appdirect-api/list-pages';
+import type { AppdirectApiClient, RawApiResponse } from '../appdirect-api/appdirect-api-client';
+import { listDecodedPages, listPages } from '../appdirect-api/list-pages';
 import { RESOURCE_LISTINGS, type ResourceListing } from '../appdirect-api/resource-catalog';
 import { BACKFILL_ENTITIES, type BackfillEntity } from '../config/appdirect-api-schema';
+import type { Knex } from 'knex';
 import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
-import type { InboxStore } from '../inbox/inbox-store';
+import { withTransaction } from '../db/transaction';
+import type { InboxStore, NewDelivery } from '../inbox/inbox-store';
 import type { BackfillCheckpoint, BackfillCheckpointStore } from './backfill-checkpoint-store';
-import { snapshotDelivery, snapshotTimestamp, type SnapshotDelivery } from './snapshot-delivery';
+import type { SnapshotDelivery } from './snapshot-delivery';
+import type { SnapshotPage } from './snapshot-page';
+import type { SnapshotPreparer } from './snapshot-preparer';
 
 /** What one entity's listing did. `unchanged`: listed items whose snapshot the inbox already held. */
 export interface EntityOutcome {
@@ -60,12 +64,13 @@ export interface BackfillDeps {
   commitItems: number;
   /** Wakes a worker of this process after a commit. */
   onAccepted?: () => void;
+  /** Parses listed pages into deliveries (on a thread of its own under the composition root). */
+  snapshots: SnapshotPreparer;
+  /** For the transaction that commits some pages' deliveries together with the checkpoint after them. */
+  db: Knex;
 }
 
-type OnPages = (pages: ListedPage[], parent: string | undefined, total: number | undefined) => Promise<void>;
-
-/** The longest resource id the inbox stores (ENVELOPE_LIMITS.resourceUuid). */
-const MAX_RESOURCE_ID = 255;
+type OnPages = (pages: SnapshotPage[], parent: string | undefined, total: number | undefined) => Promise<void>;
 
 /**
  * Lists every resource of an entity through the marketplace's REST API and commits each item to the inbox as a
@@ -133,13 +138,13 @@ export class BackfillService {
     const query: Record<string, string> = {};
     if (options.since !== undefined && listing.lastModifiedFilter) query[listing.lastModifiedFilter] = String(options.since);
 
-    const onPages = async (pages: ListedPage[], parent: string | undefined, total: number | undefined) => {
-      await this.commitPages(listing, pages, parent, outcome);
+    const onPages = async (pages: SnapshotPage[], parent: string | undefined, total: number | undefined) => {
       // A per-company list's end is not the listing's: resuming there re-reads that company (harmlessly), never starts over.
-      checkpoint.nextIndex = pages[pages.length - 1]?.next ?? (listing.perCompany ? 0 : null);
+      const nextIndex = pages[pages.length - 1]?.next ?? (listing.perCompany ? 0 : null);
+      await this.commitPages(listing, pages, outcome, options.resume ? { ...checkpoint, nextIndex } : undefined);
+      checkpoint.nextIndex = nextIndex;
       checkpoint.listed = outcome.listed;
       checkpoint.accepted = outcome.accepted;
-      if (options.resume) await this.deps.checkpoints.save(checkpoint, this.deps.clock.now());
       options.onProgress?.({ entity, listed: outcome.listed, accepted: outcome.accepted, total });
       await options.afterPage?.();
     };
@@ -170,15 +175,29 @@ export class BackfillService {
     onPages: OnPages,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    let held: ListedPage[] = [];
+    let held: SnapshotPage[] = [];
     let heldItems = 0;
-    for await (const page of listPages(this.deps.api, listing, path, query, this.deps.pageSize, from)) {
+    const base = this.deps.api.base.toString();
+    const decode = (response: RawApiResponse, index: number) =>
+      this.deps.snapshots.prepare({
+        entity: listing.entity,
+        path,
+        index,
+        pageSize: this.deps.pageSize,
+        parent,
+        bytes: response.bytes,
+        serverDate: response.serverDate,
+        roundTripMs: response.roundTripMs,
+        localNow: this.deps.clock.now().getTime(),
+        baseUrl: base,
+      });
+    for await (const page of listDecodedPages(this.deps.api, listing, path, query, this.deps.pageSize, from, decode)) {
       signal?.throwIfAborted();
       held.push(page);
-      heldItems += page.items.length;
+      heldItems += page.listed;
       if (heldItems < this.deps.commitItems && page.next !== null) continue;
       // A per-company list's total is that company's, not the entity's.
-      await onPages(held, parent, parent === undefined ? totalOf(page.response.body) : undefined);
+      await onPages(held, parent, parent === undefined ? page.total : undefined);
       held = [];
       heldItems = 0;
     }
@@ -208,70 +227,60 @@ export class BackfillService {
     }
   }
 
-  /** Some pages' items as deliveries, those the inbox lacks committed in one transaction. */
+  /**
+   * Some pages' deliveries, those the inbox lacks, committed in one transaction, with `position` (the checkpoint
+   * after these pages, when the listing keeps one) saved in the same transaction: one commit, one fsync.
+   */
   private async commitPages(
     listing: ResourceListing,
-    pages: ListedPage[],
-    parent: string | undefined,
+    pages: SnapshotPage[],
     outcome: EntityOutcome,
+    position: BackfillCheckpoint | undefined,
   ): Promise<void> {
-    const localNow = this.deps.clock.now().getTime();
     const byUuid = new Map<string, SnapshotDelivery>();
     for (const page of pages) {
       outcome.pages += 1;
-      this.addDeliveries(listing, page, parent, outcome, localNow, byUuid);
-    }
-    const known = await this.deps.inbox.knownDeliveryUuids(this.deps.source, [...byUuid.keys()]);
-    const fresh = [...byUuid.values()].filter((d) => !known.has(d.uuid));
-    outcome.unchanged += byUuid.size - fresh.length;
-    if (fresh.length === 0) return;
-    const receivedAt = this.deps.clock.now();
-    const outcomes = await this.deps.inbox.acceptBatch(
-      fresh.map((d) => ({
-        source: this.deps.source,
-        envelope: {
-          uuid: d.uuid,
-          timestamp: d.timestamp,
-          resourceType: listing.resourceType,
-          resourceUuid: d.resourceUuid,
-          resourceAction: 'ADDED',
-        },
-        body: d.body,
-        bodySha256: d.bodySha256,
-        principal: `backfill:${listing.entity}`,
-        receivedAt,
-      })),
-    );
-    outcome.accepted += outcomes.filter((o) => o.status === 'accepted').length;
-    this.deps.onAccepted?.();
-  }
-
-  private addDeliveries(
-    listing: ResourceListing,
-    page: ListedPage,
-    parent: string | undefined,
-    outcome: EntityOutcome,
-    localNow: number,
-    byUuid: Map<string, SnapshotDelivery>,
-  ): void {
-    for (const item of page.items) {
-      outcome.listed += 1;
-      const id = listing.idOf(item, parent);
-      if (id === undefined || id.length > MAX_RESOURCE_ID) {
-        outcome.skipped += 1;
+      outcome.listed += page.listed;
+      outcome.listedAt ??= page.listedAt;
+      if (page.skipped > 0) {
+        outcome.skipped += page.skipped;
         this.deps.logger.warn(
-          { source: this.deps.source, entity: listing.entity, index: page.index },
+          { source: this.deps.source, entity: listing.entity, index: page.index, skipped: page.skipped },
           'listed item without a usable id skipped',
         );
-        continue;
       }
-      outcome.ids?.add(id);
-      const timestamp = snapshotTimestamp(page.response, item, localNow);
-      // The listing's own time is its first read, by the marketplace's clock, not an item's lastModified.
-      outcome.listedAt ??= snapshotTimestamp(page.response, {}, localNow);
-      const delivery = snapshotDelivery(listing, item, id, timestamp, this.deps.api.base);
-      byUuid.set(delivery.uuid, delivery);
+      for (const delivery of page.deliveries) {
+        outcome.ids?.add(delivery.resourceUuid);
+        byUuid.set(delivery.uuid, delivery);
+      }
     }
+    const receivedAt = this.deps.clock.now();
+    const deliveries = [...byUuid.values()].map((d): NewDelivery => ({
+      source: this.deps.source,
+      envelope: {
+        uuid: d.uuid,
+        timestamp: d.timestamp,
+        resourceType: listing.resourceType,
+        resourceUuid: d.resourceUuid,
+        resourceAction: 'ADDED',
+      },
+      body: d.body,
+      bodySha256: d.bodySha256,
+      principal: `backfill:${listing.entity}`,
+      receivedAt,
+    }));
+    // May run twice (a SQLite lock met, withTransaction): it only writes, and the counts move after the commit.
+    const accepted = await withTransaction(this.deps.db, async (trx) => {
+      const added = deliveries.length === 0 ? 0 : await this.deps.inbox.acceptNew(trx, deliveries);
+      if (position) {
+        await this.deps.checkpoints.save({ ...position, listed: outcome.listed, accepted: outcome.accepted + added }, receivedAt, trx);
+      }
+      return added;
+    });
+    outcome.accepted += accepted;
+    outcome.unchanged += byUuid.size - accepted;
+    if (accepted === 0) return;
+    this.deps.onAccepted?.();
   }
 }
 
@@ -285,11 +294,4 @@ export function checkedEntities(names: readonly string[]): BackfillEntity[] {
     throw new AppError('BACKFILL_UNKNOWN_ENTITY', `unknown entity ${JSON.stringify(unknown)}; entities: ${BACKFILL_ENTITIES.join(', ')}`);
   }
   return BACKFILL_ENTITIES.filter((e) => names.includes(e));
-}
-
-/** The size of the whole listing, when the page says: `page.totalElements` (Spring) or `total` (orders). */
-function totalOf(body: unknown): number | undefined {
-  const b = body as { page?: { totalElements?: unknown }; total?: unknown } | null;
-  const n = Number(b?.page?.totalElements ?? b?.total);
-  return Number.isFinite(n) ? n : undefined;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { asDate, asNumber } from '../db/column-values';
+import type { Tx } from '../db/transaction';
 import type { BackfillCheckpoint, BackfillCheckpointStore } from './backfill-checkpoint-store';
 
 interface DbBackfillCheckpointRow {
@@ -31,7 +32,7 @@ export class KnexBackfillCheckpointStore implements BackfillCheckpointStore {
     return rows.map(fromRow);
   }
 
-  async save(c: BackfillCheckpoint, now: Date): Promise<void> {
+  async save(c: BackfillCheckpoint, now: Date, trx?: Tx): Promise<void> {
     const row = {
       source: c.source,
       entity: c.entity,
@@ -45,7 +46,7 @@ export class KnexBackfillCheckpointStore implements BackfillCheckpointStore {
       updated_at: now.toISOString(),
       completed_at: c.completedAt?.toISOString() ?? null,
     };
-    await this.db('backfill_checkpoints').insert(row).onConflict(['source', 'entity']).merge();
+    await (trx ?? this.db)('backfill_checkpoints').insert(row).onConflict(['source', 'entity']).merge();
   }
 }
 

@@ -40,6 +40,10 @@ export function snapshotTimestamp(
  * Builds the delivery a listed item becomes. Its uuid is `snapshot:<type>:<id>:<content hash>`, so listing the
  * same unchanged item again gives the same uuid (and the backfill skips it: no duplicate, no change), while a
  * changed item gives a new one. The action is ADDED, the lowest rank: at an equal timestamp a webhook wins.
+ *
+ * @remarks The content is serialized once, as canonical JSON: that text is both what the hash covers and the
+ * `content` of the body, so a listed item costs one serialization, not two (docs/benchmarks.md, bench:backfill).
+ * The body's content therefore has its keys sorted; JSON readers (the mappings) see the same value.
  */
 export function snapshotDelivery(
   listing: ResourceListing,
@@ -48,23 +52,18 @@ export function snapshotDelivery(
   timestamp: number,
   baseUrl: URL,
 ): SnapshotDelivery {
-  const content = listing.adapt(item);
-  const hash = createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32);
+  const content = canonicalJson(listing.adapt(item));
+  const hash = createHash('sha256').update(content).digest('hex').slice(0, 32);
   const idPart = resourceUuid.length <= 150 ? resourceUuid : createHash('sha256').update(resourceUuid).digest('hex');
   const uuid = `snapshot:${listing.resourceType}:${idPart}:${hash}`;
-  const envelope = {
-    uuid,
-    timestamp,
-    resourceAction: 'ADDED',
-    resource: {
-      type: listing.resourceType,
-      uuid: resourceUuid,
-      url: new URL(listing.urlOf(resourceUuid), baseUrl).toString(),
-      content,
-    },
-    origin: 'rest-snapshot',
-  };
-  return withSha({ uuid, resourceUuid, timestamp, body: Buffer.from(JSON.stringify(envelope)) });
+  const url = new URL(listing.urlOf(resourceUuid), baseUrl).toString();
+  // The envelope of JSON.stringify({uuid, timestamp, resourceAction, resource: {type, uuid, url, content}, origin}),
+  // with the content's text put in as it is.
+  const body =
+    `{"uuid":${JSON.stringify(uuid)},"timestamp":${JSON.stringify(timestamp)},"resourceAction":"ADDED",` +
+    `"resource":{"type":${JSON.stringify(listing.resourceType)},"uuid":${JSON.stringify(resourceUuid)},"url":${JSON.stringify(url)},` +
+    `"content":${content}},"origin":"rest-snapshot"}`;
+  return withSha({ uuid, resourceUuid, timestamp, body: Buffer.from(body) });
 }
 
 function withSha(d: Omit<SnapshotDelivery, 'bodySha256'>): SnapshotDelivery {

@@ -26,6 +26,7 @@ import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
 import type { BackfillService } from '../backfill/backfill-service';
 import { createAppdirectApi, createBackfill, createReconcile } from './create-backfill';
 import type { ReconcileService } from '../backfill/reconcile-service';
+import { ThreadedSnapshotPreparer, type SnapshotPreparer } from '../backfill/snapshot-preparer';
 import { createHttpApp } from './create-http-app';
 import { createPlanner, createReceiver, createSyncWorker, type WorkerOverrides } from './create-pipeline';
 import { createConnectorRunner, createJobLocks, createJobSchedule, createScheduler, type JobLocks } from './create-schedules';
@@ -190,6 +191,11 @@ export class Container {
     return this.once(`appdirectApi:${source}`, () => createAppdirectApi(this, source));
   }
 
+  /** Parses backfill's listed pages into deliveries on a thread of its own (ADR 0036), for every source. */
+  get snapshots(): SnapshotPreparer {
+    return this.once('snapshots', () => new ThreadedSnapshotPreparer(this.logger));
+  }
+
   /** The backfill of a source; `wake`: commits wake this process's worker (the CLI drains it after each page). */
   backfill(source: string, wake = false): BackfillService {
     return this.once(`backfill:${source}`, () => createBackfill(this, source, wake));
@@ -248,13 +254,14 @@ export class Container {
     return new ConnectorFailureService(this.stores.connectorFailures, runner, this.feed, this.clock, entitiesOf);
   }
 
-  /** Stops what was built, in order: intake, schedules, worker, mapping thread, views, connectors; then the database. */
+  /** Stops what was built, in order: intake, schedules, worker, mapping thread, snapshot thread, views, connectors; then the database. */
   async close(): Promise<void> {
     this.peek<FileMappingRegistry>('mappings')?.close();
     await this.peek<ReceiverService>('receiver')?.drain();
     await this.peek<JobSchedule>('jobs')?.stop();
     await this.peek<SyncWorker>('worker')?.stop();
     await this.peek<EventPlanner>('planner')?.close();
+    await this.peek<SnapshotPreparer>('snapshots')?.close();
     await this.peek<EntityViewService>('views')?.idle();
     await this.peek<ConnectorRunner>('connectors')?.stop();
     await this.peek<ConnectorRunner>('connectorsOnDemand')?.stop();

@@ -29,7 +29,9 @@ export function createBackfill(c: Container, source: string, wake: boolean): Bac
     logger: c.logger,
     pageSize: c.config.sources[source]?.appdirectApi?.pageSize ?? 100,
     commitItems: c.config.sources[source]?.appdirectApi?.commitItems ?? 500,
-    onAccepted: worker ? () => worker.notify() : undefined,
+    onAccepted: worker ? () => worker.wakeUp() : undefined,
+    snapshots: c.snapshots,
+    db: c.db,
   });
 }
 

@@ -1,3 +1,4 @@
+import type { Tx } from '../db/transaction';
 import type { Envelope } from '../domain/envelope';
 
 /** A delivery that passed authentication and the envelope check, ready to be committed. */
@@ -62,6 +63,13 @@ export interface InboxStore {
   recordRejection(rejection: NewRejection, keep: number): Promise<void>;
   listRejections(limit: number): Promise<RejectedDelivery[]>;
   getEvent(source: string, deliveryUuid: string): Promise<StoredInboxEvent | undefined>;
+  /**
+   * Adds, in the caller's transaction, the deliveries whose (source, uuid) the inbox does not hold yet, and says how
+   * many it added. For backfill's snapshots, whose uuid names their content (ADR 0027): a uuid already held is the
+   * same content listed again, neither a duplicate to report nor a conflict to keep. A uuid repeated in the batch is
+   * added once, with its first body. Durable when `trx` commits (backfill saves its checkpoint in the same one).
+   */
+  acceptNew(trx: Tx, deliveries: NewDelivery[]): Promise<number>;
   /** Of `uuids`, those the inbox already holds for `source` (backfill skips them: same uuid, same content). */
   knownDeliveryUuids(source: string, uuids: readonly string[]): Promise<Set<string>>;
   countEvents(): Promise<number>;

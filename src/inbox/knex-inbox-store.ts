@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { withPayloadBody } from './payload-join';
 import { asDate, asNumber } from '../db/column-values';
+import type { Tx } from '../db/transaction';
 import type { DbInboxEventRow, DbRejectedDeliveryRow } from './inbox-rows';
 import type { AcceptOutcome, InboxStore, NewDelivery, NewRejection, RejectedDelivery, StoredInboxEvent } from './inbox-store';
 
@@ -14,6 +15,8 @@ export abstract class KnexInboxStore implements InboxStore {
   constructor(protected readonly db: Knex) {}
 
   abstract acceptBatch(deliveries: NewDelivery[]): Promise<AcceptOutcome[]>;
+
+  abstract acceptNew(trx: Tx, deliveries: NewDelivery[]): Promise<number>;
 
   async recordRejection(r: NewRejection, keep: number): Promise<void> {
     await this.db.transaction(async (trx) => {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { chunks } from '../db/chunks';
+import type { Tx } from '../db/transaction';
 import { asNumber } from '../db/column-values';
 import { decideOutcomes, deliveryKey, inboxRows, type InboxInsert } from './accept-decisions';
 import type { DbInboxEventRow } from './inbox-rows';
@@ -18,6 +19,13 @@ export class PgInboxStore extends KnexInboxStore {
    */
   acceptBatch(deliveries: NewDelivery[]): Promise<AcceptOutcome[]> {
     return this.db.transaction((trx) => acceptOnPg(trx, deliveries));
+  }
+
+  /** INSERT_WITH_PAYLOADS_PG per 500 deliveries in the caller's transaction; the rows it returns are the added ones. */
+  async acceptNew(trx: Tx, deliveries: NewDelivery[]): Promise<number> {
+    let added = 0;
+    for (const chunk of chunks(deliveries, INSERT_CHUNK)) added += (await insertWithPayloads(trx, chunk)).length;
+    return added;
   }
 }
 
@@ -55,23 +63,7 @@ const INSERT_WITH_PAYLOADS_PG = `with incoming as (
 async function acceptOnPg(trx: Knex.Transaction, deliveries: NewDelivery[]): Promise<AcceptOutcome[]> {
   const inserted = new Map<string, number>();
   for (const chunk of chunks(deliveries, INSERT_CHUNK)) {
-    const rows = inboxRows(chunk);
-    const column = <K extends keyof InboxInsert>(k: K) => rows.map((r) => r[k]);
-    const result = (await trx.raw(INSERT_WITH_PAYLOADS_PG, [
-      column('source'),
-      column('delivery_uuid'),
-      column('resource_type'),
-      column('resource_uuid'),
-      column('resource_action'),
-      column('event_timestamp'),
-      column('body_sha256'),
-      column('envelope'),
-      column('principal'),
-      column('status'),
-      column('received_at'),
-      chunk.map((d) => d.body),
-    ])) as { rows: { id: number | string; source: string; delivery_uuid: string }[] };
-    for (const r of result.rows) inserted.set(deliveryKey(r.source, r.delivery_uuid), asNumber(r.id));
+    for (const r of await insertWithPayloads(trx, chunk)) inserted.set(deliveryKey(r.source, r.delivery_uuid), asNumber(r.id));
   }
   const existing = await existingRows(
     trx,
@@ -80,6 +72,30 @@ async function acceptOnPg(trx: Knex.Transaction, deliveries: NewDelivery[]): Pro
   const { outcomes, conflicts } = decideOutcomes(deliveries, inserted, existing);
   for (const c of conflicts) await trx('inbox_conflicts').insert(c).onConflict(['source', 'delivery_uuid', 'body_sha256']).ignore();
   return outcomes;
+}
+
+/** One INSERT_WITH_PAYLOADS_PG of up to INSERT_CHUNK deliveries: the rows it added. */
+async function insertWithPayloads(
+  trx: Knex.Transaction,
+  chunk: NewDelivery[],
+): Promise<{ id: number | string; source: string; delivery_uuid: string }[]> {
+  const rows = inboxRows(chunk);
+  const column = <K extends keyof InboxInsert>(k: K) => rows.map((r) => r[k]);
+  const result = (await trx.raw(INSERT_WITH_PAYLOADS_PG, [
+    column('source'),
+    column('delivery_uuid'),
+    column('resource_type'),
+    column('resource_uuid'),
+    column('resource_action'),
+    column('event_timestamp'),
+    column('body_sha256'),
+    column('envelope'),
+    column('principal'),
+    column('status'),
+    column('received_at'),
+    chunk.map((d) => d.body),
+  ])) as { rows: { id: number | string; source: string; delivery_uuid: string }[] };
+  return result.rows;
 }
 
 /** Ids and body hashes of already-stored deliveries, keyed by source and uuid. */

@@ -142,6 +142,15 @@ export class SyncWorker {
     this.wake?.();
   }
 
+  /**
+   * Wakes an idle worker without bounding its claims: for intake nobody waits on, a backfill's commits. Bounding
+   * those (as notify() does) only split the drain into 2–4 times as many transactions, each with its fsync, on the
+   * connection the backfill commits through (docs/benchmarks.md, bench:backfill).
+   */
+  wakeUp(): void {
+    this.wake?.();
+  }
+
   /** Finishes the batch in hand, then stops. */
   async stop(): Promise<void> {
     this.running = false;

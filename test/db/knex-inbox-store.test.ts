@@ -41,6 +41,22 @@ forEachDatabase('KnexInboxStore', (ctx) => {
     assert.equal(await store.countConflicts(), 1);
   });
 
+  it("acceptNew adds, in the caller's transaction, only the uuids it lacks, each with its first body, never a conflict", async () => {
+    await store.acceptBatch([newDelivery({ uuid: 's-7', body: 'held' })]);
+    // 123 deliveries: more than two multi-row statements on SQLite; s-7 is held already, s-3 is repeated in the batch.
+    const batch = Array.from({ length: 120 }, (_, i) => newDelivery({ uuid: `s-${i}`, body: `body ${i}` }));
+    batch.push(newDelivery({ uuid: 's-3', body: 'listed again, other time' }), newDelivery({ uuid: 'other', body: 'x', source: 'b' }));
+    batch.push(newDelivery({ uuid: 's-119', body: 'again' }));
+    assert.equal(await ctx.db.transaction((trx) => store.acceptNew(trx, batch)), 120);
+    assert.equal(await store.countEvents(), 121);
+    assert.equal(await store.countConflicts(), 0);
+    for (const i of [0, 3, 49, 50, 100, 119]) assert.equal((await store.getEvent('appdirect', `s-${i}`))?.body.toString(), `body ${i}`);
+    assert.equal((await store.getEvent('appdirect', 's-7'))?.body.toString(), 'held');
+    assert.equal((await store.getEvent('b', 'other'))?.body.toString(), 'x');
+    assert.equal(await ctx.db.transaction((trx) => store.acceptNew(trx, batch)), 0);
+    assert.equal(await store.countEvents(), 121);
+  });
+
   it('stores 20 deliveries of one uuid in one batch as one row: the first accepted, the rest duplicates', async () => {
     const batch = Array.from({ length: 20 }, () => newDelivery({ uuid: 'same', body: '{"same":true}' }));
     const outcomes = await store.acceptBatch(batch);

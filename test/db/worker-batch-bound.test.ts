@@ -59,4 +59,14 @@ forEachDatabase('worker batches while the intake is busy (ADR 0032)', (ctx) => {
     const actual = new Map(rows.map((r) => [r.record_key, { deleted: r.deleted === true || r.deleted === 1, data: r.data }]));
     assert.deepEqual(actual, expectedRecords([...first, ...second]));
   });
+
+  it("a backfill's wake-up (intake nobody waits on) leaves the batches full", async function () {
+    this.timeout(60_000);
+    const worker = h.newWorker();
+    await h.accept(events(0, 600));
+    await batchSizes((cb) => worker.drain(cb)); // the cost per event is learned, as in the case above
+    await h.accept(events(600, 600));
+    worker.wakeUp(); // what a backfill does after each inbox commit
+    assert.deepEqual(await batchSizes((cb) => worker.drain(cb)), [200, 200, 200]);
+  });
 });
