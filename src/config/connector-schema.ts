@@ -247,7 +247,10 @@ const salesforceConnector = z
 
 /** `connectors.<name>`: downstream delivery from the change feed, each from its own checkpoint. */
 export const connectorsSchema = z
-  .record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector, databaseConnector, hubspotConnector, salesforceConnector]))
+  .record(
+    connectorName,
+    z.discriminatedUnion('type', [httpConnector, fileConnector, databaseConnector, hubspotConnector, salesforceConnector]),
+  )
   .prefault({});
 
 export type ConnectorConfig = z.infer<typeof connectorsSchema>[string];

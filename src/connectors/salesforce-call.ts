@@ -11,7 +11,14 @@ interface ApiFailure {
 }
 
 /** Answers worth another try after a wait: the server or the network, not the request. */
-const TRANSIENT = new Set(['SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION', 'ERROR_HTTP_500', 'ERROR_HTTP_502', 'ERROR_HTTP_503', 'ERROR_HTTP_504']);
+const TRANSIENT = new Set([
+  'SERVER_UNAVAILABLE',
+  'UNKNOWN_EXCEPTION',
+  'ERROR_HTTP_500',
+  'ERROR_HTTP_502',
+  'ERROR_HTTP_503',
+  'ERROR_HTTP_504',
+]);
 
 /**
  * One call to Salesforce through a session's jsforce Connection, with its failures sorted:

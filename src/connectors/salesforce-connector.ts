@@ -158,9 +158,13 @@ export class SalesforceConnector implements Connector {
     const { externalIdField, companyLinkField, accountRelationship } = this.config;
     const id = data[externalIdField];
     if (typeof id !== 'string' || id === '') {
-      throw new AppError('CONNECTOR_OUTPUT_MAPPING_FAILED', `${change.entity} ${change.key}: its output has no ${externalIdField} to upsert by`, {
-        response: `${externalIdField} missing`,
-      });
+      throw new AppError(
+        'CONNECTOR_OUTPUT_MAPPING_FAILED',
+        `${change.entity} ${change.key}: its output has no ${externalIdField} to upsert by`,
+        {
+          response: `${externalIdField} missing`,
+        },
+      );
     }
     const fields = toFields(data, new Set([externalIdField, companyLinkField]));
     const link = data[companyLinkField];
