@@ -15,19 +15,21 @@ import { SyncWorker } from '../src/worker/sync-worker';
 import { argValue } from './lib/bench-args';
 import { companyUuid, crmDeliveries, userUuid } from './lib/crm-deliveries';
 import { startHubspotContractServer, type HubspotContractServer } from './lib/hubspot-contract-server';
+import { salesforceFloor, salesforcePrebuilt, salesforceViaConnector, startBenchSalesforce } from './lib/crm-salesforce-bench';
 import { preloadInbox } from './lib/preload-inbox';
 
 /**
- * bench:crm — the HubSpot connector delivering a feed of companies, users and memberships into the local HubSpot
- * contract server, against the floor: the same server handling the same upserts and associations as pre-built batch
- * requests (JSON built beforehand, sent one after another with fetch), in the same run. Rounds alternate, each on
- * an empty server; medians. Counts feed changes per second for both. Prints figures, then one JSON line
- * {"bench":"crm",…}. Target: ratio ≥ 0.5.
- * Usage: npm run bench:crm [-- --companies 500 --users 4 --rounds 3]
+ * bench:crm — each CRM connector (HubSpot, Salesforce) delivering a feed of companies, users and memberships into
+ * its local contract server, against the floor: the same server handling the same upserts (and, for HubSpot,
+ * associations) as pre-built batch requests (JSON built beforehand, sent one after another with fetch), in the same
+ * run. Rounds alternate, each on an empty server; medians. Counts feed changes per second for both. Prints figures,
+ * then one JSON line {"bench":"crm","destination":…} per connector. Target: ratio ≥ 0.5.
+ * Usage: npm run bench:crm [-- --companies 500 --users 4 --rounds 3 --only hubspot|salesforce]
  */
 const companies = Number(argValue('--companies') ?? 500);
 const users = Number(argValue('--users') ?? 4);
 const rounds = Number(argValue('--rounds') ?? 3);
+const only = argValue('--only');
 const TOKEN = 'pat-bench-token';
 /** The repository: one folder up from bench/ under tsx, two from dist/bench/ after the build. */
 const ROOT = __dirname.includes(`${sep}dist${sep}`) ? join(__dirname, '..', '..') : join(__dirname, '..');
@@ -123,6 +125,30 @@ async function floor(hub: HubspotContractServer, requests: Array<{ path: string;
   return changes / seconds;
 }
 
+/** Alternating rounds of floor and connector for one destination; prints the rounds, the medians and one JSON line. */
+async function measure(destination: string, round: (which: 'floor' | 'connector') => Promise<number>): Promise<void> {
+  const floors: number[] = [];
+  const connectors: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const which of r % 2 === 0 ? (['floor', 'connector'] as const) : (['connector', 'floor'] as const)) {
+      (which === 'floor' ? floors : connectors).push(await round(which));
+    }
+    const ratio = (connectors[r] as number) / (floors[r] as number);
+    process.stderr.write(
+      `${destination} round ${r + 1}: floor ${Math.round(floors[r] as number)}/s, connector ${Math.round(connectors[r] as number)}/s, ratio ${ratio.toFixed(2)}\n`,
+    );
+  }
+  const f = median(floors);
+  const c = median(connectors);
+  process.stdout.write(
+    `${destination}: floor ${Math.round(f)} changes/s, connector ${Math.round(c)} changes/s, ratio ${(c / f).toFixed(2)}\n`,
+  );
+  const ratios = connectors.map((x, i) => Number((x / (floors[i] as number)).toFixed(2)));
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'crm', destination, changes, floor: Math.round(f), connector: Math.round(c), ratio: Number((c / f).toFixed(2)), rounds: ratios })}\n`,
+  );
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
@@ -147,29 +173,29 @@ async function main(): Promise<void> {
     while ((await worker.tick()).claimed > 0);
     mappings.close();
     await db.destroy();
-    const requests = prebuilt();
-    const floors: number[] = [];
-    const connectors: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      for (const which of r % 2 === 0 ? ['floor', 'connector'] : ['connector', 'floor']) {
+    if (only !== 'salesforce') {
+      const requests = prebuilt();
+      await measure('hubspot', async (which) => {
         const hub = await startHubspotContractServer({ token: TOKEN, idProperty: 'appdirect_id' });
         try {
-          if (which === 'floor') floors.push(await floor(hub, requests));
-          else connectors.push(await viaConnector(dbFile, hub));
+          return which === 'floor' ? await floor(hub, requests) : await viaConnector(dbFile, hub);
         } finally {
           await hub.close();
         }
-      }
-      process.stderr.write(
-        `round ${r + 1}: floor ${Math.round(floors[r] as number)}/s, connector ${Math.round(connectors[r] as number)}/s\n`,
-      );
+      });
     }
-    const f = median(floors);
-    const c = median(connectors);
-    process.stdout.write(`floor ${Math.round(f)} changes/s, connector ${Math.round(c)} changes/s, ratio ${(c / f).toFixed(2)}\n`);
-    process.stdout.write(
-      `${JSON.stringify({ bench: 'crm', destination: 'hubspot', changes, floor: Math.round(f), connector: Math.round(c), ratio: Number((c / f).toFixed(2)) })}\n`,
-    );
+    if (only !== 'hubspot') {
+      const requests = salesforcePrebuilt(companies, users);
+      await measure('salesforce', async (which) => {
+        const sf = await startBenchSalesforce();
+        try {
+          if (which === 'floor') return await salesforceFloor(sf, requests, changes);
+          return await salesforceViaConnector(ROOT, dbFile, sf, { changes, contacts: companies * users });
+        } finally {
+          await sf.close();
+        }
+      });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
