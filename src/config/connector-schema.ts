@@ -141,7 +141,7 @@ const hubspotConnector = z
     accessToken: z.string().min(1),
     /** The API's base URL; changed only to point at a test server. */
     basePath: urlString().default('https://api.hubapi.com'),
-    /** The unique property, on companies and contacts alike, that holds the AppDirect id (docs/crm-destinations.md). */
+    /** The unique property, on companies and contacts alike, that holds the AppDirect id (docs/connectors/hubspot.md). */
     idProperty: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,99}$/)
