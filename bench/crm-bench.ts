@@ -125,28 +125,46 @@ async function floor(hub: HubspotContractServer, requests: Array<{ path: string;
   return changes / seconds;
 }
 
-/** Alternating rounds of floor and connector for one destination; prints the rounds, the medians and one JSON line. */
+/**
+ * Alternating rounds of floor and connector for one destination; prints the rounds, the medians and one JSON line.
+ * Besides changes/s it counts the process's CPU time per round (the contract server runs in this process, so both
+ * sides include its work): on a shared machine CPU time moves less than wall time.
+ */
 async function measure(destination: string, round: (which: 'floor' | 'connector') => Promise<number>): Promise<void> {
-  const floors: number[] = [];
-  const connectors: number[] = [];
+  const rates = { floor: [] as number[], connector: [] as number[] };
+  const cpu = { floor: [] as number[], connector: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     for (const which of r % 2 === 0 ? (['floor', 'connector'] as const) : (['connector', 'floor'] as const)) {
-      (which === 'floor' ? floors : connectors).push(await round(which));
+      const before = process.cpuUsage();
+      rates[which].push(await round(which));
+      const used = process.cpuUsage(before);
+      cpu[which].push((used.user + used.system) / 1000);
     }
-    const ratio = (connectors[r] as number) / (floors[r] as number);
+    const ratio = (rates.connector[r] as number) / (rates.floor[r] as number);
     process.stderr.write(
-      `${destination} round ${r + 1}: floor ${Math.round(floors[r] as number)}/s, connector ${Math.round(connectors[r] as number)}/s, ratio ${ratio.toFixed(2)}\n`,
+      `${destination} round ${r + 1}: floor ${Math.round(rates.floor[r] as number)}/s (${Math.round(cpu.floor[r] as number)} ms CPU), connector ${Math.round(rates.connector[r] as number)}/s (${Math.round(cpu.connector[r] as number)} ms CPU), ratio ${ratio.toFixed(2)}\n`,
     );
   }
-  const f = median(floors);
-  const c = median(connectors);
+  const f = median(rates.floor);
+  const c = median(rates.connector);
+  const cpuRatio = median(cpu.floor) / median(cpu.connector);
   process.stdout.write(
-    `${destination}: floor ${Math.round(f)} changes/s, connector ${Math.round(c)} changes/s, ratio ${(c / f).toFixed(2)}\n`,
+    `${destination}: floor ${Math.round(f)} changes/s, connector ${Math.round(c)} changes/s, ratio ${(c / f).toFixed(2)}, CPU ratio ${cpuRatio.toFixed(2)}\n`,
   );
-  const ratios = connectors.map((x, i) => Number((x / (floors[i] as number)).toFixed(2)));
-  process.stdout.write(
-    `${JSON.stringify({ bench: 'crm', destination, changes, floor: Math.round(f), connector: Math.round(c), ratio: Number((c / f).toFixed(2)), rounds: ratios })}\n`,
-  );
+  const ratios = rates.connector.map((x, i) => Number((x / (rates.floor[i] as number)).toFixed(2)));
+  const line = {
+    bench: 'crm',
+    destination,
+    changes,
+    floor: Math.round(f),
+    connector: Math.round(c),
+    ratio: Number((c / f).toFixed(2)),
+    rounds: ratios,
+    floorCpuMs: Math.round(median(cpu.floor)),
+    connectorCpuMs: Math.round(median(cpu.connector)),
+    cpuRatio: Number(cpuRatio.toFixed(2)),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

@@ -225,6 +225,8 @@ const salesforceConnector = z
       .default('Account'),
     /** Records per sObject collections request: Salesforce takes at most 200. */
     batchSize: z.number().int().min(1).max(200).default(200),
+    /** Collections requests of one sObject in flight at once (Accounts of a page still go before its Contacts). */
+    concurrency: z.number().int().min(1).max(10).default(3),
     /** Changes read per feed query, split per sObject into collections of batchSize. */
     pageSize: z.number().int().min(1).max(5000).default(1000),
     /** Bulk API 2.0, for a large backlog (a backfill): used by a run that starts with at least `threshold` changes to go. */

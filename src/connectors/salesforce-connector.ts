@@ -101,9 +101,9 @@ export class SalesforceConnector implements Connector {
         // What the job did not get to goes the ordinary way, so the page is done when this returns.
         pending = outcome.unprocessed;
       }
-      for (let i = 0; i < pending.length; i += this.config.batchSize) {
-        taken += await this.upsertCollection(object, pending.slice(i, i + this.config.batchSize), onRefusal, signal);
-      }
+      const collections: SalesforceRecord[][] = [];
+      for (let i = 0; i < pending.length; i += this.config.batchSize) collections.push(pending.slice(i, i + this.config.batchSize));
+      taken += await inParallel(this.config.concurrency, collections, (c) => this.upsertCollection(object, c, onRefusal, signal));
     }
     return taken;
   }
@@ -171,4 +171,27 @@ export class SalesforceConnector implements Connector {
     if (object === 'Contact' && typeof link === 'string' && link !== '') fields[accountRelationship] = { [externalIdField]: link };
     return { id, fields, changes: [change] };
   }
+}
+
+/**
+ * Runs `work` on each item, at most `limit` at a time, and sums the results. Every started call is waited for before
+ * an error is thrown, so no call parks or acks anything after the page has failed.
+ */
+async function inParallel<T>(limit: number, items: readonly T[], work: (item: T) => Promise<number>): Promise<number> {
+  let next = 0;
+  let sum = 0;
+  const errors: unknown[] = [];
+  const lane = async () => {
+    while (next < items.length && errors.length === 0) {
+      const item = items[next++] as T;
+      try {
+        sum += await work(item);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (errors.length > 0) throw errors[0];
+  return sum;
 }
