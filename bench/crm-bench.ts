@@ -17,6 +17,7 @@ import { companyUuid, crmDeliveries, userUuid } from './lib/crm-deliveries';
 import { startHubspotContractServer, type HubspotContractServer } from './lib/hubspot-contract-server';
 import { salesforceFloor, salesforcePrebuilt, salesforceViaConnector, startBenchSalesforce } from './lib/crm-salesforce-bench';
 import { preloadInbox } from './lib/preload-inbox';
+import { timed, type TimedRun } from './lib/timed-run';
 
 /**
  * bench:crm — each CRM connector (HubSpot, Salesforce) delivering a feed of companies, users and memberships into
@@ -35,7 +36,7 @@ const TOKEN = 'pat-bench-token';
 const ROOT = __dirname.includes(`${sep}dist${sep}`) ? join(__dirname, '..', '..') : join(__dirname, '..');
 const changes = companies * (1 + 2 * users);
 
-async function viaConnector(dbFile: string, hub: HubspotContractServer): Promise<number> {
+async function viaConnector(dbFile: string, hub: HubspotContractServer): Promise<TimedRun> {
   const config = configSchema.parse({
     environment: 'test',
     db: { client: 'sqlite', filename: dbFile },
@@ -48,12 +49,13 @@ async function viaConnector(dbFile: string, hub: HubspotContractServer): Promise
   const c = new Container(config, { db, logger: pino({ level: 'warn' }) });
   try {
     await c.feed.rewind(consumerNameOf('hub'), { cursor: 0 });
-    const started = process.hrtime.bigint();
-    const outcome = await c.connectors.run('hub');
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (outcome.status !== 'ok') throw new Error(`connector run failed: ${JSON.stringify(outcome.error)}`);
+    let outcome: Awaited<ReturnType<typeof c.connectors.run>> | undefined;
+    const run = await timed(changes, async () => {
+      outcome = await c.connectors.run('hub');
+    });
+    if (outcome?.status !== 'ok') throw new Error(`connector run failed: ${JSON.stringify(outcome?.error)}`);
     if (hub.objects.contacts.size !== companies * users) throw new Error('not every contact arrived');
-    return changes / seconds;
+    return run;
   } finally {
     await c.close();
     await db.destroy();
@@ -103,42 +105,40 @@ function prebuilt(): Array<{ path: string; body: string }> {
   return out;
 }
 
-async function floor(hub: HubspotContractServer, requests: Array<{ path: string; body: string }>): Promise<number> {
+async function floor(hub: HubspotContractServer, requests: Array<{ path: string; body: string }>): Promise<TimedRun> {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const started = process.hrtime.bigint();
   let associations = 0;
-  for (const r of requests) {
-    const res = await fetch(`${hub.url}${r.path}`, { method: 'POST', headers, body: r.body });
-    const answer = (await res.json()) as { results: Array<{ id: string }> };
-    if (r.path.endsWith('/batch/read')) {
-      // The association batch, as the connector makes it: each contact of the previous upsert to its company.
-      const contacts = [...hub.objects.contacts.values()].slice(associations, associations + 100);
-      associations += contacts.length;
-      const to = answer.results[0]?.id ?? '0';
-      const body = JSON.stringify({ inputs: contacts.map((c) => ({ from: { id: c.id }, to: { id: to } })) });
-      await (
-        await fetch(`${hub.url}/crm/v4/associations/contacts/companies/batch/associate/default`, { method: 'POST', headers, body })
-      ).json();
+  return timed(changes, async () => {
+    for (const r of requests) {
+      const res = await fetch(`${hub.url}${r.path}`, { method: 'POST', headers, body: r.body });
+      const answer = (await res.json()) as { results: Array<{ id: string }> };
+      if (r.path.endsWith('/batch/read')) {
+        // The association batch, as the connector makes it: each contact of the previous upsert to its company.
+        const contacts = [...hub.objects.contacts.values()].slice(associations, associations + 100);
+        associations += contacts.length;
+        const to = answer.results[0]?.id ?? '0';
+        const body = JSON.stringify({ inputs: contacts.map((c) => ({ from: { id: c.id }, to: { id: to } })) });
+        await (
+          await fetch(`${hub.url}/crm/v4/associations/contacts/companies/batch/associate/default`, { method: 'POST', headers, body })
+        ).json();
+      }
     }
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return changes / seconds;
+  });
 }
 
 /**
  * Alternating rounds of floor and connector for one destination; prints the rounds, the medians and one JSON line.
- * Besides changes/s it counts the process's CPU time per round (the contract server runs in this process, so both
+ * Besides changes/s it counts the process's CPU time over the same timed section (the contract server runs in this process, so both
  * sides include its work): on a shared machine CPU time moves less than wall time.
  */
-async function measure(destination: string, round: (which: 'floor' | 'connector') => Promise<number>): Promise<void> {
+async function measure(destination: string, round: (which: 'floor' | 'connector') => Promise<TimedRun>): Promise<void> {
   const rates = { floor: [] as number[], connector: [] as number[] };
   const cpu = { floor: [] as number[], connector: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     for (const which of r % 2 === 0 ? (['floor', 'connector'] as const) : (['connector', 'floor'] as const)) {
-      const before = process.cpuUsage();
-      rates[which].push(await round(which));
-      const used = process.cpuUsage(before);
-      cpu[which].push((used.user + used.system) / 1000);
+      const run = await round(which);
+      rates[which].push(run.rate);
+      cpu[which].push(run.cpuMs);
     }
     const ratio = (rates.connector[r] as number) / (rates.floor[r] as number);
     process.stderr.write(

@@ -5,6 +5,7 @@ import { configSchema } from '../../src/config/config-schema';
 import { consumerNameOf } from '../../src/connectors/connector';
 import { createKnex } from '../../src/db/create-knex';
 import { companyUuid, userUuid } from './crm-deliveries';
+import { timed, type TimedRun } from './timed-run';
 import { startSalesforceContractServer, type SalesforceContractServer } from './salesforce-contract-server';
 
 const CLIENT_ID = 'bench-consumer-key';
@@ -23,7 +24,7 @@ export async function salesforceViaConnector(
   dbFile: string,
   sf: SalesforceContractServer,
   expected: { changes: number; contacts: number },
-): Promise<number> {
+): Promise<TimedRun> {
   const config = configSchema.parse({
     environment: 'test',
     db: { client: 'sqlite', filename: dbFile },
@@ -37,6 +38,8 @@ export async function salesforceViaConnector(
         // sObject collections, the path of a run's ordinary backlog: the bench's 18,000 changes would otherwise be
         // above the default bulk threshold, and a job's time is mostly its polling interval.
         bulk: { threshold: 0 },
+        // BENCH_SF_PAGE_SIZE: to compare page sizes in one sitting (default: the connector's own).
+        ...(process.env.BENCH_SF_PAGE_SIZE ? { pageSize: Number(process.env.BENCH_SF_PAGE_SIZE) } : {}),
       },
     },
   });
@@ -44,12 +47,13 @@ export async function salesforceViaConnector(
   const c = new Container(config, { db, logger: pino({ level: 'warn' }) });
   try {
     await c.feed.rewind(consumerNameOf('sf'), { cursor: 0 });
-    const started = process.hrtime.bigint();
-    const outcome = await c.connectors.run('sf');
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (outcome.status !== 'ok') throw new Error(`salesforce connector run failed: ${JSON.stringify(outcome.error)}`);
+    let outcome: Awaited<ReturnType<typeof c.connectors.run>> | undefined;
+    const run = await timed(expected.changes, async () => {
+      outcome = await c.connectors.run('sf');
+    });
+    if (outcome?.status !== 'ok') throw new Error(`salesforce connector run failed: ${JSON.stringify(outcome?.error)}`);
     if (sf.org.of('Contact').size !== expected.contacts) throw new Error('not every Contact arrived');
-    return expected.changes / seconds;
+    return run;
   } finally {
     await c.close();
     await db.destroy();
@@ -98,23 +102,22 @@ export async function salesforceFloor(
   sf: SalesforceContractServer,
   requests: Array<{ path: string; body: string }>,
   changes: number,
-): Promise<number> {
-  const started = process.hrtime.bigint();
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
-  const token = (await (
-    await fetch(`${sf.url}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form,
-    })
-  ).json()) as { access_token: string };
-  const headers = { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' };
-  for (const r of requests) {
-    const answer = (await (await fetch(`${sf.url}${r.path}`, { method: 'PATCH', headers, body: r.body })).json()) as Array<{
-      success: boolean;
-    }>;
-    if (!answer.every((a) => a.success)) throw new Error('the floor had a record refused');
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return changes / seconds;
+): Promise<TimedRun> {
+  return timed(changes, async () => {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    const token = (await (
+      await fetch(`${sf.url}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      })
+    ).json()) as { access_token: string };
+    const headers = { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' };
+    for (const r of requests) {
+      const answer = (await (await fetch(`${sf.url}${r.path}`, { method: 'PATCH', headers, body: r.body })).json()) as Array<{
+        success: boolean;
+      }>;
+      if (!answer.every((a) => a.success)) throw new Error('the floor had a record refused');
+    }
+  });
 }
