@@ -15,7 +15,7 @@ import { SyncWorker } from '../src/worker/sync-worker';
 import { argValue } from './lib/bench-args';
 import { companyUuid, crmDeliveries, userUuid } from './lib/crm-deliveries';
 import { startHubspotContractServer, type HubspotContractServer } from './lib/hubspot-contract-server';
-import { salesforceFloor, salesforcePrebuilt, salesforceViaConnector, startBenchSalesforce } from './lib/crm-salesforce-bench';
+import { feedOnly, salesforceFloor, salesforcePrebuilt, salesforceViaConnector, startBenchSalesforce } from './lib/crm-salesforce-bench';
 import { preloadInbox } from './lib/preload-inbox';
 import { timed, type TimedRun } from './lib/timed-run';
 
@@ -131,15 +131,21 @@ async function floor(hub: HubspotContractServer, requests: Array<{ path: string;
  * Besides changes/s it counts the process's CPU time over the same timed section (the contract server runs in this process, so both
  * sides include its work): on a shared machine CPU time moves less than wall time.
  */
-async function measure(destination: string, round: (which: 'floor' | 'connector') => Promise<TimedRun>): Promise<void> {
+async function measure(
+  destination: string,
+  round: (which: 'floor' | 'connector') => Promise<TimedRun>,
+  reference?: () => Promise<TimedRun>,
+): Promise<void> {
   const rates = { floor: [] as number[], connector: [] as number[] };
   const cpu = { floor: [] as number[], connector: [] as number[] };
+  const feedOnlyCpu: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const which of r % 2 === 0 ? (['floor', 'connector'] as const) : (['connector', 'floor'] as const)) {
       const run = await round(which);
       rates[which].push(run.rate);
       cpu[which].push(run.cpuMs);
     }
+    if (reference) feedOnlyCpu.push((await reference()).cpuMs);
     const ratio = (rates.connector[r] as number) / (rates.floor[r] as number);
     process.stderr.write(
       `${destination} round ${r + 1}: floor ${Math.round(rates.floor[r] as number)}/s (${Math.round(cpu.floor[r] as number)} ms CPU), connector ${Math.round(rates.connector[r] as number)}/s (${Math.round(cpu.connector[r] as number)} ms CPU), ratio ${ratio.toFixed(2)}\n`,
@@ -163,6 +169,13 @@ async function measure(destination: string, round: (which: 'floor' | 'connector'
     floorCpuMs: Math.round(median(cpu.floor)),
     connectorCpuMs: Math.round(median(cpu.connector)),
     cpuRatio: Number(cpuRatio.toFixed(2)),
+    // The feed read and acks alone, and the best CPU ratio they leave any connector.
+    ...(feedOnlyCpu.length > 0
+      ? {
+          feedOnlyCpuMs: Math.round(median(feedOnlyCpu)),
+          bestCpuRatio: Number((median(cpu.floor) / (median(cpu.floor) + median(feedOnlyCpu))).toFixed(2)),
+        }
+      : {}),
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -204,15 +217,19 @@ async function main(): Promise<void> {
     }
     if (only !== 'hubspot') {
       const requests = salesforcePrebuilt(companies, users);
-      await measure('salesforce', async (which) => {
-        const sf = await startBenchSalesforce();
-        try {
-          if (which === 'floor') return await salesforceFloor(sf, requests, changes);
-          return await salesforceViaConnector(ROOT, dbFile, sf, { changes, contacts: companies * users });
-        } finally {
-          await sf.close();
-        }
-      });
+      await measure(
+        'salesforce',
+        async (which) => {
+          const sf = await startBenchSalesforce();
+          try {
+            if (which === 'floor') return await salesforceFloor(sf, requests, changes);
+            return await salesforceViaConnector(ROOT, dbFile, sf, { changes, contacts: companies * users });
+          } finally {
+            await sf.close();
+          }
+        },
+        () => feedOnly(ROOT, dbFile, changes),
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { Container } from '../../src/compose/container';
 import { configSchema } from '../../src/config/config-schema';
 import { consumerNameOf } from '../../src/connectors/connector';
+import { ConnectorFeed } from '../../src/connectors/connector-feed';
 import { createKnex } from '../../src/db/create-knex';
 import { companyUuid, userUuid } from './crm-deliveries';
 import { timed, type TimedRun } from './timed-run';
@@ -120,4 +121,36 @@ export async function salesforceFloor(
       if (!answer.every((a) => a.success)) throw new Error('the floor had a record refused');
     }
   });
+}
+
+/**
+ * The part of any connector run that no connector design removes: the same feed pages (1000 changes) read from the
+ * same SQLite feed and each acked (a FULL commit), with nothing delivered. Its CPU time bounds the best CPU ratio
+ * a connector can reach against the floor, which reads no feed.
+ */
+export async function feedOnly(root: string, dbFile: string, changes: number): Promise<TimedRun> {
+  const config = configSchema.parse({
+    environment: 'test',
+    db: { client: 'sqlite', filename: dbFile },
+    mappings: { dir: join(root, 'mappings') },
+  });
+  const db = createKnex({ client: 'sqlite', filename: dbFile, pool: { max: 1 } });
+  const c = new Container(config, { db, logger: pino({ level: 'warn' }) });
+  try {
+    const consumer = 'bench-feed-only';
+    await c.feed.rewind(consumer, { cursor: 0 });
+    const pages = new ConnectorFeed(c.feed, consumer, []);
+    let read = 0;
+    const run = await timed(changes, async () => {
+      for await (const page of pages.pages(0, 1000, new AbortController().signal)) {
+        read += page.changes.length;
+        await pages.ack(page.through);
+      }
+    });
+    if (read !== changes) throw new Error(`the feed-only run read ${read} changes, not ${changes}`);
+    return run;
+  } finally {
+    await c.close();
+    await db.destroy();
+  }
 }
