@@ -15,25 +15,28 @@ import { SyncWorker } from '../src/worker/sync-worker';
 import { argValue } from './lib/bench-args';
 import { companyUuid, crmDeliveries, userUuid } from './lib/crm-deliveries';
 import { startHubspotContractServer, type HubspotContractServer } from './lib/hubspot-contract-server';
+import { feedOnly, salesforceFloor, salesforcePrebuilt, salesforceViaConnector, startBenchSalesforce } from './lib/crm-salesforce-bench';
 import { preloadInbox } from './lib/preload-inbox';
+import { timed, type TimedRun } from './lib/timed-run';
 
 /**
- * bench:crm — the HubSpot connector delivering a feed of companies, users and memberships into the local HubSpot
- * contract server, against the floor: the same server handling the same upserts and associations as pre-built batch
- * requests (JSON built beforehand, sent one after another with fetch), in the same run. Rounds alternate, each on
- * an empty server; medians. Counts feed changes per second for both. Prints figures, then one JSON line
- * {"bench":"crm",…}. Target: ratio ≥ 0.5.
- * Usage: npm run bench:crm [-- --companies 500 --users 4 --rounds 3]
+ * bench:crm — each CRM connector (HubSpot, Salesforce) delivering a feed of companies, users and memberships into
+ * its local contract server, against the floor: the same server handling the same upserts (and, for HubSpot,
+ * associations) as pre-built batch requests (JSON built beforehand, sent one after another with fetch), in the same
+ * run. Rounds alternate, each on an empty server; medians. Counts feed changes per second for both. Prints figures,
+ * then one JSON line {"bench":"crm","destination":…} per connector. Target: ratio ≥ 0.5.
+ * Usage: npm run bench:crm [-- --companies 500 --users 4 --rounds 3 --only hubspot|salesforce]
  */
 const companies = Number(argValue('--companies') ?? 500);
 const users = Number(argValue('--users') ?? 4);
 const rounds = Number(argValue('--rounds') ?? 3);
+const only = argValue('--only');
 const TOKEN = 'pat-bench-token';
 /** The repository: one folder up from bench/ under tsx, two from dist/bench/ after the build. */
 const ROOT = __dirname.includes(`${sep}dist${sep}`) ? join(__dirname, '..', '..') : join(__dirname, '..');
 const changes = companies * (1 + 2 * users);
 
-async function viaConnector(dbFile: string, hub: HubspotContractServer): Promise<number> {
+async function viaConnector(dbFile: string, hub: HubspotContractServer): Promise<TimedRun> {
   const config = configSchema.parse({
     environment: 'test',
     db: { client: 'sqlite', filename: dbFile },
@@ -46,12 +49,13 @@ async function viaConnector(dbFile: string, hub: HubspotContractServer): Promise
   const c = new Container(config, { db, logger: pino({ level: 'warn' }) });
   try {
     await c.feed.rewind(consumerNameOf('hub'), { cursor: 0 });
-    const started = process.hrtime.bigint();
-    const outcome = await c.connectors.run('hub');
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (outcome.status !== 'ok') throw new Error(`connector run failed: ${JSON.stringify(outcome.error)}`);
+    let outcome: Awaited<ReturnType<typeof c.connectors.run>> | undefined;
+    const run = await timed(changes, async () => {
+      outcome = await c.connectors.run('hub');
+    });
+    if (outcome?.status !== 'ok') throw new Error(`connector run failed: ${JSON.stringify(outcome?.error)}`);
     if (hub.objects.contacts.size !== companies * users) throw new Error('not every contact arrived');
-    return changes / seconds;
+    return run;
   } finally {
     await c.close();
     await db.destroy();
@@ -101,26 +105,79 @@ function prebuilt(): Array<{ path: string; body: string }> {
   return out;
 }
 
-async function floor(hub: HubspotContractServer, requests: Array<{ path: string; body: string }>): Promise<number> {
+async function floor(hub: HubspotContractServer, requests: Array<{ path: string; body: string }>): Promise<TimedRun> {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const started = process.hrtime.bigint();
   let associations = 0;
-  for (const r of requests) {
-    const res = await fetch(`${hub.url}${r.path}`, { method: 'POST', headers, body: r.body });
-    const answer = (await res.json()) as { results: Array<{ id: string }> };
-    if (r.path.endsWith('/batch/read')) {
-      // The association batch, as the connector makes it: each contact of the previous upsert to its company.
-      const contacts = [...hub.objects.contacts.values()].slice(associations, associations + 100);
-      associations += contacts.length;
-      const to = answer.results[0]?.id ?? '0';
-      const body = JSON.stringify({ inputs: contacts.map((c) => ({ from: { id: c.id }, to: { id: to } })) });
-      await (
-        await fetch(`${hub.url}/crm/v4/associations/contacts/companies/batch/associate/default`, { method: 'POST', headers, body })
-      ).json();
+  return timed(changes, async () => {
+    for (const r of requests) {
+      const res = await fetch(`${hub.url}${r.path}`, { method: 'POST', headers, body: r.body });
+      const answer = (await res.json()) as { results: Array<{ id: string }> };
+      if (r.path.endsWith('/batch/read')) {
+        // The association batch, as the connector makes it: each contact of the previous upsert to its company.
+        const contacts = [...hub.objects.contacts.values()].slice(associations, associations + 100);
+        associations += contacts.length;
+        const to = answer.results[0]?.id ?? '0';
+        const body = JSON.stringify({ inputs: contacts.map((c) => ({ from: { id: c.id }, to: { id: to } })) });
+        await (
+          await fetch(`${hub.url}/crm/v4/associations/contacts/companies/batch/associate/default`, { method: 'POST', headers, body })
+        ).json();
+      }
     }
+  });
+}
+
+/**
+ * Alternating rounds of floor and connector for one destination; prints the rounds, the medians and one JSON line.
+ * Besides changes/s it counts the process's CPU time over the same timed section (the contract server runs in this process, so both
+ * sides include its work): on a shared machine CPU time moves less than wall time.
+ */
+async function measure(
+  destination: string,
+  round: (which: 'floor' | 'connector') => Promise<TimedRun>,
+  reference?: () => Promise<TimedRun>,
+): Promise<void> {
+  const rates = { floor: [] as number[], connector: [] as number[] };
+  const cpu = { floor: [] as number[], connector: [] as number[] };
+  const feedOnlyCpu: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const which of r % 2 === 0 ? (['floor', 'connector'] as const) : (['connector', 'floor'] as const)) {
+      const run = await round(which);
+      rates[which].push(run.rate);
+      cpu[which].push(run.cpuMs);
+    }
+    if (reference) feedOnlyCpu.push((await reference()).cpuMs);
+    const ratio = (rates.connector[r] as number) / (rates.floor[r] as number);
+    process.stderr.write(
+      `${destination} round ${r + 1}: floor ${Math.round(rates.floor[r] as number)}/s (${Math.round(cpu.floor[r] as number)} ms CPU), connector ${Math.round(rates.connector[r] as number)}/s (${Math.round(cpu.connector[r] as number)} ms CPU), ratio ${ratio.toFixed(2)}\n`,
+    );
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return changes / seconds;
+  const f = median(rates.floor);
+  const c = median(rates.connector);
+  const cpuRatio = median(cpu.floor) / median(cpu.connector);
+  process.stdout.write(
+    `${destination}: floor ${Math.round(f)} changes/s, connector ${Math.round(c)} changes/s, ratio ${(c / f).toFixed(2)}, CPU ratio ${cpuRatio.toFixed(2)}\n`,
+  );
+  const ratios = rates.connector.map((x, i) => Number((x / (rates.floor[i] as number)).toFixed(2)));
+  const line = {
+    bench: 'crm',
+    destination,
+    changes,
+    floor: Math.round(f),
+    connector: Math.round(c),
+    ratio: Number((c / f).toFixed(2)),
+    rounds: ratios,
+    floorCpuMs: Math.round(median(cpu.floor)),
+    connectorCpuMs: Math.round(median(cpu.connector)),
+    cpuRatio: Number(cpuRatio.toFixed(2)),
+    // The feed read and acks alone, and the best CPU ratio they leave any connector.
+    ...(feedOnlyCpu.length > 0
+      ? {
+          feedOnlyCpuMs: Math.round(median(feedOnlyCpu)),
+          bestCpuRatio: Number((median(cpu.floor) / (median(cpu.floor) + median(feedOnlyCpu))).toFixed(2)),
+        }
+      : {}),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -147,29 +204,33 @@ async function main(): Promise<void> {
     while ((await worker.tick()).claimed > 0);
     mappings.close();
     await db.destroy();
-    const requests = prebuilt();
-    const floors: number[] = [];
-    const connectors: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      for (const which of r % 2 === 0 ? ['floor', 'connector'] : ['connector', 'floor']) {
+    if (only !== 'salesforce') {
+      const requests = prebuilt();
+      await measure('hubspot', async (which) => {
         const hub = await startHubspotContractServer({ token: TOKEN, idProperty: 'appdirect_id' });
         try {
-          if (which === 'floor') floors.push(await floor(hub, requests));
-          else connectors.push(await viaConnector(dbFile, hub));
+          return which === 'floor' ? await floor(hub, requests) : await viaConnector(dbFile, hub);
         } finally {
           await hub.close();
         }
-      }
-      process.stderr.write(
-        `round ${r + 1}: floor ${Math.round(floors[r] as number)}/s, connector ${Math.round(connectors[r] as number)}/s\n`,
+      });
+    }
+    if (only !== 'hubspot') {
+      const requests = salesforcePrebuilt(companies, users);
+      await measure(
+        'salesforce',
+        async (which) => {
+          const sf = await startBenchSalesforce();
+          try {
+            if (which === 'floor') return await salesforceFloor(sf, requests, changes);
+            return await salesforceViaConnector(ROOT, dbFile, sf, { changes, contacts: companies * users });
+          } finally {
+            await sf.close();
+          }
+        },
+        () => feedOnly(ROOT, dbFile, changes),
       );
     }
-    const f = median(floors);
-    const c = median(connectors);
-    process.stdout.write(`floor ${Math.round(f)} changes/s, connector ${Math.round(c)} changes/s, ratio ${(c / f).toFixed(2)}\n`);
-    process.stdout.write(
-      `${JSON.stringify({ bench: 'crm', destination: 'hubspot', changes, floor: Math.round(f), connector: Math.round(c), ratio: Number((c / f).toFixed(2)) })}\n`,
-    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

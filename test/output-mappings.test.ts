@@ -18,8 +18,8 @@ import { formatProblem } from '../src/mapping/load-mappings';
 const dirs = listOutputMappingDirs('mappings');
 
 describe('output mapping files (mappings/out/)', () => {
-  it('the example CRM connector and the HubSpot connector have output mappings', () => {
-    assert.deepEqual(dirs, [join('mappings', 'out', 'crm'), join('mappings', 'out', 'hubspot')]);
+  it('the example CRM connector, the HubSpot and the Salesforce connectors have output mappings', () => {
+    assert.deepEqual(dirs, [join('mappings', 'out', 'crm'), join('mappings', 'out', 'hubspot'), join('mappings', 'out', 'salesforce')]);
   });
 
   it('the published JSON Schema agrees with the schema (regenerate with `appdirect-sync mappings schema --output`)', () => {

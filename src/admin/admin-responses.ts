@@ -163,7 +163,7 @@ export const adminIndex = z
 const connectorStatus = z
   .strictObject({
     name: z.string(),
-    type: z.enum(['http', 'file', 'database', 'hubspot']),
+    type: z.enum(['http', 'file', 'database', 'hubspot', 'salesforce']),
     enabled: z.boolean(),
     schedule: z.string().nullable().meta({ description: 'Its cron schedule; null when it runs on demand only.' }),
     checkpoint: z.number().int().meta({ description: "Its consumer's cursor (0 when it never ran)." }),

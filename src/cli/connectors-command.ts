@@ -30,7 +30,7 @@ export function registerConnectorsCommand(program: Command): void {
             const parked = (r.parked ?? 0) > 0 ? `  ${r.parked} parked` : '';
             const when = r.enabled ? (r.schedule ?? 'on demand') : 'disabled';
             process.stdout.write(
-              `${r.name.padEnd(24)} ${r.type.padEnd(8)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}${parked}\n`,
+              `${r.name.padEnd(24)} ${r.type.padEnd(10)} ${when.padEnd(16)} checkpoint ${String(r.checkpoint).padStart(10)} / head ${r.head}  ${lag}  last ack ${r.ackedAt ?? 'never'}${parked}\n`,
             );
           }
         },

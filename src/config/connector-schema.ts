@@ -141,7 +141,7 @@ const hubspotConnector = z
     accessToken: z.string().min(1),
     /** The API's base URL; changed only to point at a test server. */
     basePath: urlString().default('https://api.hubapi.com'),
-    /** The unique property, on companies and contacts alike, that holds the AppDirect id (docs/crm-destinations.md). */
+    /** The unique property, on companies and contacts alike, that holds the AppDirect id (docs/connectors/hubspot.md). */
     idProperty: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,99}$/)
@@ -167,9 +167,92 @@ const hubspotConnector = z
   })
   .strict();
 
+/** How the Salesforce connector gets its access token; the instance URL comes with the token (docs/connectors/salesforce.md). */
+const salesforceAuth = z.discriminatedUnion('flow', [
+  /** OAuth2 client credentials: the connected app's consumer key and secret (give the secret through a `_FILE` variable). */
+  z
+    .object({
+      flow: z.literal('client_credentials'),
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1),
+    })
+    .strict(),
+  /** OAuth2 JWT bearer: an assertion signed with the connected app's certificate key, for a pre-authorized user. */
+  z
+    .object({
+      flow: z.literal('jwt_bearer'),
+      clientId: z.string().min(1),
+      /** The Salesforce user the connector acts as. */
+      username: z.string().min(1),
+      /** The PEM (PKCS#8) private key of the connected app's certificate; give it through a `_FILE` variable. */
+      privateKey: z.string().min(1),
+      /** The assertion's audience; default the login URL (https://test.salesforce.com for a sandbox). */
+      audience: z.string().min(1).optional(),
+    })
+    .strict(),
+]);
+
+const salesforceConnector = z
+  .object({
+    type: z.literal('salesforce'),
+    ...common,
+    /** The shipped company, user and membership mappings, which put the AppDirect id in `externalIdField`. */
+    outputMappings: z.string().min(1).default('mappings/out/salesforce'),
+    /** Where the token is asked for: https://login.salesforce.com, https://test.salesforce.com or a My Domain URL. */
+    loginUrl: urlString().default('https://login.salesforce.com'),
+    /** The REST API version, e.g. 62.0 (sObject collections upsert needs 46.0 or later). */
+    apiVersion: z
+      .string()
+      .regex(/^\d{2,3}\.0$/, 'like 62.0')
+      .refine((v) => Number(v) >= 46, 'sObject collections upsert needs 46.0 or later')
+      .default('62.0'),
+    auth: salesforceAuth,
+    /** The External ID field, on Account and Contact alike, that holds the AppDirect id. */
+    externalIdField: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/)
+      .default('AppDirect_Id__c'),
+    /** The sObject each entity is upserted into; entities not listed are passed over. */
+    objects: z
+      .record(z.string().min(1), z.enum(['Account', 'Contact']))
+      .default({ company: 'Account', user: 'Contact', membership: 'Contact' }),
+    /** A Contact's field that names its company by AppDirect id: sent as the Account reference by External ID. */
+    companyLinkField: z.string().min(1).default('appdirect_company_id'),
+    /** The Contact's relationship to its Account. */
+    accountRelationship: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/)
+      .default('Account'),
+    /** Records per sObject collections request: Salesforce takes at most 200. */
+    batchSize: z.number().int().min(1).max(200).default(200),
+    /** Collections requests of one sObject in flight at once (Accounts of a page still go before its Contacts). */
+    concurrency: z.number().int().min(1).max(10).default(3),
+    /** Changes read per feed query, split per sObject into collections of batchSize. */
+    pageSize: z.number().int().min(1).max(5000).default(1000),
+    /** Bulk API 2.0, for a large backlog (a backfill): used by a run that starts with at least `threshold` changes to go. */
+    bulk: z
+      .object({
+        /** Changes behind the head at the start of a run from which the run uses ingest jobs; 0: never. */
+        threshold: z.number().int().min(0).default(10_000),
+        /** Changes read per feed page in a bulk run: one ingest job per sObject per page. */
+        pageSize: z.number().int().min(1).max(150_000).default(50_000),
+        pollIntervalMs: z.number().int().min(1).default(2000),
+        /** A job not done by then fails the run (checkpoint kept); the next run upserts the same records again. */
+        pollTimeoutMs: z.number().int().min(1).default(600_000),
+      })
+      .strict()
+      .prefault({}),
+    retry,
+    onRefused,
+  })
+  .strict();
+
 /** `connectors.<name>`: downstream delivery from the change feed, each from its own checkpoint. */
 export const connectorsSchema = z
-  .record(connectorName, z.discriminatedUnion('type', [httpConnector, fileConnector, databaseConnector, hubspotConnector]))
+  .record(
+    connectorName,
+    z.discriminatedUnion('type', [httpConnector, fileConnector, databaseConnector, hubspotConnector, salesforceConnector]),
+  )
   .prefault({});
 
 export type ConnectorConfig = z.infer<typeof connectorsSchema>[string];
@@ -177,5 +260,7 @@ export type HttpConnectorConfig = z.infer<typeof httpConnector>;
 export type FileConnectorConfig = z.infer<typeof fileConnector>;
 export type DatabaseConnectorConfig = z.infer<typeof databaseConnector>;
 export type HubspotConnectorConfig = z.infer<typeof hubspotConnector>;
+export type SalesforceConnectorConfig = z.infer<typeof salesforceConnector>;
+export type SalesforceAuthConfig = z.infer<typeof salesforceAuth>;
 export type HttpAuthConfig = z.infer<typeof httpAuth>;
 export type RetryConfig = z.infer<typeof retry>;

@@ -33,7 +33,7 @@ export interface RunResult {
  */
 export interface Connector {
   readonly name: string;
-  readonly type: 'http' | 'file' | 'database' | 'hubspot';
+  readonly type: 'http' | 'file' | 'database' | 'hubspot' | 'salesforce';
   /** Runs until caught up with the feed (or its per-run limit); throws when the downstream failed (or, with `onRefused: stop`, refused). */
   run(ctx: RunContext): Promise<RunResult>;
   /**

@@ -18,6 +18,8 @@ import { HttpSender } from './http-sender';
 import { HubspotConnector } from './hubspot-connector';
 import { Client as HubspotClient } from '@hubspot/api-client';
 import { identityShapes, type RecordShapes } from './record-shapes';
+import { SalesforceConnector } from './salesforce-connector';
+import { SalesforceSession } from './salesforce-session';
 import { RefusalPolicy } from './refusal-policy';
 
 export interface ConnectorDeps {
@@ -57,6 +59,11 @@ export function createConnector(name: string, config: ConnectorConfig, deps: Con
     // Retries and rate limits are the connector's (callHubspot), so the client's own retry decorator is off.
     const client = new HubspotClient({ accessToken: config.accessToken, basePath: config.basePath, numberOfApiCallRetries: 0 });
     return new HubspotConnector(name, config, feed, client, shapes, refusals);
+  }
+  if (config.type === 'salesforce') {
+    const refusals = new RefusalPolicy(name, config.onRefused, { store: deps.failures, clock, onParked: deps.onParked });
+    const session = new SalesforceSession({ loginUrl: config.loginUrl, apiVersion: config.apiVersion, auth: config.auth });
+    return new SalesforceConnector(name, config, feed, session, shapes, refusals);
   }
   const sender = new HttpSender({
     connector: name,

@@ -27,7 +27,7 @@ type OnRefusal = (change: Change, err: AppError) => Promise<void>;
 
 /**
  * Upserts companies and contacts into HubSpot through `@hubspot/api-client`, by a unique property holding the
- * AppDirect id, and associates each contact with its company (docs/crm-destinations.md).
+ * AppDirect id, and associates each contact with its company (docs/connectors/hubspot.md).
  * @remarks A batch upsert answers 207 with errors per input: each refused input's changes are parked with
  * HubSpot's message and the others go through; a batch refused as a whole (400) is sent again one input at a time
  * so only the refused inputs are parked. Companies of a feed page (pageSize changes) go before its contacts, in
