@@ -12,6 +12,7 @@ import type { BackfillCheckpoint, BackfillCheckpointStore } from './backfill-che
 import type { SnapshotDelivery } from './snapshot-delivery';
 import type { SnapshotPage } from './snapshot-page';
 import type { SnapshotPreparer } from './snapshot-preparer';
+import { readAhead } from './read-ahead';
 
 /** What one entity's listing did. `unchanged`: listed items whose snapshot the inbox already held. */
 export interface EntityOutcome {
@@ -231,7 +232,11 @@ export class BackfillService {
         localNow: this.deps.clock.now().getTime(),
         baseUrl: base,
       });
-    for await (const page of listDecodedPages(this.deps.api, listing, path, query, this.deps.pageSize, from, decode)) {
+    // One commit's pages are requested while the ones before are committed (and the worker applies): the requests
+    // need this thread only between the worker's transactions, and no longer wait for the commit too.
+    const ahead = Math.ceil(this.deps.commitItems / this.deps.pageSize);
+    const pages = listDecodedPages(this.deps.api, listing, path, query, this.deps.pageSize, from, decode);
+    for await (const page of readAhead(pages, ahead)) {
       signal?.throwIfAborted();
       held.push(page);
       heldItems += page.listed;
