@@ -12,6 +12,7 @@ import type { BackfillCheckpoint, BackfillCheckpointStore } from './backfill-che
 import type { SnapshotDelivery } from './snapshot-delivery';
 import type { SnapshotPage } from './snapshot-page';
 import type { SnapshotPreparer } from './snapshot-preparer';
+import { readAhead } from './read-ahead';
 
 /** What one entity's listing did. `unchanged`: listed items whose snapshot the inbox already held. */
 export interface EntityOutcome {
@@ -68,7 +69,15 @@ export interface BackfillDeps {
   snapshots: SnapshotPreparer;
   /** For the transaction that commits some pages' deliveries together with the checkpoint after them. */
   db: Knex;
+  /** Entities listed at a time by run() (appdirectApi.listConcurrency); 1 or none: one after another. */
+  listConcurrency?: number;
 }
+
+/**
+ * Entities whose listing waits for others': a membership is applied against its company and user, so those are
+ * in the inbox (and, under the ordering rule, dated) first, as they were when every listing ran in turn.
+ */
+const LISTED_AFTER: Partial<Record<BackfillEntity, readonly BackfillEntity[]>> = { membership: ['company', 'user'] };
 
 type OnPages = (pages: SnapshotPage[], parent: string | undefined, total: number | undefined) => Promise<void>;
 
@@ -89,20 +98,52 @@ export class BackfillService {
   }
 
   /**
-   * Backfills the entities in order (companies before memberships), each from its checkpoint.
-   * @throws AppError BACKFILL_UNKNOWN_ENTITY, or what a listing throws (its checkpoint stays for the next run).
+   * Backfills the entities, each from its checkpoint, up to `listConcurrency` listings at a time (their requests
+   * share the client's rate limiter). Each listing is a chain of requests whose every step needs this thread, which the
+   * worker's apply transactions keep busy: several chains keep the marketplace busy meanwhile (ADR 0036).
+   * Memberships start after companies and users are listed (LISTED_AFTER). The first listing to fail stops the others
+   * at their next page; every checkpoint stays for the next run.
+   * @throws AppError BACKFILL_UNKNOWN_ENTITY, or what the first failing listing throws.
    */
   async run(entities: readonly string[], options: Omit<ListOptions, 'resume' | 'collectIds'> = {}): Promise<EntityOutcome[]> {
-    const outcomes: EntityOutcome[] = [];
-    for (const entity of checkedEntities(entities)) {
-      const outcome = await this.listEntity(entity, { ...options, resume: true });
-      this.deps.logger.info(
-        { source: this.deps.source, entity, listed: outcome.listed, accepted: outcome.accepted, unchanged: outcome.unchanged },
-        'backfill listing done',
-      );
-      outcomes.push(outcome);
-    }
-    return outcomes;
+    const queue = checkedEntities(entities);
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    // The CLI drains the worker after a page: one drain at a time, whichever listing asks.
+    const afterPage = options.afterPage && serialized(options.afterPage);
+    const listings = new Map<BackfillEntity, Promise<EntityOutcome>>();
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+      for (let entity = queue.shift(); entity !== undefined && !failure; entity = queue.shift()) {
+        const listing = this.listAfter(entity, listings, { ...options, afterPage, signal, resume: true });
+        listings.set(entity, listing);
+        try {
+          await listing;
+        } catch (error) {
+          failure ??= { error };
+          stop.abort();
+        }
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.deps.listConcurrency ?? 1, queue.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    if (failure) throw failure.error;
+    return Promise.all(listings.values());
+  }
+
+  /** One entity's listing once those it must follow are done (each started earlier: queues keep BACKFILL_ENTITIES order). */
+  private async listAfter(
+    entity: BackfillEntity,
+    listings: ReadonlyMap<BackfillEntity, Promise<EntityOutcome>>,
+    options: ListOptions,
+  ): Promise<EntityOutcome> {
+    for (const before of LISTED_AFTER[entity] ?? []) await listings.get(before);
+    const outcome = await this.listEntity(entity, options);
+    this.deps.logger.info(
+      { source: this.deps.source, entity, listed: outcome.listed, accepted: outcome.accepted, unchanged: outcome.unchanged },
+      'backfill listing done',
+    );
+    return outcome;
   }
 
   /** Lists one entity; see ListOptions. */
@@ -191,7 +232,11 @@ export class BackfillService {
         localNow: this.deps.clock.now().getTime(),
         baseUrl: base,
       });
-    for await (const page of listDecodedPages(this.deps.api, listing, path, query, this.deps.pageSize, from, decode)) {
+    // One commit's pages are requested while the ones before are committed (and the worker applies): the requests
+    // need this thread only between the worker's transactions, and no longer wait for the commit too.
+    const ahead = Math.ceil(this.deps.commitItems / this.deps.pageSize);
+    const pages = listDecodedPages(this.deps.api, listing, path, query, this.deps.pageSize, from, decode);
+    for await (const page of readAhead(pages, ahead)) {
       signal?.throwIfAborted();
       held.push(page);
       heldItems += page.listed;
@@ -282,6 +327,16 @@ export class BackfillService {
     if (accepted === 0) return;
     this.deps.onAccepted?.();
   }
+}
+
+/** `fn`, called at most once at a time: a call while one runs waits for it, then runs. */
+function serialized(fn: () => Promise<void>): () => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  return () => {
+    const run = last.then(fn);
+    last = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /**

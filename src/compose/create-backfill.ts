@@ -32,6 +32,7 @@ export function createBackfill(c: Container, source: string, wake: boolean): Bac
     onAccepted: worker ? () => worker.wakeUp() : undefined,
     snapshots: c.snapshots,
     db: c.db,
+    listConcurrency: c.config.sources[source]?.appdirectApi?.listConcurrency ?? 1,
   });
 }
 

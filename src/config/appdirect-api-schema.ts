@@ -37,6 +37,8 @@ export const appdirectApiSchema = z
     pageSize: z.number().int().min(1).max(1000).default(100),
     /** Listed items committed to the inbox (and checkpointed) per transaction; a resumed backfill re-reads at most this many. */
     commitItems: z.number().int().min(1).max(10_000).default(500),
+    /** Entities a backfill lists at a time (memberships still after companies and users); the rate limit is shared. */
+    listConcurrency: z.number().int().min(1).max(7).default(4),
     /** Complete ADDED/CHANGED deliveries without content by a GET of their resource.url (docs/backfill.md). */
     refetch: z.boolean().default(true),
     reconcile: z

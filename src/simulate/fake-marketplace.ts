@@ -39,6 +39,8 @@ export class FakeMarketplace {
   private readonly tokens = new Map<string, number>();
   private readonly failures: { status: number; retryAfter?: string }[] = [];
   private readonly routes: [RegExp, Handler][];
+  private readonly onCall = new Map<number, () => void>();
+  private apiCalls = 0;
 
   private constructor(
     private readonly server: Server,
@@ -65,6 +67,15 @@ export class FakeMarketplace {
   /** The next `count` API calls (not token requests) answer `status`, with Retry-After when given. */
   failNext(count: number, status: number, retryAfterSeconds?: number): void {
     for (let i = 0; i < count; i++) this.failures.push({ status, retryAfter: retryAfterSeconds?.toString() });
+  }
+
+  /**
+   * When the `n`-th API call (token requests not counted, from the start) arrives, `action` runs before it is
+   * answered: a failure at a set place in a listing, whatever the client has asked for ahead.
+   * @example market.atApiCall(3, () => market.failNext(1, 403)); // the third call is refused
+   */
+  atApiCall(n: number, action: () => void): void {
+    this.onCall.set(n, action);
   }
 
   /** Every token issued so far is expired: the next call with one gets 401. */
@@ -97,6 +108,7 @@ export class FakeMarketplace {
       return;
     }
     if (req.method !== 'GET') return send(405, { code: '405', message: 'Method not allowed' });
+    this.onCall.get(++this.apiCalls)?.();
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const expiresAt = bearer === undefined ? undefined : this.tokens.get(bearer);
     if (expiresAt === undefined || expiresAt <= Date.now()) return send(401, { code: '401', message: 'Token not found' });

@@ -93,12 +93,10 @@ forEachDatabase('backfill: contacts, products, restarts, 429s and tokens', (ctx)
     const s = await backfillSetup(ctx.db, { seed: { companies: 10, subscriptionsPerCompany: 0, usersPerCompany: 0 } });
     try {
       const backfill = s.c.backfill('shop');
-      let pages = 0;
-      // After the second page is committed, the marketplace refuses the next call: the run stops there.
-      const afterPage = async () => {
-        if (++pages === 2) s.market.failNext(1, 403);
-        await s.c.worker.drain();
-      };
+      // The marketplace refuses the third page (set by call, not after a commit: the next pages are asked for while
+      // the ones before are committed): the run stops after committing the first two.
+      s.market.atApiCall(3, () => s.market.failNext(1, 403));
+      const afterPage = drainOf(s);
       await assert.rejects(backfill.listEntity('company', { resume: true, afterPage }), { code: 'APPDIRECT_API_REFUSED' });
       assert.equal(await countRows(ctx.db, 'records', { entity: 'company' }), 6);
       const saved = await s.c.stores.backfillCheckpoints.get('shop', 'company');
@@ -145,11 +143,9 @@ forEachDatabase('backfill: contacts, products, restarts, 429s and tokens', (ctx)
       s.market.failNext(1, 429, 1);
       s.market.failNext(1, 503);
       const started = Date.now();
-      let pages = 0;
-      const afterPage = async () => {
-        if (++pages === 1) s.market.expireTokens();
-        await s.c.worker.drain();
-      };
+      // The tokens expire before the fourth call (the second page): set by call, as the page is asked for ahead.
+      s.market.atApiCall(4, () => s.market.expireTokens());
+      const afterPage = drainOf(s);
       const out = await backfill.listEntity('company', { resume: true, afterPage });
       assert.ok(Date.now() - started >= 1000, 'Retry-After: 1 was honoured');
       assert.equal(out.accepted, 5);

@@ -102,11 +102,8 @@ forEachDatabase('reconcile job (fake marketplace)', (ctx) => {
       { reconcile: { entities: ['company'] } },
     );
     try {
-      let pages = 0;
-      const afterPage = async () => {
-        if (++pages === 1) s.market.failNext(1, 403);
-      };
-      await assert.rejects(s.c.backfill('shop').listEntity('company', { resume: true, afterPage }), { code: 'APPDIRECT_API_REFUSED' });
+      s.market.atApiCall(2, () => s.market.failNext(1, 403)); // the second page is refused, the first committed
+      await assert.rejects(s.c.backfill('shop').listEntity('company', { resume: true }), { code: 'APPDIRECT_API_REFUSED' });
       await s.c.jobs.run('reconcile:shop');
       const saved = await s.c.stores.backfillCheckpoints.get('shop', 'company');
       assert.equal(saved?.nextIndex, 1, 'the backfill still resumes at its second page');
