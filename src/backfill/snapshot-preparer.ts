@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../core/app-error';
 import { ERROR_CODES, type ErrorCode } from '../core/error-codes';
 import type { Logger } from '../core/logger';
+import { readyThread } from '../core/ready-thread';
 import { threadEntry } from '../core/thread-entry';
 import { snapshotPage, type SnapshotPage, type SnapshotPageInput } from './snapshot-page';
 import { unpackPage, type SnapshotReply, type SnapshotRequest } from './snapshot-wire';
@@ -65,27 +66,17 @@ export class ThreadedSnapshotPreparer implements SnapshotPreparer {
   }
 
   private started(): Promise<Worker> {
-    this.worker ??= new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(threadEntry(__dirname, 'snapshot-thread'), { eval: true });
-      worker.unref();
-      let ready = false;
-      worker.on('message', (msg: SnapshotReply | { kind: 'ready' }) => {
-        if ('kind' in msg) {
-          ready = true;
-          resolve(worker);
-          return;
-        }
-        this.settle(msg);
+    if (this.worker) return this.worker;
+    const worker = new Worker(threadEntry(__dirname, 'snapshot-thread'), { eval: true });
+    this.worker = readyThread<SnapshotReply>(worker, 'snapshot thread', {
+      message: (reply) => {
+        this.settle(reply);
         if (this.pending.size === 0) worker.unref();
-      });
-      worker.on('error', (err) => {
-        if (!ready) reject(err);
-        else this.giveUp(err);
-      });
-      worker.on('exit', (code) => {
-        if (!ready) reject(new Error(`snapshot thread exited with code ${code} before it was ready`));
-        else if (!this.givenUp) this.giveUp(new Error(`snapshot thread exited with code ${code}`));
-      });
+      },
+      error: (err) => this.giveUp(err),
+      exit: (code, ready) => {
+        if (ready && !this.givenUp) this.giveUp(new Error(`snapshot thread exited with code ${code}`));
+      },
     });
     return this.worker;
   }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../core/app-error';
 import type { Logger } from '../core/logger';
 import { MAPPING_THREAD_LIMITS } from '../core/heap-limits';
+import { readyThread } from '../core/ready-thread';
 import { threadEntry } from '../core/thread-entry';
 import type { ClaimedEvent } from '../inbox/inbox-queue';
 import type { MappingRegistry } from '../mapping';
@@ -92,32 +93,21 @@ export class ThreadedPlanner implements EventPlanner {
   }
 
   private spawn(): Promise<Worker> {
-    return new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(threadEntry(__dirname, 'planner-thread'), {
-        eval: true,
-        workerData: { mappingsDir: this.mappingsDir } satisfies PlannerThreadData,
-        resourceLimits: MAPPING_THREAD_LIMITS,
-      });
-      worker.unref();
-      let ready = false;
-      worker.on('message', (msg: PlannerReply | { kind: 'ready' }) => {
-        if ('kind' in msg) {
-          ready = true;
-          resolve(worker);
-          return;
-        }
-        this.settle(msg);
+    const worker = new Worker(threadEntry(__dirname, 'planner-thread'), {
+      eval: true,
+      workerData: { mappingsDir: this.mappingsDir } satisfies PlannerThreadData,
+      resourceLimits: MAPPING_THREAD_LIMITS,
+    });
+    return readyThread<PlannerReply>(worker, 'mapping thread', {
+      message: (reply) => {
+        this.settle(reply);
         if (this.pending.size === 0) worker.unref();
-      });
-      worker.on('error', (err) => {
-        if (!ready) reject(err);
-        else this.log.error({ err }, 'mapping thread failed');
-      });
-      worker.on('exit', (code) => {
-        if (!ready) reject(new Error(`mapping thread exited with code ${code} before it was ready`));
+      },
+      error: (err) => this.log.error({ err }, 'mapping thread failed'),
+      exit: (code) => {
         this.worker = undefined;
         if (!this.closed) this.failPending(code);
-      });
+      },
     });
   }
 
