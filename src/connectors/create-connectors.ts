@@ -16,7 +16,6 @@ import { createHttpAuth } from './http-auth';
 import { HttpPushConnector } from './http-push-connector';
 import { HttpSender } from './http-sender';
 import { HubspotConnector } from './hubspot-connector';
-import { Client as HubspotClient } from '@hubspot/api-client';
 import { identityShapes, type RecordShapes } from './record-shapes';
 import { SalesforceConnector } from './salesforce-connector';
 import { SalesforceSession } from './salesforce-session';
@@ -57,7 +56,11 @@ export function createConnector(name: string, config: ConnectorConfig, deps: Con
   if (config.type === 'hubspot') {
     const refusals = new RefusalPolicy(name, config.onRefused, { store: deps.failures, clock, onParked: deps.onParked });
     // Retries and rate limits are the connector's (callHubspot), so the client's own retry decorator is off.
-    const client = new HubspotClient({ accessToken: config.accessToken, basePath: config.basePath, numberOfApiCallRetries: 0 });
+    const client = once(async () => {
+      // Loaded on first use: the client adds ~15 MB to a process that runs no HubSpot connector (ADR 0039).
+      const { Client } = await import('@hubspot/api-client');
+      return new Client({ accessToken: config.accessToken, basePath: config.basePath, numberOfApiCallRetries: 0 });
+    });
     return new HubspotConnector(name, config, feed, client, shapes, refusals);
   }
   if (config.type === 'salesforce') {
@@ -93,4 +96,10 @@ function secretsOf(auth: HttpAuthConfig): string[] {
   if (auth.type === 'bearer') return [auth.token];
   if (auth.type === 'oauth2') return [auth.clientSecret];
   return [];
+}
+
+/** `make`, called once, on the first call; every call gets its promise. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }

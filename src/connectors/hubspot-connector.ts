@@ -40,7 +40,8 @@ export class HubspotConnector implements Connector {
     readonly name: string,
     private readonly config: HubspotConnectorConfig,
     private readonly feed: ConnectorFeed,
-    private readonly client: Client,
+    /** The HubSpot client, made on first use (hubspotClient). */
+    private readonly client: () => Promise<Client>,
     private readonly shapes: RecordShapes,
     private readonly refusals: RefusalPolicy,
   ) {}
@@ -117,8 +118,8 @@ export class HubspotConnector implements Connector {
   /** Upserts the inputs of one object type; parks the refused ones; returns AppDirect id → HubSpot id of the taken ones. */
   private async upsert(object: ObjectType, pending: Pending[], onRefusal: OnRefusal, signal: AbortSignal): Promise<Map<string, string>> {
     const inputs = pending.map((p) => p.input);
-    const answer = await callHubspot(this.config.retry, signal, `${object} batch upsert`, () =>
-      this.client.crm[object].batchApi.upsert({ inputs }),
+    const answer = await callHubspot(this.config.retry, signal, `${object} batch upsert`, async () =>
+      (await this.client()).crm[object].batchApi.upsert({ inputs }),
     );
     if (answer.refusedWhole !== undefined) {
       // HubSpot refuses some batches as a whole for one bad input: each input alone tells which.
@@ -153,8 +154,8 @@ export class HubspotConnector implements Connector {
     const linked = pending.filter((p) => p.companyId !== undefined && contactIds.has(p.input.id));
     if (linked.length === 0) return unlinked;
     const companyIds = [...new Set(linked.map((p) => p.companyId as string))];
-    const read = await callHubspot(this.config.retry, signal, 'companies batch read', () =>
-      this.client.crm.companies.batchApi.read({
+    const read = await callHubspot(this.config.retry, signal, 'companies batch read', async () =>
+      (await this.client()).crm.companies.batchApi.read({
         idProperty: this.config.idProperty,
         inputs: companyIds.map((id) => ({ id })),
         properties: [this.config.idProperty],
@@ -180,8 +181,8 @@ export class HubspotConnector implements Connector {
       inputs.push({ _from: { id: contactIds.get(p.input.id) as string }, to: { id: company } });
     }
     if (inputs.length === 0) return unlinked;
-    const answer = await callHubspot(this.config.retry, signal, 'contact-company associations', () =>
-      this.client.crm.associations.v4.batchApi.createDefault('contacts', 'companies', { inputs }),
+    const answer = await callHubspot(this.config.retry, signal, 'contact-company associations', async () =>
+      (await this.client()).crm.associations.v4.batchApi.createDefault('contacts', 'companies', { inputs }),
     );
     if (answer.refusedWhole !== undefined)
       throw new AppError('CONNECTOR_DELIVERY_FAILED', `HubSpot refused the associations: ${answer.refusedWhole}`);

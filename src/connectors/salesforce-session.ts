@@ -1,5 +1,5 @@
 import { importPKCS8, SignJWT } from 'jose';
-import { Connection, OAuth2 } from 'jsforce';
+import type { Connection } from 'jsforce';
 import type { SalesforceAuthConfig } from '../config/connector-schema';
 import { AppError } from '../core/app-error';
 
@@ -52,6 +52,8 @@ export class SalesforceSession {
 
   private async login(): Promise<Connection> {
     const { loginUrl, apiVersion, auth } = this.options;
+    // Loaded on first use: jsforce adds ~30 MB to a process, and most services run no Salesforce connector (ADR 0039).
+    const { Connection, OAuth2 } = await import('jsforce');
     let answer: { access_token: string; instance_url: string };
     try {
       if (auth.flow === 'client_credentials') {
