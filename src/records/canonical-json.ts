@@ -41,7 +41,9 @@ function sortKeys(value: unknown, depth: number): unknown {
     }
     return out ?? record;
   }
-  const out: Record<string, unknown> = {};
+  // No prototype: a `__proto__` key (JSON.parse makes it an own property of untrusted input) stays data here, as it
+  // does when the object is serialized as it is, instead of setting the copy's prototype and vanishing.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const key of keys.sort()) {
     const v = record[key];
     if (v !== undefined) out[key] = sortKeys(v, below);

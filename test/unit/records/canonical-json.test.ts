@@ -7,7 +7,7 @@ function byDefinition(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
     if (v === null || typeof v !== 'object' || v instanceof Date) return v;
-    const out: Record<string, unknown> = {};
+    const out = Object.create(null) as Record<string, unknown>; // a `__proto__` key is data, not the prototype
     for (const k of Object.keys(v).sort())
       if ((v as Record<string, unknown>)[k] !== undefined) out[k] = sort((v as Record<string, unknown>)[k]);
     return out;
@@ -26,6 +26,15 @@ describe('canonicalJson', () => {
       fc.property(value, (v) => assert.equal(canonicalJson(v), byDefinition(v))),
       { numRuns: 2000 },
     );
+  });
+
+  it('keeps a __proto__ key of parsed input as data, in whatever order the keys came', () => {
+    for (const text of ['{"__proto__":{"x":1},"a":2}', '{"a":2,"__proto__":{"x":1}}', '{"b":1,"__proto__":false}']) {
+      const parsed: unknown = JSON.parse(text);
+      assert.match(canonicalJson(parsed), /"__proto__":/);
+      assert.equal(canonicalJson(parsed), canonicalJson(JSON.parse(canonicalJson(parsed))));
+    }
+    assert.equal(canonicalJson(JSON.parse('{"b":1,"__proto__":false}')), '{"__proto__":false,"b":1}');
   });
 
   it('sorts nested keys and drops undefined, so equal data compares equal as text', () => {
