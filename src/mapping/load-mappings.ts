@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileMapping } from './compile-mapping';
 import { fieldSchema, mappingFileSchema, type MappingFile } from './mapping-schema';
@@ -30,14 +30,8 @@ export function listMappingFiles(dir: string): string[] {
  * as a problem with its line.
  */
 export function loadMappingFile(file: string): LoadedMappingFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return { file, problems: [{ file, line: 0, message: `cannot read: ${(err as Error).message}` }] };
-  }
-  const { source, problems } = YamlSource.parse(file, text);
-  if (problems.length > 0) return { file, source, problems };
+  const { text, source, problems } = YamlSource.read(file);
+  if (!source || problems.length > 0) return { file, source, problems };
   const parsed = mappingFileSchema.safeParse(source.value());
   if (!parsed.success) {
     const problems = [...source.schemaProblems(parsed.error.issues), ...problemsOfValidFields(source, file, text)];

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { mappingVersion } from './compile-mapping';
@@ -84,14 +84,8 @@ export function compileOutputMapping(
 
 /** Reads, validates and compiles one output mapping file; every fault comes back as a problem with its line. */
 export function loadOutputMappingFile(file: string): LoadedOutputMapping {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return { file, problems: [{ file, line: 0, message: `cannot read: ${(err as Error).message}` }] };
-  }
-  const { source, problems } = YamlSource.parse(file, text);
-  if (problems.length > 0) return { file, problems };
+  const { text, source, problems } = YamlSource.read(file);
+  if (!source || problems.length > 0) return { file, problems };
   const parsed = outputMappingFileSchema.safeParse(source.value());
   if (!parsed.success) return { file, problems: source.schemaProblems(parsed.error.issues) };
   const compiled = compileOutputMapping(parsed.data, file, text);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import type { MappingLoadProblem } from './mapping-types';
@@ -24,6 +25,17 @@ export class YamlSource {
       message: e.message.split('\n')[0] ?? e.message,
     }));
     return { source: new YamlSource(file, doc, lines), problems };
+  }
+
+  /** Reads and parses a file; an unreadable file is one problem at line 0, YAML syntax errors as in parse(). */
+  static read(file: string): { text: string; source: YamlSource | undefined; problems: MappingLoadProblem[] } {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      return { text: '', source: undefined, problems: [{ file, line: 0, message: `cannot read: ${(err as Error).message}` }] };
+    }
+    return { text, ...YamlSource.parse(file, text) };
   }
 
   /** The parsed value (plain JSON-like objects). */

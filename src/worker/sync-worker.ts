@@ -139,7 +139,7 @@ export class SyncWorker {
    */
   notify(): void {
     this.bound.intakeCommitted();
-    this.wake?.();
+    this.wakeUp();
   }
 
   /**

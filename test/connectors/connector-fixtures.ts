@@ -106,6 +106,11 @@ export async function mixChanges(db: Knex, count: number, seed = 11): Promise<vo
     seed,
     fixturesDir: join(ROOT, 'mappings', 'fixtures'),
   });
+  await applyThroughWorker(db, bodies);
+}
+
+/** Commits `bodies` to the inbox, then applies them with the real worker and the shipped mappings until none is left. */
+export async function applyThroughWorker(db: Knex, bodies: Parameters<typeof preloadInbox>[1]): Promise<void> {
   await preloadInbox(db, bodies);
   const mappings = FileMappingRegistry.open(join(ROOT, 'mappings'), silentLogger);
   const worker = new SyncWorker(db, createInboxQueue(db), createRecordStore(db), mappings, systemClock, silentLogger, {
