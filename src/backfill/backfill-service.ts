@@ -6,10 +6,9 @@ import type { Knex } from 'knex';
 import { AppError } from '../core/app-error';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
-import { withTransaction } from '../db/transaction';
-import type { InboxStore, NewDelivery } from '../inbox/inbox-store';
+import type { InboxStore } from '../inbox/inbox-store';
 import type { BackfillCheckpoint, BackfillCheckpointStore } from './backfill-checkpoint-store';
-import type { SnapshotDelivery } from './snapshot-delivery';
+import { commitSnapshotPages } from './snapshot-commit';
 import type { SnapshotPage } from './snapshot-page';
 import type { SnapshotPreparer } from './snapshot-preparer';
 import { readAhead } from './read-ahead';
@@ -182,7 +181,7 @@ export class BackfillService {
     const onPages = async (pages: SnapshotPage[], parent: string | undefined, total: number | undefined) => {
       // A per-company list's end is not the listing's: resuming there re-reads that company (harmlessly), never starts over.
       const nextIndex = pages[pages.length - 1]?.next ?? (listing.perCompany ? 0 : null);
-      await this.commitPages(listing, pages, outcome, options.resume ? { ...checkpoint, nextIndex } : undefined);
+      await commitSnapshotPages(this.deps, listing, pages, outcome, options.resume ? { ...checkpoint, nextIndex } : undefined);
       checkpoint.nextIndex = nextIndex;
       checkpoint.listed = outcome.listed;
       checkpoint.accepted = outcome.accepted;
@@ -270,62 +269,6 @@ export class BackfillService {
         if (options.resume) await this.deps.checkpoints.save(checkpoint, this.deps.clock.now());
       }
     }
-  }
-
-  /**
-   * Some pages' deliveries, those the inbox lacks, committed in one transaction, with `position` (the checkpoint
-   * after these pages, when the listing keeps one) saved in the same transaction: one commit, one fsync.
-   */
-  private async commitPages(
-    listing: ResourceListing,
-    pages: SnapshotPage[],
-    outcome: EntityOutcome,
-    position: BackfillCheckpoint | undefined,
-  ): Promise<void> {
-    const byUuid = new Map<string, SnapshotDelivery>();
-    for (const page of pages) {
-      outcome.pages += 1;
-      outcome.listed += page.listed;
-      outcome.listedAt ??= page.listedAt;
-      if (page.skipped > 0) {
-        outcome.skipped += page.skipped;
-        this.deps.logger.warn(
-          { source: this.deps.source, entity: listing.entity, index: page.index, skipped: page.skipped },
-          'listed item without a usable id skipped',
-        );
-      }
-      for (const delivery of page.deliveries) {
-        outcome.ids?.add(delivery.resourceUuid);
-        byUuid.set(delivery.uuid, delivery);
-      }
-    }
-    const receivedAt = this.deps.clock.now();
-    const deliveries = [...byUuid.values()].map((d): NewDelivery => ({
-      source: this.deps.source,
-      envelope: {
-        uuid: d.uuid,
-        timestamp: d.timestamp,
-        resourceType: listing.resourceType,
-        resourceUuid: d.resourceUuid,
-        resourceAction: 'ADDED',
-      },
-      body: d.body,
-      bodySha256: d.bodySha256,
-      principal: `backfill:${listing.entity}`,
-      receivedAt,
-    }));
-    // May run twice (a SQLite lock met, withTransaction): it only writes, and the counts move after the commit.
-    const accepted = await withTransaction(this.deps.db, async (trx) => {
-      const added = deliveries.length === 0 ? 0 : await this.deps.inbox.acceptNew(trx, deliveries);
-      if (position) {
-        await this.deps.checkpoints.save({ ...position, listed: outcome.listed, accepted: outcome.accepted + added }, receivedAt, trx);
-      }
-      return added;
-    });
-    outcome.accepted += accepted;
-    outcome.unchanged += byUuid.size - accepted;
-    if (accepted === 0) return;
-    this.deps.onAccepted?.();
   }
 }
 
