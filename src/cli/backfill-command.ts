@@ -37,12 +37,30 @@ export function registerBackfillCommand(program: Command): void {
             .filter((e) => e !== '');
           const progress = progressReporter(process.stdout.isTTY === true);
           const started = Date.now();
+          // Ctrl-C stops the listings after their current page, so the job lock is released and every checkpoint
+          // kept; a second Ctrl-C ends the process at once (the handlers are gone by then).
+          const interrupted = new AbortController();
+          const interrupt = () => interrupted.abort();
+          process.once('SIGINT', interrupt);
+          process.once('SIGTERM', interrupt);
           let outcomes: EntityOutcome[];
           try {
-            outcomes = await runtime
-              .backfill(opts.source)
-              .run(entities, { since, onProgress: progress.update, afterPage: async () => void (await runtime.worker.drain()) });
+            // One backfill of a source at a time, across instances: two would race on its checkpoints.
+            outcomes = await runtime.jobs.exclusively(`backfill:${opts.source}`, 'BACKFILL_RUNNING', () =>
+              runtime.backfill(opts.source).run(entities, {
+                since,
+                signal: interrupted.signal,
+                onProgress: progress.update,
+                afterPage: async () => void (await runtime.worker.drain()),
+              }),
+            );
+          } catch (err) {
+            if (!interrupted.signal.aborted) throw err;
+            process.stderr.write('backfill interrupted; run it again to resume from the checkpoints\n');
+            return 130;
           } finally {
+            process.off('SIGINT', interrupt);
+            process.off('SIGTERM', interrupt);
             progress.stop();
           }
           process.stdout.write(formatSummary(outcomes, Date.now() - started));

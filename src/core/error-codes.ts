@@ -294,6 +294,11 @@ export const ERROR_CODES = {
     meaning:
       'backfill --entity or appdirectApi.reconcile.entities names an entity backfill does not know (company, user, membership, subscription, order, invoice, catalog_product).',
   },
+  BACKFILL_RUNNING: {
+    status: 409,
+    meaning:
+      'A backfill of this source is already running, in this process or in another instance on the same database (it holds the job lock backfill:<source>); run it again when that one is done, and it resumes from the checkpoints.',
+  },
   REFETCH_URL_REFUSED: {
     status: 422,
     meaning:

@@ -9,5 +9,7 @@ export interface JobLockStore {
    * on-demand run, which only checks the lease.
    */
   acquire(name: string, owner: string, tick: string | undefined, leaseMs: number, now: Date): Promise<boolean>;
+  /** Extends `owner`'s lease to `now + leaseMs`; false when it no longer holds the job (its lease ran out and was taken). */
+  renew(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
   release(name: string, owner: string, now: Date): Promise<void>;
 }

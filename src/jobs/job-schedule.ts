@@ -1,4 +1,5 @@
 import { AppError } from '../core/app-error';
+import type { ErrorCode } from '../core/error-codes';
 import type { Exclusive, Scheduler } from './scheduler';
 
 /** What one run did, as counts by what they count (`payloads purged: 2`), in output order. */
@@ -55,6 +56,20 @@ export class JobSchedule {
       .finally(() => this.joined.delete(name));
     this.joined.set(name, run);
     return run;
+  }
+
+  /**
+   * Runs `body` as the one run of `name` here and across instances (the job lock, renewed while it runs): for long work
+   * started outside the schedule, such as a backfill, that two instances must not do at once.
+   * @throws AppError `busy` when a run of `name` is going, here or on another instance; what `body` throws.
+   */
+  async exclusively<T>(name: string, busy: ErrorCode, body: () => Promise<T>): Promise<T> {
+    const outcome = await this.scheduler.exclusive(name, undefined, body);
+    if (outcome.status === 'ran') return outcome.value;
+    throw new AppError(
+      busy,
+      `${name} is running${outcome.status === 'running-here' ? ' in this process' : ' on another instance'}; try again when it is done`,
+    );
   }
 
   /** One cron tick of `name`, as the schedule runs it (tests call it without cron). */

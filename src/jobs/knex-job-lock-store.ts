@@ -21,6 +21,13 @@ export class KnexJobLockStore implements JobLockStore {
     return updated === 1;
   }
 
+  async renew(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+    const updated = await this.db('job_locks')
+      .where({ name, owner })
+      .update({ locked_until: new Date(now.getTime() + leaseMs).toISOString() });
+    return updated === 1;
+  }
+
   async release(name: string, owner: string): Promise<void> {
     await this.db('job_locks').where({ name, owner }).update({ locked_until: null, owner: null });
   }

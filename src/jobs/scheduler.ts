@@ -3,7 +3,10 @@ import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { JobLockStore } from './job-lock-store';
 
-/** How long an instance may hold a task before another may take it over (a crashed run's lease runs out). */
+/**
+ * How long another instance must wait before it may take over a task whose holder stopped renewing it (a crashed
+ * run's lease runs out). A live run renews its lease every third of this, however long it runs.
+ */
 const TASK_LEASE_MS = 30 * 60_000;
 
 /**
@@ -26,6 +29,8 @@ export type Exclusive<T> =
 export interface TaskLocks {
   store: JobLockStore;
   owner: string;
+  /** TASK_LEASE_MS unless given (tests). */
+  leaseMs?: number;
 }
 
 /**
@@ -124,11 +129,29 @@ export class Scheduler {
   private async locked<T>(name: string, tick: string | undefined, body: (now: Date) => Promise<T>): Promise<Exclusive<T>> {
     const now = this.clock.now();
     if (!this.locks) return { status: 'ran', value: await body(now) };
-    if (!(await this.locks.store.acquire(name, this.locks.owner, tick, TASK_LEASE_MS, now))) return { status: 'held-elsewhere' };
+    const { store, owner, leaseMs = TASK_LEASE_MS } = this.locks;
+    if (!(await store.acquire(name, owner, tick, leaseMs, now))) return { status: 'held-elsewhere' };
+    const renewal = setInterval(() => void this.renew(name, leaseMs), leaseMs / 3);
+    renewal.unref();
     try {
       return { status: 'ran', value: await body(now) };
     } finally {
-      await this.locks.store.release(name, this.locks.owner, this.clock.now());
+      clearInterval(renewal);
+      await store.release(name, owner, this.clock.now());
+    }
+  }
+
+  /**
+   * Moves a held lease's end on, so a run longer than the lease (a backfill of a large marketplace) is not taken over
+   * while it is alive. A renewal that fails (the database busy) is logged; the next one, a third of a lease later, tries again.
+   */
+  private async renew(name: string, leaseMs: number): Promise<void> {
+    if (!this.locks) return;
+    try {
+      const held = await this.locks.store.renew(name, this.locks.owner, leaseMs, this.clock.now());
+      if (!held) this.logger.warn({ task: name }, 'task lease lost: another instance may run it now');
+    } catch (err) {
+      this.logger.warn({ task: name, err: { code: (err as { code?: string }).code } }, 'task lease renewal failed, will retry');
     }
   }
 }

@@ -72,6 +72,25 @@ forEachDatabase('periodic jobs across instances', (ctx) => {
     assert.deepEqual(await other.run('retention'), { runs: 1 });
     assert.deepEqual(runs, ['slow', 'other']);
   });
+
+  it('a run longer than its lease renews it: another instance cannot take the job over while the run is alive', async () => {
+    const leaseMs = 300;
+    const locks = (owner: string) => ({ store: new KnexJobLockStore(ctx.db), owner, leaseMs });
+    const slow = new JobSchedule([job('slow', true)], new Scheduler(clock, logger, locks('slow')));
+    const other = new JobSchedule([job('other')], new Scheduler(clock, logger, locks('other')));
+    const first = slow.run('retention');
+    while (runs.length === 0) await new Promise((r) => setTimeout(r, 5));
+    // Past the lease taken at the start: only a renewal (every leaseMs / 3 of real time) keeps the job held.
+    clock.advance(10 * leaseMs);
+    const lockedUntil = async () => new Date((await ctx.db('job_locks').where({ name: 'retention' }).first())?.locked_until).getTime();
+    const deadline = Date.now() + 5000;
+    while ((await lockedUntil()) <= clock.now().getTime() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(other.run('retention'), { code: 'JOB_RUNNING' });
+    release?.();
+    await first;
+    assert.deepEqual(await other.run('retention'), { runs: 1 });
+    assert.deepEqual(runs, ['slow', 'other']);
+  });
 });
 
 forEachDatabase('connectors across instances', (ctx) => {

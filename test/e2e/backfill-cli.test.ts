@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { FakeMarketplace } from '../../src/simulate/fake-marketplace';
 import { REPO_MAPPINGS } from '../helpers/backfill-fixtures';
@@ -56,6 +57,93 @@ describe('appdirect-sync backfill and simulate-marketplace (CLI, as docs/backfil
     const events = await runCli(['--config', config, 'events', 'list', '--status', 'failed']);
     assert.equal(events.code, 0, events.stderr);
     assert.doesNotMatch(events.stdout, /snapshot:/, 'no backfilled item failed its mapping');
+  });
+
+  it('refuses a second backfill of the source while another instance runs one (its job lock), and runs once it is released', async () => {
+    const db = new Database(join(dir, 'sync.db'));
+    try {
+      const until = new Date(Date.now() + 60_000).toISOString();
+      db.prepare(
+        "insert into job_locks (name, owner, locked_until) values ('backfill:demo', 'other-host:4242', ?) on conflict (name) do update set owner = excluded.owner, locked_until = excluded.locked_until",
+      ).run(until);
+      const refused = await runCli(['--config', config, 'backfill', '--source', 'demo', '--entity', 'company']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^BACKFILL_RUNNING: backfill:demo is running on another instance/m);
+      assert.doesNotMatch(refused.stdout, /listed/, 'nothing was listed');
+      db.prepare("update job_locks set owner = null, locked_until = null where name = 'backfill:demo'").run();
+      const ran = await runCli(['--config', config, 'backfill', '--source', 'demo', '--entity', 'company']);
+      assert.equal(ran.code, 0, ran.stderr);
+      const lock = db.prepare("select owner, locked_until from job_locks where name = 'backfill:demo'").get();
+      assert.deepEqual(lock, { owner: null, locked_until: null }, 'the run released its lock');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('Ctrl-C stops a backfill after its current page: exit 130, the lock released, the next run resumes', async () => {
+    const slowMarket = await FakeMarketplace.start({ clientId: 'demo-client', clientSecret: 'demo-secret', seed: { companies: 25 } });
+    const slowConfig = join(dir, 'slow.yaml');
+    // A page of one company at a time, eight requests a second: a listing of several seconds to interrupt.
+    const appdirectApi = {
+      baseUrl: slowMarket.url,
+      clientId: 'demo-client',
+      clientSecretFile: join(dir, 'secret'),
+      requestsPerSecond: 5,
+      pageSize: 1,
+      commitItems: 1,
+    };
+    writeFileSync(
+      slowConfig,
+      stringify({
+        environment: 'test',
+        db: { filename: join(dir, 'slow.db') },
+        mappings: { dir: REPO_MAPPINGS },
+        log: { level: 'warn', format: 'json' },
+        sources: { slow: { auth: { mode: 'none' }, appdirectApi } },
+      }),
+    );
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          '--require',
+          'tsx/cjs',
+          join(ROOT, 'test', 'helpers', 'cli-entry.ts'),
+          '--config',
+          slowConfig,
+          'backfill',
+          '--source',
+          'slow',
+          '--entity',
+          'company',
+        ],
+        { cwd: ROOT },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString('utf8');
+          if (/^company: listed 2\//m.test(stdout)) resolve();
+        }),
+      );
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stderr);
+      assert.match(stderr, /^backfill interrupted; run it again to resume from the checkpoints$/m);
+      const db = new Database(join(dir, 'slow.db'));
+      try {
+        assert.deepEqual(db.prepare("select owner from job_locks where name = 'backfill:slow'").get(), { owner: null });
+      } finally {
+        db.close();
+      }
+      const resumed = await runCli(['--config', slowConfig, 'backfill', '--source', 'slow', '--entity', 'company']);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stdout, /^company +listed 25, new \d+, unchanged 0, skipped 0 \(resumed at [1-9]\d*\)$/m);
+    } finally {
+      await slowMarket.close();
+    }
   });
 
   it('names the entities it knows when given another, and a source without appdirectApi', async () => {

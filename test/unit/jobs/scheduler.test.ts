@@ -16,6 +16,9 @@ class MemoryLocks implements JobLockStore {
     if (tick !== undefined) this.ticks.set(name, tick);
     return true;
   }
+  async renew(name: string, owner: string): Promise<boolean> {
+    return this.held.get(name) === owner;
+  }
   async release(name: string, owner: string): Promise<void> {
     if (this.held.get(name) === owner) this.held.delete(name);
   }
