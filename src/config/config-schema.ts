@@ -203,6 +203,11 @@ export const configSchema = z
           .object({ days: z.number().int().min(1).default(7) })
           .strict()
           .prefault({}),
+        /** Connector failures resolved (retried or skipped) longer ago are deleted; parked ones wait for a person. */
+        connectorFailures: z
+          .object({ days: z.number().int().min(1).default(90) })
+          .strict()
+          .prefault({}),
         /** Rows of the admin API's audit trail written longer ago are deleted; long by default, an audit is kept. */
         adminAudit: z
           .object({ days: z.number().int().min(1).default(365) })

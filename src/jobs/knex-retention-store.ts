@@ -63,6 +63,10 @@ export class KnexRetentionStore implements RetentionStore {
     );
   }
 
+  connectorFailures(before: Date): KeysetPurge {
+    return this.keyset('connector_failures', 'id', (q) => q.whereNotNull('resolved_at').where('resolved_at', '<', before.toISOString()));
+  }
+
   adminAudit(before: Date): KeysetPurge {
     // admin_audit_at_index (migration 009) finds the old rows; ids grow with time, so the walk by id is in order.
     return this.keyset('admin_audit', 'id', (q) => q.where('at', '<', before.toISOString()));

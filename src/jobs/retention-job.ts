@@ -24,7 +24,8 @@ export interface RetentionDeps {
 /**
  * Retention of every table that grows with traffic, one run per tick under one job lock (JobSchedule):
  * payloads of processed events, then rows of processed (and, when configured, unresolved) inbox events, changes,
- * conflicts, rejected deliveries, old OAuth2 tokens and old admin audit rows. Settings: `retention.*` (docs/configuration.md).
+ * conflicts, rejected deliveries, old OAuth2 tokens, resolved connector failures and old admin audit rows (expired
+ * console sessions go at each sign-in). Settings: `retention.*` (docs/configuration.md).
  *
  * @remarks Payloads of `accepted`, `failed`, `dead` and `unmapped` events are never purged: they are still to be
  * processed or re-driven. Changes are never purged past the checkpoint of a registered consumer, unless that
@@ -48,7 +49,7 @@ export class RetentionJob implements Job {
   /** The job handler; callable without cron (`appdirect-sync jobs run retention`, tests). */
   async run(now: Date): Promise<JobCounts> {
     const { db, store } = this.deps;
-    const { chunkSize: chunk, inboxEvents, conflicts, rejectedDeliveries, oauthTokens, adminAudit } = this.config;
+    const { chunkSize: chunk, inboxEvents, conflicts, rejectedDeliveries, oauthTokens, connectorFailures, adminAudit } = this.config;
     const ago = (days: number) => new Date(now.getTime() - days * DAY_MS);
     // One short transaction per chunk of `chunk` rows, so writers keep committing while a purge runs.
     const walk = (purge: KeysetPurge) => purgeInChunks(db, purge, chunk);
@@ -63,6 +64,7 @@ export class RetentionJob implements Job {
     counts['conflicts deleted'] = await walk(store.conflicts(ago(conflicts.days)));
     counts['rejected deliveries deleted'] = await walk(store.rejectedDeliveries(ago(rejectedDeliveries.days)));
     counts['oauth tokens deleted'] = await walk(store.oauthTokens(ago(oauthTokens.days)));
+    counts['connector failures deleted'] = await walk(store.connectorFailures(ago(connectorFailures.days)));
     counts['admin audit rows deleted'] = await walk(store.adminAudit(ago(adminAudit.days)));
     this.logger.info({ ...counts }, 'retention done');
     return counts;

@@ -29,6 +29,8 @@ export interface RetentionStore {
   rejectedDeliveries(before: Date): KeysetPurge;
   /** OAuth2 tokens that expired, or were revoked, before `before`. */
   oauthTokens(before: Date): KeysetPurge;
+  /** Connector failures resolved (retried or skipped) before `before`; parked ones are never purged. */
+  connectorFailures(before: Date): KeysetPurge;
   /** Rows of the admin audit trail written before `before`. */
   adminAudit(before: Date): KeysetPurge;
 }

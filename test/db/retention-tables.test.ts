@@ -97,6 +97,26 @@ forEachDatabase('retention of every growing table', (ctx) => {
       ctx
         .db('admin_audit')
         .insert({ at: at.toISOString(), key_id: 'k1', key_name: keyName, route: 'POST /events/retry', request: '{}', affected: '[]' });
+    // Connector failures: resolved ones go after 90 days by default, a parked one waits for a person however old.
+    const failure = (seq: number, state: string, resolvedAt: Date | null) =>
+      ctx.db('connector_failures').insert({
+        connector: 'crm',
+        seq,
+        source: 'shop',
+        entity: 'widget',
+        record_key: `w${seq}`,
+        kind: 'upsert',
+        change_json: '{}',
+        state,
+        code: 'CONNECTOR_REFUSED',
+        message: 'refused',
+        attempts: 1,
+        first_failed_at: clock.now().toISOString(),
+        last_failed_at: clock.now().toISOString(),
+        resolved_at: resolvedAt?.toISOString() ?? null,
+      });
+    await failure(1, 'skipped', clock.now());
+    await failure(2, 'parked', null);
     await audit(clock.now(), 'kept');
     await audit(new Date(clock.now().getTime() - 400 * DAY_MS), 'purged');
     await drain();
@@ -112,6 +132,7 @@ forEachDatabase('retention of every growing table', (ctx) => {
     await reject('not json, recent');
     await token('recently-expired', new Date(clock.now().getTime() - DAY_MS));
     await token('valid', new Date(clock.now().getTime() + 3_600_000));
+    await failure(3, 'retried', clock.now());
     await drain();
     const headBefore = await runtime().feed.head();
     const [s1, s2] = await seqs();
@@ -125,8 +146,10 @@ forEachDatabase('retention of every growing table', (ctx) => {
       'conflicts deleted': 1,
       'rejected deliveries deleted': 1,
       'oauth tokens deleted': 2,
+      'connector failures deleted': 1,
       'admin audit rows deleted': 1,
     });
+    assert.deepEqual((await ids('connector_failures', 'seq')).map(Number), [2, 3], 'the old resolved one goes; parked and recent stay');
     assert.deepEqual(await ids('admin_audit', 'key_name'), ['kept']);
     assert.deepEqual((await ids('inbox_events', 'id')).map(Number), [failed1, unmapped1, done2]);
     assert.deepEqual(
@@ -151,7 +174,7 @@ forEachDatabase('retention of every growing table', (ctx) => {
       [s2],
     );
 
-    assert.deepEqual(Object.values(await runtime().jobs.run('retention')), [0, 0, 0, 0, 0, 0, 0], 'a second run deletes nothing more');
+    assert.deepEqual(Object.values(await runtime().jobs.run('retention')), [0, 0, 0, 0, 0, 0, 0, 0], 'a second run deletes nothing more');
 
     // Past the dedupe window a re-send is accepted again, and the ordering rule ends it stale.
     const again = await send(body('d-done', 'WIDGET', 'w1', 100, { name: 'one' }));
