@@ -5,9 +5,10 @@ import type { JobLockStore } from './job-lock-store';
 
 /**
  * How long another instance must wait before it may take over a task whose holder stopped renewing it (a crashed
- * run's lease runs out). A live run renews its lease every third of this, however long it runs.
+ * run's lease runs out). A live run renews its lease every third of this, however long it runs; so it is short (it
+ * was 30 minutes without renewal), and a killed backfill or job blocks the next run for minutes, not half an hour.
  */
-const TASK_LEASE_MS = 30 * 60_000;
+const TASK_LEASE_MS = 5 * 60_000;
 
 /**
  * A periodic task: retention, one connector, the reconciliation job to come. Adding one is registering it.
