@@ -58,8 +58,9 @@ export function collectMappingTests(
     : [];
   for (const name of testFiles) {
     const file = join(dir, name);
-    const { source, problems: yamlProblems } = YamlSource.parse(file, readFileSync(file, 'utf8'));
-    if (yamlProblems.length > 0) {
+    // An unreadable test file is one more problem listed with the others, not a crash of the whole run.
+    const { source, problems: yamlProblems } = YamlSource.read(file);
+    if (!source || yamlProblems.length > 0) {
       problems.push(...yamlProblems);
       continue;
     }

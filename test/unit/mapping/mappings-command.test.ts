@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { mappingsCheck, mappingsPreview, mappingsTest, type CommandOutput } from '../../../src/cli/mappings-command';
 import { tempMappingsDir } from './mapping-fixtures';
 
@@ -60,6 +62,15 @@ describe('appdirect-sync mappings (CLI)', () => {
     assert.match(text, /FAIL .*order\.tests\.yaml\s+wrong total/);
     assert.match(text, /total\n\s+- "1\.50"\n\s+\+ "1\.5"/);
     assert.match(text, /0 passed, 1 failed/);
+  });
+
+  it('test: an unreadable tests file is a problem listed with its name, and the other cases still run', async () => {
+    tmp.write('order.yaml', `${MAPPING}tests:\n  - name: inline\n    input: ${INPUT}\n    expect: { id: "7", total: "1.5" }\n`);
+    mkdirSync(join(tmp.dir, 'order.tests.yaml')); // reading a directory fails (EISDIR), as root too
+    const io = capture();
+    assert.equal(await mappingsTest(tmp.dir, io), 1);
+    assert.match(io.text(), /order\.tests\.yaml: cannot read: EISDIR/);
+    assert.match(io.text(), /1 passed, 0 failed, 1 file problem\(s\)/);
   });
 
   it('test: a case expecting an error that does not come fails', async () => {
