@@ -12,6 +12,9 @@ const CLAIM = `select ${CLAIMED_COLUMNS}, (select body from inbox_payloads where
     and (next_attempt_at is null or next_attempt_at <= ?)
     and id not in (select value from json_each(?))
   order by id limit ?`;
+// Writes nothing, yet takes the write lock as any write does: what this transaction reads after it, no other
+// connection can change before it commits (BEGIN IMMEDIATE, inside a transaction knex began).
+const TAKE_WRITE_LOCK = 'update inbox_events set status = status where 0';
 // A whole batch's ids go in as one JSON array, so these are prepared once instead of once per batch size.
 const WAITING = `select id from inbox_events where id in (select value from json_each(?)) and status = 'accepted'`;
 const COMPLETE = `update inbox_events
@@ -31,17 +34,23 @@ const COMPLETE = `update inbox_events
 export class SqliteInboxQueue extends KnexInboxQueue {
   protected async claimRows(c: ClaimParams, trx: Tx | undefined): Promise<ClaimRow[]> {
     const params = [c.now, c.now, JSON.stringify(c.inHand ? [...c.inHand] : []), c.limit];
-    if (trx) return prepared(await sqliteConnectionOf(trx), CLAIM).all(...params) as ClaimRow[];
-    return withSqliteConnection(this.db, (conn) => prepared(conn, CLAIM).all(...params) as ClaimRow[]);
+    if (!trx) return withSqliteConnection(this.db, (conn) => prepared(conn, CLAIM).all(...params) as ClaimRow[]);
+    // Inside the apply transaction, whose first statement this is: the lock first (see stillHeld).
+    const conn = await sqliteConnectionOf(trx);
+    prepared(conn, TAKE_WRITE_LOCK).run();
+    return prepared(conn, CLAIM).all(...params) as ClaimRow[];
   }
 
   /**
-   * The events still waiting, whatever `ticket`: read inside the apply transaction, whose first write takes the write
-   * lock. Had another connection ended one of them after this read, that write fails with SQLITE_BUSY_SNAPSHOT and the
-   * whole transaction runs again (withTransaction), so the answer holds until commit.
+   * The events still waiting, whatever `ticket`, read under the write lock: no other connection can end them before
+   * this transaction commits. (Without the lock first, a read that another connection's commit made stale would fail
+   * this transaction's first write with SQLITE_BUSY_SNAPSHOT, to be run again: safe, but work thrown away each time a
+   * receiver in another process commits in between.)
    */
   async stillHeld(trx: Tx, ids: number[]): Promise<Set<number>> {
-    const rows = prepared(await sqliteConnectionOf(trx), WAITING).all(JSON.stringify(ids)) as { id: number }[];
+    const conn = await sqliteConnectionOf(trx);
+    prepared(conn, TAKE_WRITE_LOCK).run();
+    const rows = prepared(conn, WAITING).all(JSON.stringify(ids)) as { id: number }[];
     return new Set(rows.map((r) => r.id));
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createKnex, type Knex } from '../../src/db/create-knex';
 import { migrateLatest } from '../../src/db/migration-source';
 import type { ClaimedEvent } from '../../src/inbox/inbox-queue';
@@ -89,6 +90,29 @@ describe('the claim on SQLite (writes nothing)', function () {
       [...held].sort((x, y) => x - y),
       ids.slice(4),
     );
+  });
+
+  it('checks what is still waiting under the write lock: no other connection can end those events before the apply commits', async () => {
+    await h.accept(widgets(3));
+    const claimed = await h.queue.claim(3, LEASE, h.clock.now());
+    const filename = (h.db.client.config as { connection: { filename: string } }).connection.filename;
+    const other = new Database(filename, { timeout: 0 });
+    try {
+      await h.db.transaction(async (trx) => {
+        const held = await h.queue.stillHeld(
+          trx,
+          claimed.map((e) => e.id),
+          '',
+        );
+        assert.equal(held.size, 3);
+        assert.throws(
+          () => other.prepare(`update inbox_events set status = 'done' where id = ?`).run(claimed[0]?.id),
+          (err: { code?: string }) => err.code === 'SQLITE_BUSY',
+        );
+      });
+    } finally {
+      other.close();
+    }
   });
 
   it('counts one attempt when two workers give back their copies of one event', async () => {
