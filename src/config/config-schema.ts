@@ -141,7 +141,7 @@ export const configSchema = z
         /** Run the sync worker inside `serve`; turn off when `appdirect-sync worker` runs it as its own process. */
         enabled: z.boolean().default(true),
         batchSize: z.number().int().min(1).max(5000).default(500),
-        /** How long a claim lasts; a crashed worker's events come back after it. */
+        /** How long a claim lasts on PostgreSQL; a crashed worker's events come back after it. SQLite leases nothing (ADR 0042). */
         leaseMs: z.number().int().min(1000).default(60_000),
         /** Attempts after transient errors before an event is dead. */
         maxAttempts: z.number().int().min(1).default(8),

@@ -28,16 +28,16 @@ export const CLAIMED_COLUMNS =
 
 /**
  * The part of InboxQueue both engines share, on knex. Claim, still-held and complete run on the worker's hot path and
- * are written per engine (SqliteInboxQueue, PgInboxQueue); createInboxQueue picks one.
+ * are written per engine (SqliteInboxQueue, PgInboxQueue), and so is what guards a give-back (a lease ticket on
+ * PostgreSQL, the attempts count on SQLite); createInboxQueue picks one.
  */
 export abstract class KnexInboxQueue implements InboxQueue {
   constructor(protected readonly db: Knex) {}
 
-  async claim(limit: number, leaseMs: number, now: Date, trx?: Tx): Promise<ClaimedEvent[]> {
+  async claim(limit: number, leaseMs: number, now: Date, trx?: Tx, inHand?: ReadonlySet<number>): Promise<ClaimedEvent[]> {
     const ticket = randomUUID();
-    const nowIso = now.toISOString();
-    const params = [ticket, new Date(now.getTime() + leaseMs).toISOString(), nowIso, nowIso, limit];
-    const rows = await this.claimRows(params, trx);
+    const claim = { ticket, leaseUntil: new Date(now.getTime() + leaseMs).toISOString(), now: now.toISOString(), limit, inHand };
+    const rows = await this.claimRows(claim, trx);
     return rows
       .map((r) => ({
         id: asNumber(r.id),
@@ -57,9 +57,15 @@ export abstract class KnexInboxQueue implements InboxQueue {
 
   /**
    * The claim (and its bodies), on `trx` when given (claiming the next batch inside the apply transaction), else on
-   * its own. Parameters: ticket, lease end, then CLAIMABLE's.
+   * its own.
    */
-  protected abstract claimRows(params: (string | number)[], trx: Tx | undefined): Promise<ClaimRow[]>;
+  protected abstract claimRows(claim: ClaimParams, trx: Tx | undefined): Promise<ClaimRow[]>;
+
+  /**
+   * The rows of `e` that a give-back (retryLater) may still change: those nobody ended or gave back since `e` was
+   * claimed, so that two workers that gave back one event count one attempt.
+   */
+  protected abstract givenBackRows(e: ClaimedEvent): Record<string, string | number>;
 
   abstract stillHeld(trx: Tx, ids: number[], ticket: string): Promise<Set<number>>;
 
@@ -97,7 +103,7 @@ export abstract class KnexInboxQueue implements InboxQueue {
     for (const e of events) {
       const attempts = e.attempts + 1;
       const detail = JSON.stringify({ message: error.message, attempts });
-      const base = trx('inbox_events').where({ id: e.id, claim_ticket: e.ticket, status: 'accepted' });
+      const base = trx('inbox_events').where(this.givenBackRows(e));
       if (attempts >= maxAttempts) {
         await base.update({ ...released('dead', now.toISOString()), attempts, error_code: error.code, error_detail: detail });
       } else {
@@ -112,6 +118,15 @@ export abstract class KnexInboxQueue implements InboxQueue {
       }
     }
   }
+}
+
+/** What a claim is asked for: lease end and now as ISO text; `inHand` as InboxQueue.claim. */
+export interface ClaimParams {
+  ticket: string;
+  leaseUntil: string;
+  now: string;
+  limit: number;
+  inHand: ReadonlySet<number> | undefined;
 }
 
 /** A completion without an error: most of them, written together. */

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { asNumber } from '../db/column-values';
 import type { Tx } from '../db/transaction';
-import { CLAIMABLE, CLAIMED_COLUMNS, KnexInboxQueue, type ClaimRow, type PlainCompletion } from './knex-inbox-queue';
+import type { ClaimedEvent } from './inbox-queue';
+import { CLAIMABLE, CLAIMED_COLUMNS, KnexInboxQueue, type ClaimParams, type ClaimRow, type PlainCompletion } from './knex-inbox-queue';
 
 // Concurrent workers skip each other's rows instead of waiting or double-claiming; the bodies come in the same statement.
 const CLAIM = `with claimed as (
@@ -22,9 +23,15 @@ const COMPLETE = `update inbox_events e
  * transaction of its own; still-held locks the rows it returns for the apply transaction.
  */
 export class PgInboxQueue extends KnexInboxQueue {
-  protected async claimRows(params: (string | number)[], trx: Tx | undefined): Promise<ClaimRow[]> {
-    const result = (await (trx ?? this.db).raw(CLAIM, params)) as { rows: ClaimRow[] };
+  /** Leased rows are not claimable: PostgreSQL needs no `inHand`. */
+  protected async claimRows(c: ClaimParams, trx: Tx | undefined): Promise<ClaimRow[]> {
+    const result = (await (trx ?? this.db).raw(CLAIM, [c.ticket, c.leaseUntil, c.now, c.now, c.limit])) as { rows: ClaimRow[] };
     return result.rows;
+  }
+
+  /** Only the lease's holder gives an event back: a crashed worker's late give-back under an old ticket changes nothing. */
+  protected givenBackRows(e: ClaimedEvent): Record<string, string | number> {
+    return { id: e.id, claim_ticket: e.ticket, status: 'accepted' };
   }
 
   async stillHeld(trx: Tx, ids: number[], ticket: string): Promise<Set<number>> {

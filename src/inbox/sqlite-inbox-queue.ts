@@ -1,13 +1,22 @@
-import type Database from 'better-sqlite3';
-import { asNumber } from '../db/column-values';
 import { prepared, sqliteConnectionOf, withSqliteConnection } from '../db/sqlite-statements';
 import type { Tx } from '../db/transaction';
-import { CLAIMABLE, CLAIMED_COLUMNS, KnexInboxQueue, type ClaimRow, type PlainCompletion } from './knex-inbox-queue';
+import type { ClaimedEvent } from './inbox-queue';
+import { CLAIMED_COLUMNS, KnexInboxQueue, type ClaimParams, type ClaimRow, type PlainCompletion } from './knex-inbox-queue';
 
-const CLAIM = `update inbox_events set claim_ticket = ?, lease_until = ? where id in (${CLAIMABLE}) returning ${CLAIMED_COLUMNS}`;
-const BODIES = 'select event_id, body from inbox_payloads where event_id in (select value from json_each(?))';
+// Due, not leased by an older build still running (leases run out), not in the claiming worker's hands; with bodies.
+// Parameters: now, now, the ids in hand as a JSON array, limit.
+const CLAIM = `select ${CLAIMED_COLUMNS}, (select body from inbox_payloads where event_id = inbox_events.id) as body
+  from inbox_events
+  where status = 'accepted'
+    and (lease_until is null or lease_until < ?)
+    and (next_attempt_at is null or next_attempt_at <= ?)
+    and id not in (select value from json_each(?))
+  order by id limit ?`;
+// Writes nothing, yet takes the write lock as any write does: what this transaction reads after it, no other
+// connection can change before it commits (BEGIN IMMEDIATE, inside a transaction knex began).
+const TAKE_WRITE_LOCK = 'update inbox_events set status = status where 0';
 // A whole batch's ids go in as one JSON array, so these are prepared once instead of once per batch size.
-const HELD = `select id from inbox_events where id in (select value from json_each(?)) and claim_ticket = ? and status = 'accepted'`;
+const WAITING = `select id from inbox_events where id in (select value from json_each(?)) and status = 'accepted'`;
 const COMPLETE = `update inbox_events
   set status = ?, processed_at = ?, mapping_version = ?, claim_ticket = null, lease_until = null, next_attempt_at = null,
       error_code = null, error_detail = null
@@ -15,18 +24,39 @@ const COMPLETE = `update inbox_events
 
 /**
  * InboxQueue on SQLite: claim, still-held and complete are statements prepared once per connection, run on the
- * connection of the caller's knex transaction (docs/adr/0002-sqlite-group-commit.md). A claim is one UPDATE … WHERE id
- * IN (SELECT … LIMIT n) RETURNING, with the bodies read right after it on the same connection.
+ * connection of the caller's knex transaction (docs/adr/0002-sqlite-group-commit.md).
+ *
+ * @remarks A claim writes nothing (docs/adr/0042-sqlite-claim-writes-nothing.md): it reads due events and their
+ * bodies. SQLite has one writer at a time, so the apply transaction itself is the lease: it applies only the events
+ * still `accepted` when it holds the write lock, and ends them before it lets go. Two workers on one file may then map
+ * one event twice, never apply it twice; an event whose worker died is claimable at once, with no lease to wait out.
  */
 export class SqliteInboxQueue extends KnexInboxQueue {
-  protected async claimRows(params: (string | number)[], trx: Tx | undefined): Promise<ClaimRow[]> {
-    const run = (conn: Database.Database) => withBodies(conn, prepared(conn, CLAIM).all(...params) as Omit<ClaimRow, 'body'>[]);
-    return trx ? run(await sqliteConnectionOf(trx)) : withSqliteConnection(this.db, run);
+  protected async claimRows(c: ClaimParams, trx: Tx | undefined): Promise<ClaimRow[]> {
+    const params = [c.now, c.now, JSON.stringify(c.inHand ? [...c.inHand] : []), c.limit];
+    if (!trx) return withSqliteConnection(this.db, (conn) => prepared(conn, CLAIM).all(...params) as ClaimRow[]);
+    // Inside the apply transaction, whose first statement this is: the lock first (see stillHeld).
+    const conn = await sqliteConnectionOf(trx);
+    prepared(conn, TAKE_WRITE_LOCK).run();
+    return prepared(conn, CLAIM).all(...params) as ClaimRow[];
   }
 
-  async stillHeld(trx: Tx, ids: number[], ticket: string): Promise<Set<number>> {
-    const rows = prepared(await sqliteConnectionOf(trx), HELD).all(JSON.stringify(ids), ticket) as { id: number }[];
+  /**
+   * The events still waiting, whatever `ticket`, read under the write lock: no other connection can end them before
+   * this transaction commits. (Without the lock first, a read that another connection's commit made stale would fail
+   * this transaction's first write with SQLITE_BUSY_SNAPSHOT, to be run again: safe, but work thrown away each time a
+   * receiver in another process commits in between.)
+   */
+  async stillHeld(trx: Tx, ids: number[]): Promise<Set<number>> {
+    const conn = await sqliteConnectionOf(trx);
+    prepared(conn, TAKE_WRITE_LOCK).run();
+    const rows = prepared(conn, WAITING).all(JSON.stringify(ids)) as { id: number }[];
     return new Set(rows.map((r) => r.id));
+  }
+
+  /** The attempts count stands in for a ticket: two workers that gave back one event (each with its copy) count one attempt. */
+  protected givenBackRows(e: ClaimedEvent): Record<string, string | number> {
+    return { id: e.id, attempts: e.attempts, status: 'accepted' };
   }
 
   /** One prepared statement per (status, mapping version): a batch has a handful of them. */
@@ -41,12 +71,4 @@ export class SqliteInboxQueue extends KnexInboxQueue {
     const complete = prepared(await sqliteConnectionOf(trx), COMPLETE);
     for (const g of groups.values()) complete.run(g.status, processedAt, g.mappingVersion, JSON.stringify(g.ids));
   }
-}
-
-/** SQLite has no UPDATE in a WITH: the bodies of the claimed rows are read in a second statement. */
-function withBodies(conn: Database.Database, rows: Omit<ClaimRow, 'body'>[]): ClaimRow[] {
-  if (rows.length === 0) return [];
-  const payloads = prepared(conn, BODIES).all(JSON.stringify(rows.map((r) => r.id))) as { event_id: number; body: Buffer }[];
-  const bodies = new Map(payloads.map((p) => [p.event_id, p.body]));
-  return rows.map((r) => ({ ...r, body: bodies.get(asNumber(r.id)) ?? null }));
 }

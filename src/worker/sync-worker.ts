@@ -45,9 +45,10 @@ interface PlannedBatch {
  * The one orchestrator: claim → map → apply to records + append changes + complete the events, in one
  * transaction per batch.
  *
- * @remarks A crash anywhere leaves a batch all applied or not at all: its leases run out and the events
- * come back under a new ticket; the old ticket can no longer complete them (stillHeld), so nothing is applied
- * twice. What one event's mapping or serialization throws is that event's failure (`failed`, see planEvent); only
+ * @remarks A crash anywhere leaves a batch all applied or not at all: on PostgreSQL its leases run out and the
+ * events come back under a new ticket, which the old ticket can no longer complete (stillHeld); on SQLite a claim
+ * leases nothing and the apply transaction applies only events still waiting (ADR 0042). Either way nothing is
+ * applied twice. What one event's mapping or serialization throws is that event's failure (`failed`, see planEvent); only
  * what fails the batch itself (the database, the mapping thread dying) gives the whole batch back for a later
  * attempt with backoff and jitter; after maxAttempts an event is `dead`.
  */
@@ -85,7 +86,7 @@ export class SyncWorker {
   /** Claims and processes one batch, without claiming ahead. Callable without the loop (tests, `events retry --now`, `remap`). */
   async tick(): Promise<TickResult> {
     const events = await this.queue.claim(this.options.batchSize, this.options.leaseMs, this.clock.now());
-    const { result } = await this.process(this.planned(events), false);
+    const { result } = await this.process(this.planned(events));
     return result;
   }
 
@@ -97,15 +98,22 @@ export class SyncWorker {
   async drain(onBatch?: (totals: TickResult) => void): Promise<TickResult> {
     const totals = emptyResult(0);
     const inFlight: PlannedBatch[] = [];
+    // What this drain claimed and has not applied yet: a claim that leases nothing (SQLite) must not take it again.
+    const inHand = new Set<number>();
+    const take = (events: ClaimedEvent[]) => {
+      for (const e of events) inHand.add(e.id);
+      inFlight.push(this.planned(events));
+    };
     for (let i = 0; i < PIPELINE_DEPTH; i++) {
-      const batch = await this.queue.claim(this.bound.size(), this.options.leaseMs, this.clock.now());
+      const batch = await this.queue.claim(this.bound.size(), this.options.leaseMs, this.clock.now(), undefined, inHand);
       if (batch.length === 0) break;
-      inFlight.push(this.planned(batch));
+      take(batch);
     }
     for (let batch = inFlight.shift(); batch; batch = inFlight.shift()) {
-      const { result, next } = await this.process(batch, !this.stopping);
+      const { result, next } = await this.process(batch, this.stopping ? undefined : inHand);
+      for (const e of batch.events) inHand.delete(e.id);
       addResult(totals, result);
-      if (next.length > 0) inFlight.push(this.planned(next));
+      if (next.length > 0) take(next);
       onBatch?.(totals);
     }
     return totals;
@@ -174,10 +182,10 @@ export class SyncWorker {
   }
 
   /**
-   * Maps and applies one claimed batch; with `claimNext`, claims the following batch in the same transaction.
-   * A failure gives the batch back for a later attempt (and claims nothing).
+   * Maps and applies one claimed batch; with `claimNext` (the events the drain holds, this batch among them), claims
+   * the following batch in the same transaction. A failure gives the batch back for a later attempt (and claims nothing).
    */
-  private async process(batch: PlannedBatch, claimNext: boolean): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
+  private async process(batch: PlannedBatch, claimNext?: ReadonlySet<number>): Promise<{ result: TickResult; next: ClaimedEvent[] }> {
     const { events } = batch;
     const result = emptyResult(events.length);
     if (events.length === 0) return { result, next: [] };
@@ -218,13 +226,13 @@ export class SyncWorker {
     ticket: string,
   ): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
     try {
-      return await this.applyBatch(plans, ticket, false);
+      return await this.applyBatch(plans, ticket);
     } catch (err) {
       if (!isDataError(err)) throw err;
       const [only] = plans;
       if (plans.length === 1 && only) {
         // Logged with the batch's other failures (logBatchOutcomes), one warn line per event.
-        return this.applyBatch([{ kind: 'end', event: only.event, completion: unstorableCompletion(only.event.id, err) }], ticket, false);
+        return this.applyBatch([{ kind: 'end', event: only.event, completion: unstorableCompletion(only.event.id, err) }], ticket);
       }
       const middle = Math.ceil(plans.length / 2);
       const left = await this.applyIsolating(plans.slice(0, middle), ticket);
@@ -254,14 +262,14 @@ export class SyncWorker {
   private async applyBatch(
     plans: EventPlan[],
     ticket: string,
-    claimNext: boolean,
+    claimNext?: ReadonlySet<number>,
   ): Promise<{ completions: EventCompletion[]; changes: number; next: ClaimedEvent[] }> {
     const now = this.clock.now();
     const started = performance.now();
     const applied = await withTransaction(this.db, async (trx) => {
       // First: on PostgreSQL the change-append lock, taken by records.write, is held to commit, so nothing that
       // can wait comes after it.
-      const next = claimNext ? await this.queue.claim(this.bound.size(), this.options.leaseMs, now, trx) : [];
+      const next = claimNext ? await this.queue.claim(this.bound.size(), this.options.leaseMs, now, trx, claimNext) : [];
       const held = await this.queue.stillHeld(
         trx,
         plans.map((p) => p.event.id),

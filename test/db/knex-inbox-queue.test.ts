@@ -53,77 +53,81 @@ forEachDatabase('KnexInboxQueue', (ctx) => {
     ids = await accept(5);
   });
 
-  it('claims due events in id order under one fresh ticket and a lease; leased events are not claimed again', async () => {
-    const claimed = await queue.claim(3, LEASE, T0);
-    assert.deepEqual(
-      claimed.map((e) => e.id),
-      ids.slice(0, 3),
-    );
-    const ticket = claimed[0]?.ticket;
-    assert.ok(ticket && claimed.every((e) => e.ticket === ticket));
-    const first = claimed[0];
-    assert.ok(first);
-    assert.equal(first.attempts, 0);
-    assert.equal(first.timestamp, 1_795_000_000_000);
-    assert.equal(first.action, 'ADDED');
-    assert.ok(Buffer.isBuffer(first.body) && first.body.length > 0);
-    const s = await state(first.id);
-    assert.equal(s.claimTicket, ticket);
-    assert.equal(s.leaseUntil?.toISOString(), at(LEASE).toISOString());
+  // Leases are PostgreSQL's contract (several workers, SKIP LOCKED); a claim on SQLite leases nothing (ADR 0042,
+  // test/db/sqlite-claim.test.ts).
+  if (ctx.engine === 'pg') {
+    it('claims due events in id order under one fresh ticket and a lease; leased events are not claimed again', async () => {
+      const claimed = await queue.claim(3, LEASE, T0);
+      assert.deepEqual(
+        claimed.map((e) => e.id),
+        ids.slice(0, 3),
+      );
+      const ticket = claimed[0]?.ticket;
+      assert.ok(ticket && claimed.every((e) => e.ticket === ticket));
+      const first = claimed[0];
+      assert.ok(first);
+      assert.equal(first.attempts, 0);
+      assert.equal(first.timestamp, 1_795_000_000_000);
+      assert.equal(first.action, 'ADDED');
+      assert.ok(Buffer.isBuffer(first.body) && first.body.length > 0);
+      const s = await state(first.id);
+      assert.equal(s.claimTicket, ticket);
+      assert.equal(s.leaseUntil?.toISOString(), at(LEASE).toISOString());
 
-    const rest = await queue.claim(10, LEASE, at(LEASE - 1));
-    assert.deepEqual(
-      rest.map((e) => e.id),
-      ids.slice(3),
-    );
-    assert.notEqual(rest[0]?.ticket, ticket);
-    assert.deepEqual(await queue.claim(10, LEASE, at(LEASE - 1)), []);
-  });
+      const rest = await queue.claim(10, LEASE, at(LEASE - 1));
+      assert.deepEqual(
+        rest.map((e) => e.id),
+        ids.slice(3),
+      );
+      assert.notEqual(rest[0]?.ticket, ticket);
+      assert.deepEqual(await queue.claim(10, LEASE, at(LEASE - 1)), []);
+    });
 
-  it('never hands one event to two concurrent claims', async () => {
-    await ctx.clean();
-    const all = await accept(60);
-    const claims = await Promise.all(Array.from({ length: 6 }, () => queue.claim(15, LEASE, T0)));
-    const claimedIds = claims.flat().map((e) => e.id);
-    assert.equal(new Set(claimedIds).size, claimedIds.length, 'an event was claimed twice');
-    assert.deepEqual(
-      [...claimedIds].sort((a, b) => a - b),
-      all,
-    );
-    const nonEmpty = claims.filter((c) => c.length > 0);
-    assert.ok(nonEmpty.length >= 4, 'the claims were not served side by side');
-    for (const c of nonEmpty) assert.equal(new Set(c.map((e) => e.ticket)).size, 1, 'one ticket per claim');
-    assert.equal(new Set(nonEmpty.map((c) => c[0]?.ticket)).size, nonEmpty.length, 'a ticket shared by two claims');
-  });
+    it('never hands one event to two concurrent claims', async () => {
+      await ctx.clean();
+      const all = await accept(60);
+      const claims = await Promise.all(Array.from({ length: 6 }, () => queue.claim(15, LEASE, T0)));
+      const claimedIds = claims.flat().map((e) => e.id);
+      assert.equal(new Set(claimedIds).size, claimedIds.length, 'an event was claimed twice');
+      assert.deepEqual(
+        [...claimedIds].sort((a, b) => a - b),
+        all,
+      );
+      const nonEmpty = claims.filter((c) => c.length > 0);
+      assert.ok(nonEmpty.length >= 4, 'the claims were not served side by side');
+      for (const c of nonEmpty) assert.equal(new Set(c.map((e) => e.ticket)).size, 1, 'one ticket per claim');
+      assert.equal(new Set(nonEmpty.map((c) => c[0]?.ticket)).size, nonEmpty.length, 'a ticket shared by two claims');
+    });
 
-  it('makes events claimable again under a new ticket when the lease runs out; the old ticket no longer holds them', async () => {
-    const first = await queue.claim(2, LEASE, T0);
-    const oldTicket = first[0]?.ticket;
-    assert.ok(oldTicket);
-    const again = await queue.claim(2, LEASE, at(LEASE + 1));
-    assert.deepEqual(
-      again.map((e) => e.id),
-      first.map((e) => e.id),
-    );
-    const newTicket = again[0]?.ticket;
-    assert.ok(newTicket && newTicket !== oldTicket);
+    it('makes events claimable again under a new ticket when the lease runs out; the old ticket no longer holds them', async () => {
+      const first = await queue.claim(2, LEASE, T0);
+      const oldTicket = first[0]?.ticket;
+      assert.ok(oldTicket);
+      const again = await queue.claim(2, LEASE, at(LEASE + 1));
+      assert.deepEqual(
+        again.map((e) => e.id),
+        first.map((e) => e.id),
+      );
+      const newTicket = again[0]?.ticket;
+      assert.ok(newTicket && newTicket !== oldTicket);
 
-    const claimedIds = first.map((e) => e.id);
-    const [heldOld, heldNew] = await ctx.db.transaction(async (trx) => [
-      await queue.stillHeld(trx, claimedIds, oldTicket),
-      await queue.stillHeld(trx, claimedIds, newTicket),
-    ]);
-    assert.deepEqual([...heldOld], []);
-    assert.deepEqual(
-      [...heldNew].sort((a, b) => a - b),
-      claimedIds,
-    );
+      const claimedIds = first.map((e) => e.id);
+      const [heldOld, heldNew] = await ctx.db.transaction(async (trx) => [
+        await queue.stillHeld(trx, claimedIds, oldTicket),
+        await queue.stillHeld(trx, claimedIds, newTicket),
+      ]);
+      assert.deepEqual([...heldOld], []);
+      assert.deepEqual(
+        [...heldNew].sort((a, b) => a - b),
+        claimedIds,
+      );
 
-    // The crashed worker's retry under the old ticket changes nothing.
-    await ctx.db.transaction((trx) => queue.retryLater(trx, first, { code: 'X', message: 'late' }, 5, () => 1000, at(LEASE + 2)));
-    assert.equal((await state(claimedIds[0] as number)).claimTicket, newTicket);
-    assert.equal((await state(claimedIds[0] as number)).attempts, 0);
-  });
+      // The crashed worker's retry under the old ticket changes nothing.
+      await ctx.db.transaction((trx) => queue.retryLater(trx, first, { code: 'X', message: 'late' }, 5, () => 1000, at(LEASE + 2)));
+      assert.equal((await state(claimedIds[0] as number)).claimTicket, newTicket);
+      assert.equal((await state(claimedIds[0] as number)).attempts, 0);
+    });
+  }
 
   it('completes events with their status, mapping version and error, releasing the lease; completed events are not claimed', async () => {
     const claimed = await queue.claim(5, LEASE, T0);
