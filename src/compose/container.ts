@@ -22,6 +22,8 @@ import { ServiceMetrics } from '../metrics/service-metrics';
 import { MappingDiffService } from '../worker/mapping-diff-service';
 import { RemapService } from '../worker/remap-service';
 import type { SyncWorker } from '../worker/sync-worker';
+import type { WorkerHandle } from '../worker/worker-handle';
+import { ThreadedWorker } from './threaded-worker';
 import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
 import type { BackfillService } from '../backfill/backfill-service';
 import { createAppdirectApi, createBackfill, createReconcile } from './create-backfill';
@@ -39,6 +41,11 @@ export interface ContainerOptions {
   clock?: Clock;
   /** An open database to use instead of opening `config.db`; whoever opened it closes it. */
   db?: Knex;
+  /**
+   * `serve` with worker.enabled and worker.thread: the service's worker (serviceWorker) runs on a thread of its own
+   * (ADR 0040). Otherwise, and for every other command, it is this container's in-process SyncWorker.
+   */
+  workerThread?: boolean;
 }
 
 /**
@@ -121,6 +128,19 @@ export class Container {
       const worker = this.createWorker();
       worker.onChanges = () => this.notifier.notify();
       return worker;
+    });
+  }
+
+  /**
+   * The worker the service runs and the receiver, the backfill, the feed and the metrics talk to: on a thread of its
+   * own with options.workerThread (its own connection and mappings), else `worker` itself.
+   */
+  get serviceWorker(): WorkerHandle {
+    return this.once('serviceWorker', () => {
+      if (!this.options.workerThread) return this.worker;
+      const threaded = new ThreadedWorker(this.config, this.logger);
+      threaded.onChanges = () => this.notifier.notify();
+      return threaded;
     });
   }
 
@@ -259,6 +279,7 @@ export class Container {
     this.peek<FileMappingRegistry>('mappings')?.close();
     await this.peek<ReceiverService>('receiver')?.drain();
     await this.peek<JobSchedule>('jobs')?.stop();
+    await this.peek<WorkerHandle>('serviceWorker')?.stop();
     await this.peek<SyncWorker>('worker')?.stop();
     await this.peek<EventPlanner>('planner')?.close();
     await this.peek<SnapshotPreparer>('snapshots')?.close();
