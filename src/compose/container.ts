@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { createLogger, type Logger } from '../core/logger';
 import { createKnex, type Knex } from '../db/create-knex';
 import { migrateLatest } from '../db/migration-source';
+import { gateConnections, WriteGate } from '../db/write-gate';
 import { WalCheckpointer } from '../db/wal-checkpointer';
 import { ChangeNotifier } from '../feed/change-notifier';
 import { FeedService } from '../feed/feed-service';
@@ -46,6 +47,8 @@ export interface ContainerOptions {
    * (ADR 0040). Otherwise, and for every other command, it is this container's in-process SyncWorker.
    */
   workerThread?: boolean;
+  /** The worker thread's container: its connection takes turns with the serving thread's at this gate (SQLite). */
+  writeGate?: WriteGate;
 }
 
 /**
@@ -78,7 +81,23 @@ export class Container {
   }
 
   get db(): Knex {
-    return this.once('db', () => this.options.db ?? createKnex(this.config.db));
+    return this.once('db', () => {
+      if (this.options.db) return this.options.db;
+      const db = createKnex(this.config.db);
+      // On SQLite, the serving thread's and the worker thread's connections take turns (ADR 0040).
+      const gate = this.writeGate;
+      if (gate) gateConnections(db, gate, this.options.writeGate ? 'worker' : 'serving');
+      return db;
+    });
+  }
+
+  /** The gate between this process's two SQLite connections when the worker runs on a thread of its own. */
+  private get writeGate(): WriteGate | undefined {
+    return this.once('writeGate', () => {
+      if (this.config.db.client !== 'sqlite') return undefined;
+      if (this.options.writeGate) return this.options.writeGate;
+      return this.options.workerThread ? new WriteGate() : undefined;
+    });
   }
 
   /** Every store on this database; see Stores for which implementation each is. */
@@ -138,7 +157,7 @@ export class Container {
   get serviceWorker(): WorkerHandle {
     return this.once('serviceWorker', () => {
       if (!this.options.workerThread) return this.worker;
-      const threaded = new ThreadedWorker(this.config, this.logger);
+      const threaded = new ThreadedWorker(this.config, this.logger, this.writeGate);
       threaded.onChanges = () => this.notifier.notify();
       return threaded;
     });

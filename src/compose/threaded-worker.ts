@@ -4,6 +4,7 @@ import { WORKER_THREAD_LIMITS } from '../core/heap-limits';
 import type { Logger } from '../core/logger';
 import { readyThread } from '../core/ready-thread';
 import { threadEntry } from '../core/thread-entry';
+import type { WriteGate } from '../db/write-gate';
 import type { WorkerHandle } from '../worker/worker-handle';
 import type { WorkerThreadData, WorkerThreadReply, WorkerThreadRequest } from './worker-thread-wire';
 
@@ -36,6 +37,8 @@ export class ThreadedWorker implements WorkerHandle {
   constructor(
     private readonly config: Readonly<Config>,
     private readonly log: Logger,
+    /** SQLite: the turns of this thread's connection and the worker thread's (src/db/write-gate.ts). */
+    private readonly gate?: WriteGate,
   ) {}
 
   start(): void {
@@ -76,7 +79,11 @@ export class ThreadedWorker implements WorkerHandle {
 
   private spawn(): void {
     Atomics.store(this.flag, 0, 0);
-    const workerData: WorkerThreadData = { config: this.config, notifyFlag: this.flag.buffer as SharedArrayBuffer };
+    const workerData: WorkerThreadData = {
+      config: this.config,
+      notifyFlag: this.flag.buffer as SharedArrayBuffer,
+      ...(this.gate ? { writeGate: this.gate.buffer } : {}),
+    };
     const thread = new Worker(threadEntry(__dirname, 'worker-thread'), { eval: true, workerData, resourceLimits: WORKER_THREAD_LIMITS });
     const startedAt = Date.now();
     this.thread = thread;
@@ -87,6 +94,8 @@ export class ThreadedWorker implements WorkerHandle {
       error: (err) => this.log.error({ err }, 'worker thread failed'),
       exit: (code) => {
         this.thread = undefined;
+        // A thread ended in its transaction still holds its turn: the serving side must not wait for it forever.
+        this.gate?.releaseWorker();
         done();
         if (this.running) this.restartLater(code, Date.now() - startedAt);
       },

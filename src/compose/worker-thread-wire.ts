@@ -6,6 +6,8 @@ export interface WorkerThreadData {
   config: Readonly<Config>;
   /** One Int32: 1 while a `notify` message is on its way to the thread; the thread clears it before acting on it. */
   notifyFlag: SharedArrayBuffer;
+  /** SQLite: the buffer of the WriteGate this thread's connection takes turns at with the serving thread's. */
+  writeGate?: SharedArrayBuffer;
 }
 
 /** Main thread → worker thread. */

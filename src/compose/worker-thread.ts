@@ -1,5 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/config-schema';
+import { WriteGate } from '../db/write-gate';
 import { Container } from './container';
 import type { WireCompletedBatch, WorkerThreadData, WorkerThreadReply, WorkerThreadRequest } from './worker-thread-wire';
 
@@ -17,7 +18,7 @@ if (!parentPort) throw new Error('worker-thread runs only as a worker thread');
 const data = workerData as WorkerThreadData;
 const flag = new Int32Array(data.notifyFlag);
 const config: Readonly<Config> = { ...data.config, worker: { ...data.config.worker, mappingThread: false } };
-const c = new Container(config);
+const c = new Container(config, data.writeGate ? { writeGate: new WriteGate(data.writeGate) } : {});
 const worker = c.worker;
 worker.onChanges = () => port.postMessage({ kind: 'changes' } satisfies WorkerThreadReply);
 worker.onCompleted = (completions, events, committedAt) => port.postMessage(compact(completions, events, committedAt));
