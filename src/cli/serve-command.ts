@@ -12,7 +12,7 @@ export function registerServeCommand(program: Command): void {
       // First: bounds how far the service's heaps grow past what they keep (ADR 0039).
       boundHeapGrowth();
       const config = configFromCli(command, 'all');
-      // The worker on a thread of its own with its own connection, unless worker.thread is off (ADR 0040).
+      // With worker.thread, the worker runs on a thread of its own with its own connection (ADR 0040).
       const runtime = await buildRuntime(config, { workerThread: config.worker.enabled && config.worker.thread });
       await runtime.checkpoints.start();
       await runtime.listen();
