@@ -20,6 +20,7 @@ import type { ReceiverService } from './receiver/receiver-service';
 import type { EntityViewService } from './records/entity-view-service';
 import type { RemapService } from './worker/remap-service';
 import type { SyncWorker } from './worker/sync-worker';
+import type { WorkerHandle } from './worker/worker-handle';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -35,8 +36,10 @@ export interface Runtime {
   metricsAddress(): AddressInfo | undefined;
   /** With `server.tls`: serves the certificate and key files again if they changed (also checked periodically). */
   reloadTls(): Promise<boolean>;
-  /** The sync worker; `serve` starts it when worker.enabled, `appdirect-sync worker` runs it alone. */
+  /** The sync worker in this thread: `appdirect-sync worker` runs it, other commands and tests drain or tick it. */
   worker: SyncWorker;
+  /** The worker `serve` starts when worker.enabled: on a thread of its own with the option workerThread, else `worker`. */
+  serviceWorker: WorkerHandle;
   /** The change feed and consumer checkpoints, as the HTTP API and the connectors use them. */
   feed: FeedService;
   /** The operator's queries over the inbox: list, show, re-queue, purge. */
@@ -62,7 +65,7 @@ export interface Runtime {
 }
 
 /** What a runtime may be given instead of building it from the config (tests pass a fake clock, a quiet logger). */
-export type RuntimeOptions = Pick<ContainerOptions, 'logger' | 'clock'>;
+export type RuntimeOptions = Pick<ContainerOptions, 'logger' | 'clock' | 'workerThread'>;
 
 /**
  * The service's runtime: config → mappings → db → migrate → views, then the rest of the pieces from the
@@ -97,6 +100,9 @@ export async function buildRuntime(config: Readonly<Config>, options: RuntimeOpt
     },
     get worker() {
       return c.worker;
+    },
+    get serviceWorker() {
+      return c.serviceWorker;
     },
     get feed() {
       return c.feed;

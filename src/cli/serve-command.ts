@@ -12,10 +12,11 @@ export function registerServeCommand(program: Command): void {
       // First: bounds how far the service's heaps grow past what they keep (ADR 0039).
       boundHeapGrowth();
       const config = configFromCli(command, 'all');
-      const runtime = await buildRuntime(config);
+      // With worker.thread, the worker runs on a thread of its own with its own connection (ADR 0040).
+      const runtime = await buildRuntime(config, { workerThread: config.worker.enabled && config.worker.thread });
       await runtime.checkpoints.start();
       await runtime.listen();
-      if (config.worker.enabled) runtime.worker.start();
+      if (config.worker.enabled) runtime.serviceWorker.start();
       runtime.jobs.start();
       runtime.connectors.start();
       let stopping = false;

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { createLogger, type Logger } from '../core/logger';
 import { createKnex, type Knex } from '../db/create-knex';
 import { migrateLatest } from '../db/migration-source';
+import { gateConnections, WriteGate } from '../db/write-gate';
 import { WalCheckpointer } from '../db/wal-checkpointer';
 import { ChangeNotifier } from '../feed/change-notifier';
 import { FeedService } from '../feed/feed-service';
@@ -22,6 +23,8 @@ import { ServiceMetrics } from '../metrics/service-metrics';
 import { MappingDiffService } from '../worker/mapping-diff-service';
 import { RemapService } from '../worker/remap-service';
 import type { SyncWorker } from '../worker/sync-worker';
+import type { WorkerHandle } from '../worker/worker-handle';
+import { ThreadedWorker } from './threaded-worker';
 import type { AppdirectApiClient } from '../appdirect-api/appdirect-api-client';
 import type { BackfillService } from '../backfill/backfill-service';
 import { createAppdirectApi, createBackfill, createReconcile } from './create-backfill';
@@ -39,6 +42,13 @@ export interface ContainerOptions {
   clock?: Clock;
   /** An open database to use instead of opening `config.db`; whoever opened it closes it. */
   db?: Knex;
+  /**
+   * `serve` with worker.enabled and worker.thread: the service's worker (serviceWorker) runs on a thread of its own
+   * (ADR 0040). Otherwise, and for every other command, it is this container's in-process SyncWorker.
+   */
+  workerThread?: boolean;
+  /** The worker thread's container: its connection takes turns with the serving thread's at this gate (SQLite). */
+  writeGate?: WriteGate;
 }
 
 /**
@@ -71,7 +81,23 @@ export class Container {
   }
 
   get db(): Knex {
-    return this.once('db', () => this.options.db ?? createKnex(this.config.db));
+    return this.once('db', () => {
+      if (this.options.db) return this.options.db;
+      const db = createKnex(this.config.db);
+      // On SQLite, the serving thread's and the worker thread's connections take turns (ADR 0040).
+      const gate = this.writeGate;
+      if (gate) gateConnections(db, gate, this.options.writeGate ? 'worker' : 'serving');
+      return db;
+    });
+  }
+
+  /** The gate between this process's two SQLite connections when the worker runs on a thread of its own. */
+  private get writeGate(): WriteGate | undefined {
+    return this.once('writeGate', () => {
+      if (this.config.db.client !== 'sqlite') return undefined;
+      if (this.options.writeGate) return this.options.writeGate;
+      return this.options.workerThread ? new WriteGate() : undefined;
+    });
   }
 
   /** Every store on this database; see Stores for which implementation each is. */
@@ -121,6 +147,19 @@ export class Container {
       const worker = this.createWorker();
       worker.onChanges = () => this.notifier.notify();
       return worker;
+    });
+  }
+
+  /**
+   * The worker the service runs and the receiver, the backfill, the feed and the metrics talk to: on a thread of its
+   * own with options.workerThread (its own connection and mappings), else `worker` itself.
+   */
+  get serviceWorker(): WorkerHandle {
+    return this.once('serviceWorker', () => {
+      if (!this.options.workerThread) return this.worker;
+      const threaded = new ThreadedWorker(this.config, this.logger, this.writeGate);
+      threaded.onChanges = () => this.notifier.notify();
+      return threaded;
     });
   }
 
@@ -259,6 +298,7 @@ export class Container {
     this.peek<FileMappingRegistry>('mappings')?.close();
     await this.peek<ReceiverService>('receiver')?.drain();
     await this.peek<JobSchedule>('jobs')?.stop();
+    await this.peek<WorkerHandle>('serviceWorker')?.stop();
     await this.peek<SyncWorker>('worker')?.stop();
     await this.peek<EventPlanner>('planner')?.close();
     await this.peek<SnapshotPreparer>('snapshots')?.close();

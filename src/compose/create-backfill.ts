@@ -19,7 +19,7 @@ export function createAppdirectApi(c: Container, source: string): AppdirectApiCl
 /** The backfill of one source: its REST client, the inbox, and the checkpoints, waking this process's worker. */
 export function createBackfill(c: Container, source: string, wake: boolean): BackfillService {
   const api = c.appdirectApi(source);
-  const worker = wake ? c.worker : undefined;
+  const worker = wake ? c.serviceWorker : undefined;
   return new BackfillService({
     source,
     api,

@@ -14,12 +14,13 @@ export interface WorkerOverrides {
 }
 
 /**
- * The receiver of the composition root: commits deliveries to the inbox and wakes the worker of this process.
+ * The receiver of the composition root: commits deliveries to the inbox and wakes the service's worker (in this
+ * thread or on its own, ADR 0040).
  *
  * @remarks The worker is taken once here, not on each delivery, so intake pays no getter.
  */
 export function createReceiver(c: Container): ReceiverService {
-  const worker = c.worker;
+  const worker = c.serviceWorker;
   const { groupCommitMax, rejectedKeep, maxDepth } = c.config.receiver;
   return new ReceiverService(c.stores.inbox, c.clock, c.logger, {
     groupCommitMax,

@@ -8,6 +8,6 @@ import type { Container } from './container';
  */
 export function wireMetrics(c: Container, metrics: ServiceMetrics): void {
   c.receiver.onCommitted = (n) => metrics.groupCommitBatch.observe(n);
-  c.worker.onCompleted = (completions, events, committedAt) => metrics.worker.observe(completions, events, committedAt);
+  c.serviceWorker.onCompleted = (completions, events, committedAt) => metrics.worker.observe(completions, events, committedAt);
   c.connectors.onOutcome = (outcome) => metrics.connectors.observe(outcome);
 }

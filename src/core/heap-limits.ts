@@ -34,6 +34,12 @@ export function boundHeapGrowth(percent = SERVICE_HEAP_GROWING_PERCENT): boolean
 export const MAPPING_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
 
 /**
+ * The sync worker's thread under `serve` (worker.thread): it maps inline and applies batches of at most
+ * worker.batchSize events; like the mapping thread it replaces, only its young generation is bounded.
+ */
+export const WORKER_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+
+/**
  * The WAL checkpointer thread runs one PRAGMA per interval and holds no data: a hard limit is safe there, and if it
  * were ever reached the thread ends and checkpoints go back to the commits, logged, as for any other failure of it.
  */

@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { ClaimedEvent, EventCompletion } from '../inbox/inbox-queue';
+import type { EventCompletion } from '../inbox/inbox-queue';
+import type { CompletedEvent } from '../worker/worker-handle';
 import { METRIC_NAMES } from './metric-names';
 
 /** The entity label of an event no mapping handles: a fixed word, never the delivery's (untrusted) resource type. */
@@ -46,7 +47,7 @@ export class WorkerMetrics {
   }
 
   /** Counts one committed batch: `events` are the claimed events, `committedAt` the time the batch committed. */
-  observe(completions: readonly EventCompletion[], events: readonly ClaimedEvent[], committedAt: Date): void {
+  observe(completions: readonly EventCompletion[], events: readonly CompletedEvent[], committedAt: Date): void {
     const byId = events.length > 0 ? new Map(events.map((e) => [e.id, e])) : undefined;
     const at = committedAt.getTime();
     for (const c of completions) {

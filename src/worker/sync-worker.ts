@@ -15,6 +15,7 @@ import type { ContentCompleter } from './resource-refetcher';
 import { completeThenPlan, type RefetchStepDeps } from './refetch-step';
 import { addResult, emptyResult, type TickResult } from './tick-result';
 import { AdaptiveBatchBound } from './adaptive-batch-bound';
+import type { WorkerHandle } from './worker-handle';
 
 export interface SyncWorkerOptions {
   batchSize: number;
@@ -52,7 +53,7 @@ interface PlannedBatch {
  * what fails the batch itself (the database, the mapping thread dying) gives the whole batch back for a later
  * attempt with backoff and jitter; after maxAttempts an event is `dead`.
  */
-export class SyncWorker {
+export class SyncWorker implements WorkerHandle {
   /** Called after a batch that appended changes has committed: wakes long-polling feed readers. */
   onChanges: (() => void) | undefined;
   /** Completes content-less deliveries by a GET of resource.url before mapping (set at composition when configured). */
@@ -61,7 +62,7 @@ export class SyncWorker {
    * Called after a batch committed, with how each event ended, the claimed events (their type and received time,
    * for the metrics' mapping failures and apply lag) and the time of the commit.
    */
-  onCompleted: ((completions: readonly EventCompletion[], events: readonly ClaimedEvent[], committedAt: Date) => void) | undefined;
+  onCompleted: WorkerHandle['onCompleted'];
   private running = false;
   /** Set by stop(): drain() then claims nothing more and finishes what it holds. */
   private stopping = false;
