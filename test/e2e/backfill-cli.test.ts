@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { FakeMarketplace } from '../../src/simulate/fake-marketplace';
 import { REPO_MAPPINGS } from '../helpers/backfill-fixtures';
-import { runCli } from '../helpers/run-cli';
-
-const ROOT = join(__dirname, '..', '..');
+import { runCli, startCli } from '../helpers/run-cli';
 
 describe('appdirect-sync backfill and simulate-marketplace (CLI, as docs/backfill.md shows them)', function () {
   this.timeout(120_000);
@@ -20,20 +17,30 @@ describe('appdirect-sync backfill and simulate-marketplace (CLI, as docs/backfil
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'appdirect-sync-backfill-cli-'));
     market = await FakeMarketplace.start({ clientId: 'demo-client', clientSecret: 'demo-secret', seed: { companies: 3, products: 2 } });
-    config = join(dir, 'local.yaml');
-    const appdirectApi = { baseUrl: market.url, clientId: 'demo-client', clientSecretFile: join(dir, 'secret'), requestsPerSecond: 0 };
     writeFileSync(join(dir, 'secret'), 'demo-secret\n');
+    config = writeConfig('local', 'demo', { baseUrl: market.url, requestsPerSecond: 0 });
+  });
+
+  /** A config file `<name>.yaml` with its own SQLite file and one source `source` reading the marketplace given. */
+  function writeConfig(name: string, source: string, appdirectApi: Record<string, unknown>): string {
+    const file = join(dir, `${name}.yaml`);
     writeFileSync(
-      config,
+      file,
       stringify({
         environment: 'test',
-        db: { filename: join(dir, 'sync.db') },
+        db: { filename: join(dir, name === 'local' ? 'sync.db' : `${name}.db`) },
         mappings: { dir: REPO_MAPPINGS },
         log: { level: 'warn', format: 'json' },
-        sources: { demo: { auth: { mode: 'none' }, appdirectApi } },
+        sources: {
+          [source]: {
+            auth: { mode: 'none' },
+            appdirectApi: { clientId: 'demo-client', clientSecretFile: join(dir, 'secret'), ...appdirectApi },
+          },
+        },
       }),
     );
-  });
+    return file;
+  }
   after(async () => {
     await market.close();
     rmSync(dir, { recursive: true, force: true });
@@ -82,43 +89,10 @@ describe('appdirect-sync backfill and simulate-marketplace (CLI, as docs/backfil
 
   it('Ctrl-C stops a backfill after its current page: exit 130, the lock released, the next run resumes', async () => {
     const slowMarket = await FakeMarketplace.start({ clientId: 'demo-client', clientSecret: 'demo-secret', seed: { companies: 25 } });
-    const slowConfig = join(dir, 'slow.yaml');
     // A page of one company at a time, eight requests a second: a listing of several seconds to interrupt.
-    const appdirectApi = {
-      baseUrl: slowMarket.url,
-      clientId: 'demo-client',
-      clientSecretFile: join(dir, 'secret'),
-      requestsPerSecond: 5,
-      pageSize: 1,
-      commitItems: 1,
-    };
-    writeFileSync(
-      slowConfig,
-      stringify({
-        environment: 'test',
-        db: { filename: join(dir, 'slow.db') },
-        mappings: { dir: REPO_MAPPINGS },
-        log: { level: 'warn', format: 'json' },
-        sources: { slow: { auth: { mode: 'none' }, appdirectApi } },
-      }),
-    );
+    const slowConfig = writeConfig('slow', 'slow', { baseUrl: slowMarket.url, requestsPerSecond: 8, pageSize: 1, commitItems: 1 });
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          '--require',
-          'tsx/cjs',
-          join(ROOT, 'test', 'helpers', 'cli-entry.ts'),
-          '--config',
-          slowConfig,
-          'backfill',
-          '--source',
-          'slow',
-          '--entity',
-          'company',
-        ],
-        { cwd: ROOT },
-      );
+      const child = startCli(['--config', slowConfig, 'backfill', '--source', 'slow', '--entity', 'company']);
       let stdout = '';
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
@@ -165,13 +139,7 @@ describe('appdirect-sync backfill and simulate-marketplace (CLI, as docs/backfil
   });
 
   it('simulate-marketplace serves a marketplace a backfill can read, until SIGINT', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--require', 'tsx/cjs', join(ROOT, 'test', 'helpers', 'cli-entry.ts'), 'simulate-marketplace', '--port', '0', '--companies', '2'],
-      {
-        cwd: ROOT,
-      },
-    );
+    const child = startCli(['simulate-marketplace', '--port', '0', '--companies', '2']);
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
