@@ -21,8 +21,8 @@ const HEALTHY_RUN_MS = 60_000;
  * @remarks notify() is called after every intake commit: it costs one atomic exchange, and a message only when none
  * is on its way already (the thread clears the flag before acting, so no commit goes unseen). A thread that dies is
  * logged and started again with a backoff; what it had claimed is taken again as after a crash (at once on SQLite,
- * after its leases on PostgreSQL: ADR 0042), and was never acknowledged as applied. stop() lets the thread finish the batch in hand and close its
- * connection; it returns at once when no thread is running.
+ * after its leases on PostgreSQL: ADR 0042), and was never acknowledged as applied. stop() lets the thread finish
+ * the batch in hand and close its connection; it returns at once when no thread is running.
  */
 export class ThreadedWorker implements WorkerHandle {
   onChanges: (() => void) | undefined;
@@ -62,7 +62,11 @@ export class ThreadedWorker implements WorkerHandle {
     await this.exited;
   }
 
-  /** Ends the thread at once, as a crash would (tests of the restart); it is started again like any dead thread. */
+  /**
+   * Ends the thread at once, as a crash would (tests of the restart); it is started again like any dead thread. Only
+   * while the thread waits (idle, or on PostgreSQL's network): terminating it inside a better-sqlite3 call aborts the
+   * whole process (ADR 0041).
+   */
   async terminateThread(): Promise<void> {
     await this.thread?.terminate();
   }
