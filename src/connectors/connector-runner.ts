@@ -81,9 +81,11 @@ export class ConnectorRunner {
    */
   async exclusively<T>(name: string, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
     this.connector(name);
-    const outcome = await this.scheduler.exclusive(connectorTaskName(name), undefined, () => body(this.scheduler.signal));
-    if (outcome.status === 'ran') return outcome.value;
-    throw new AppError('CONNECTOR_BUSY', `connector ${name} is running; try again when its run is over`);
+    return this.scheduler.exclusively(
+      connectorTaskName(name),
+      () => body(this.scheduler.signal),
+      () => new AppError('CONNECTOR_BUSY', `connector ${name} is running; try again when its run is over`),
+    );
   }
 
   /** The outcome of the last finished run of `name` in this process. */

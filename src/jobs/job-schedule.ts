@@ -63,12 +63,12 @@ export class JobSchedule {
    * started outside the schedule, such as a backfill, that two instances must not do at once.
    * @throws AppError `busy` when a run of `name` is going, here or on another instance; what `body` throws.
    */
-  async exclusively<T>(name: string, busy: ErrorCode, body: () => Promise<T>): Promise<T> {
-    const outcome = await this.scheduler.exclusive(name, undefined, body);
-    if (outcome.status === 'ran') return outcome.value;
-    throw new AppError(
-      busy,
-      `${name} is running${outcome.status === 'running-here' ? ' in this process' : ' on another instance'}; try again when it is done`,
+  exclusively<T>(name: string, busy: ErrorCode, body: () => Promise<T>): Promise<T> {
+    return this.scheduler.exclusively(
+      name,
+      body,
+      (where) =>
+        new AppError(busy, `${name} is running ${where === 'here' ? 'in this process' : 'on another instance'}; try again when it is done`),
     );
   }
 

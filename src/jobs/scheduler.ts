@@ -127,6 +127,16 @@ export class Scheduler {
     return run;
   }
 
+  /**
+   * `exclusive` for callers that must not run at all when the task is busy: the body's value, or the error `busy`
+   * builds for where the run is going (this process or another instance).
+   */
+  async exclusively<T>(name: string, body: (now: Date) => Promise<T>, busy: (where: 'here' | 'elsewhere') => Error): Promise<T> {
+    const outcome = await this.exclusive(name, undefined, body);
+    if (outcome.status === 'ran') return outcome.value;
+    throw busy(outcome.status === 'running-here' ? 'here' : 'elsewhere');
+  }
+
   private async locked<T>(name: string, tick: string | undefined, body: (now: Date) => Promise<T>): Promise<Exclusive<T>> {
     const now = this.clock.now();
     if (!this.locks) return { status: 'ran', value: await body(now) };

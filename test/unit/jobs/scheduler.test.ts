@@ -45,6 +45,26 @@ describe('scheduler: every periodic task, exclusive runs', () => {
     assert.deepEqual(await scheduler.exclusive('a', undefined, async () => 'again'), { status: 'ran', value: 'again' });
   });
 
+  it('exclusively: runs the body, or throws what busy builds, saying whether the run is here or elsewhere', async () => {
+    const locks = new MemoryLocks();
+    const here = new Scheduler(clock, logger, { store: locks, owner: 'a' });
+    const other = new Scheduler(clock, logger, { store: locks, owner: 'b' });
+    const busy = (where: string) => new Error(`busy ${where}`);
+    let release: () => void = () => {};
+    const first = here.exclusively('t', () => new Promise<string>((r) => (release = () => r('done'))), busy);
+    await assert.rejects(
+      here.exclusively('t', async () => 'again', busy),
+      /^Error: busy here$/,
+    );
+    await assert.rejects(
+      other.exclusively('t', async () => 'again', busy),
+      /^Error: busy elsewhere$/,
+    );
+    release();
+    assert.equal(await first, 'done');
+    assert.equal(await other.exclusively('t', async () => 'now', busy), 'now');
+  });
+
   it('with locks, a tick runs on the instance that takes that minute, and the lease is released after', async () => {
     const locks = new MemoryLocks();
     const runs: string[] = [];
